@@ -1,0 +1,476 @@
+import { expect } from "chai";
+
+import { QueryParseError } from "../../src/errors.js";
+import {
+  type Atom,
+  type DateRange,
+  type Field,
+  formatQuery,
+  MAX_QUERY_LENGTH,
+  OPEN_END,
+  OPEN_START,
+  parseQuery,
+  type ParsedQuery,
+} from "../../src/search/query-parser.js";
+
+/** An atom without its offsets: what most cases compare. */
+type BareAtom = Omit<Atom, "start" | "end">;
+
+interface Shape {
+  required: BareAtom[][];
+  excluded: BareAtom[];
+  filters: ParsedQuery["filters"];
+}
+
+function w(text: string, field: Field = "any"): BareAtom {
+  return { kind: "words", text, field };
+}
+
+function p(text: string, field: Field = "any"): BareAtom {
+  return { kind: "phrase", text, field };
+}
+
+function shape(parts: {
+  required?: BareAtom[][];
+  excluded?: BareAtom[];
+  authors?: string[];
+  sources?: string[];
+  date?: DateRange;
+}): Shape {
+  const filters: ParsedQuery["filters"] = { authors: parts.authors ?? [], sources: parts.sources ?? [] };
+  if (parts.date !== undefined) filters.date = parts.date;
+  return { required: parts.required ?? [], excluded: parts.excluded ?? [], filters };
+}
+
+function strip(q: ParsedQuery): Shape {
+  const bare = ({ kind, text, field }: Atom): BareAtom => ({ kind, text, field });
+  return { required: q.required.map((group) => group.map(bare)), excluded: q.excluded.map(bare), filters: q.filters };
+}
+
+function parseError(query: string): QueryParseError {
+  try {
+    parseQuery(query);
+  } catch (error) {
+    if (error instanceof QueryParseError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(query)} to be rejected`);
+}
+
+const range = (from: string, to: string): DateRange => ({ from, to });
+
+describe("query-parser", () => {
+  describe("parseQuery accepts", () => {
+    const cases: [string, Shape][] = [
+      // Words and AND
+      ["疫情防控", shape({ required: [[w("疫情防控")]] })],
+      ["疫情 防控", shape({ required: [[w("疫情")], [w("防控")]] })],
+      ["  疫情\t防控\u3000复工  ", shape({ required: [[w("疫情")], [w("防控")], [w("复工")]] })],
+      ["COVID Covid covid", shape({ required: [[w("COVID")], [w("Covid")], [w("covid")]] })],
+      ["陕西：保障房", shape({ required: [[w("陕西：保障房")]] })],
+      ["10:30 新闻联播", shape({ required: [[w("10:30")], [w("新闻联播")]] })],
+      ["COVID-19", shape({ required: [[w("COVID-19")]] })],
+      ["title:foo:bar", shape({ required: [[w("foo:bar", "title")]] })],
+      ["疫情\u00a0防控\n", shape({ required: [[w("疫情\u00a0防控\n")]] })],
+      // Phrases
+      ['"防疫知识"', shape({ required: [[p("防疫知识")]] })],
+      ["“防疫知识”", shape({ required: [[p("防疫知识")]] })],
+      ["「防疫知识」", shape({ required: [[p("防疫知识")]] })],
+      ['"防疫  知识 "', shape({ required: [[p("防疫  知识 ")]] })],
+      ['“他说"好"”', shape({ required: [[p('他说"好"')]] })],
+      ['"a“b"', shape({ required: [[p("a“b")]] })],
+      ["“十四五”规划", shape({ required: [[p("十四五")], [w("规划")]] })],
+      ["规划“十四五”", shape({ required: [[w("规划")], [p("十四五")]] })],
+      ["”尾巴 」", shape({ required: [[w("”尾巴")], [w("」")]] })],
+      // Titles
+      ["title:复工复产 -扶贫", shape({ required: [[w("复工复产", "title")]], excluded: [w("扶贫")] })],
+      ['title:"复工 复产"', shape({ required: [[p("复工 复产", "title")]] })],
+      ["title:OR", shape({ required: [[w("OR", "title")]] })],
+      ["title:-", shape({ required: [[w("-", "title")]] })],
+      // OR
+      ["新冠 OR 疫情 防控", shape({ required: [[w("新冠"), w("疫情")], [w("防控")]] })],
+      ["a b OR c d", shape({ required: [[w("a")], [w("b"), w("c")], [w("d")]] })],
+      ["a OR b OR c", shape({ required: [[w("a"), w("b"), w("c")]] })],
+      ['title:新冠 OR "疫情 防控"', shape({ required: [[w("新冠", "title"), p("疫情 防控")]] })],
+      ['a"b"OR"c"', shape({ required: [[w("a")], [p("b"), p("c")]] })],
+      ["or Or", shape({ required: [[w("or")], [w("Or")]] })],
+      // Exclusions
+      ['疫情 -"防疫 知识" -title:扶贫', shape({ required: [[w("疫情")]], excluded: [p("防疫 知识"), w("扶贫", "title")] })],
+      ["疫情 - 防控", shape({ required: [[w("疫情")], [w("-")], [w("防控")]] })],
+      ["-", shape({ required: [[w("-")]] })],
+      ["疫情 --x -OR", shape({ required: [[w("疫情")]], excluded: [w("-x"), w("OR")] })],
+      ["-“扶贫”疫情", shape({ required: [[w("疫情")]], excluded: [p("扶贫")] })],
+      ['"a"-b', shape({ required: [[p("a")]], excluded: [w("b")] })],
+      // Filters
+      ["疫情 author:王尚磊", shape({ required: [[w("疫情")]], authors: ["王尚磊"] })],
+      ["疫情 author:王尚磊 author:张广烈 author:王尚磊", shape({ required: [[w("疫情")]], authors: ["王尚磊", "张广烈"] })],
+      ['疫情 author:"王 尚磊" author:OR', shape({ required: [[w("疫情")]], authors: ["王 尚磊", "OR"] })],
+      ["source:cctv-xwlb date:2020-03 疫情", shape({ required: [[w("疫情")]], sources: ["cctv-xwlb"], date: range("2020-03-01", "2020-03-31") })],
+      ['source:"人民 日报" source:cctv-xwlb 疫情', shape({ required: [[w("疫情")]], sources: ["人民 日报", "cctv-xwlb"] })],
+      // Dates
+      ["x date:2020", shape({ required: [[w("x")]], date: range("2020-01-01", "2020-12-31") })],
+      ["x date:2020-02", shape({ required: [[w("x")]], date: range("2020-02-01", "2020-02-29") })],
+      ["x date:2021-02", shape({ required: [[w("x")]], date: range("2021-02-01", "2021-02-28") })],
+      ["x date:1900-02", shape({ required: [[w("x")]], date: range("1900-02-01", "1900-02-28") })],
+      ["x date:2000-02-29", shape({ required: [[w("x")]], date: range("2000-02-29", "2000-02-29") })],
+      ["x date:2020-04", shape({ required: [[w("x")]], date: range("2020-04-01", "2020-04-30") })],
+      ["x date:2020-03-01", shape({ required: [[w("x")]], date: range("2020-03-01", "2020-03-01") })],
+      ["x date:2020-03-01..2020-03-31", shape({ required: [[w("x")]], date: range("2020-03-01", "2020-03-31") })],
+      ["x date:2020-03..2020-04", shape({ required: [[w("x")]], date: range("2020-03-01", "2020-04-30") })],
+      ["x date:2019..2020-02", shape({ required: [[w("x")]], date: range("2019-01-01", "2020-02-29") })],
+      ["x date:2020-03..", shape({ required: [[w("x")]], date: range("2020-03-01", OPEN_END) })],
+      ["x date:..2020-03", shape({ required: [[w("x")]], date: range(OPEN_START, "2020-03-31") })],
+      ["x date:..", shape({ required: [[w("x")]], date: range(OPEN_START, OPEN_END) })],
+      ['x date:"2020-03"', shape({ required: [[w("x")]], date: range("2020-03-01", "2020-03-31") })],
+      ["x date:2020 date:2020-03..", shape({ required: [[w("x")]], date: range("2020-03-01", "2020-12-31") })],
+      ["x date:..2020-06 date:2020-03..2021", shape({ required: [[w("x")]], date: range("2020-03-01", "2020-06-30") })],
+      [
+        "新冠 OR 疫情 -扶贫 title:复工复产 author:王尚磊 source:cctv-xwlb date:2020-03..",
+        shape({
+          required: [[w("新冠"), w("疫情")], [w("复工复产", "title")]],
+          excluded: [w("扶贫")],
+          authors: ["王尚磊"],
+          sources: ["cctv-xwlb"],
+          date: range("2020-03-01", OPEN_END),
+        }),
+      ],
+    ];
+    for (const [query, expected] of cases) {
+      it(JSON.stringify(query), () => {
+        expect(strip(parseQuery(query))).to.deep.equal(expected);
+      });
+    }
+
+    it(`a query of exactly MAX_QUERY_LENGTH (${MAX_QUERY_LENGTH}) characters`, () => {
+      expect(parseQuery("疫".repeat(MAX_QUERY_LENGTH)).required).to.have.length(1);
+    });
+  });
+
+  describe("parseQuery positions", () => {
+    it("cover each item as typed, with its '-', field and quotes, in UTF-16 offsets", () => {
+      const q = parseQuery("\u3000title:复工复产 新冠 OR “疫情” -\"扶贫\" 𠮷x");
+      expect(q.required).to.deep.equal([
+        [{ kind: "words", text: "复工复产", field: "title", start: 1, end: 11 }],
+        [
+          { kind: "words", text: "新冠", field: "any", start: 12, end: 14 },
+          { kind: "phrase", text: "疫情", field: "any", start: 18, end: 22 },
+        ],
+        [{ kind: "words", text: "𠮷x", field: "any", start: 29, end: 32 }],
+      ]);
+      expect(q.excluded).to.deep.equal([{ kind: "phrase", text: "扶贫", field: "any", start: 23, end: 28 }]);
+    });
+  });
+
+  describe("parseQuery rejects", () => {
+    const long = "疫".repeat(MAX_QUERY_LENGTH + 50);
+    // [query, message fragment, start, end]
+    const cases: [string, string, number, number][] = [
+      ["", "empty query", 0, 0],
+      [" \t\u3000 ", "empty query", 0, 4],
+      ["疫".repeat(MAX_QUERY_LENGTH + 1), "at most 200", 200, 201],
+      [long, "query is too long: 250 characters", 200, 250],
+      // Quotes
+      ['"防疫知识', "unclosed quote '\"' at column 1", 0, 1],
+      ["疫情 “防疫知识", "add the closing '”'", 3, 4],
+      ['“防疫知识"', "unclosed quote '“'", 0, 1],
+      ["「防疫知识", "unclosed quote '「'", 0, 1],
+      ['title:"复工', "unclosed quote", 6, 7],
+      ['"a" "b', "unclosed quote '\"' at column 5", 4, 5],
+      ['""', "empty phrase '\"\"'", 0, 2],
+      ["疫情 “　”", "empty phrase '“　”' at column 4: put words between the quotes", 3, 6],
+      ['title:""', "empty phrase", 6, 8],
+      ['x author:""', "empty phrase", 9, 11],
+      // OR
+      ["OR 疫情", "'OR' at column 1 has nothing before it", 0, 2],
+      ["OR", "has nothing before it", 0, 2],
+      ["疫情 OR", "'OR' at column 4 has nothing after it", 3, 5],
+      ["新冠 OR OR 疫情", "'OR' at column 7 follows another 'OR'", 6, 8],
+      ["新冠 OR -疫情", "excluded item '-疫情' at column 7 cannot be an alternative of 'OR': remove the '-' or the 'OR'", 6, 9],
+      ["-新冠 OR 疫情", "excluded item '-新冠'", 0, 3],
+      ["疫情 author:王 OR author:李", "filter 'author:王' at column 4 cannot be an alternative of 'OR'", 3, 11],
+      ["疫情 OR date:2020", "repeated date: filters must all hold", 6, 15],
+      // Exclusions and filters alone
+      ["-扶贫", "'-扶贫' has nothing to search for", 0, 3],
+      [" author:王尚磊 ", "add at least one word to search for", 1, 11],
+      ["-扶贫 source:cctv-xwlb date:2020", "add at least one word to search for", 0, 30],
+      ["-author:王尚磊 疫情", "filter '-author:王尚磊' at column 1 cannot be excluded", 0, 11],
+      // Fields
+      ["foo:bar", "unknown field 'foo', possible fields: title, author, source, date", 0, 3],
+      ["疫情 -foo:bar", "put it in quotes: \"foo:bar\"", 4, 7],
+      ["Title:复工", "field names are lowercase: write title:", 0, 5],
+      ["见 http://news.cn", "unknown field 'http'", 2, 6],
+      ["title:", "'title:' at column 1 has no value", 0, 6],
+      ["title: 复工", "e.g. title:复工复产", 0, 6],
+      ["疫情 -title:", "'title:' at column 4 has no value", 3, 10],
+      ["疫情 date:", "e.g. date:2020-03", 3, 8],
+      // Dates
+      ["x date:2020-13", "invalid date '2020-13' at column 8: there is no month 13", 7, 14],
+      ["x date:2020-00-01", "no month 00", 7, 17],
+      ["x date:2020-02-30", "2020-02 has days 01 to 29", 7, 17],
+      ["x date:2021-02-29", "2021-02 has days 01 to 28", 7, 17],
+      ["x date:1900-02-29", "1900-02 has days 01 to 28", 7, 17],
+      ["x date:2020-04-31", "has days 01 to 30", 7, 17],
+      ["x date:2020-03-00", "has days 01 to 31", 7, 17],
+      ["x date:2020-3", "invalid date '2020-3' at column 8: write YYYY, YYYY-MM or YYYY-MM-DD", 7, 13],
+      ["x date:20200301", "invalid date '20200301'", 7, 15],
+      ["x date:昨天", "invalid date '昨天'", 7, 9],
+      ['x date:"2020-13"', "invalid date '2020-13' at column 9", 8, 15],
+      ["x date:2020-13..2021", "invalid date '2020-13'", 7, 14],
+      ["x date:2020..2021-13", "invalid date '2021-13' at column 14", 13, 20],
+      ["x date:2020...2021", "invalid date '.2021'", 13, 18],
+      ["x date:2020-03-31..2020-03-01", "date range '2020-03-31..2020-03-01' at column 8 starts after it ends", 7, 29],
+      ["x date:2021..2020", "e.g. 2020..2021", 7, 17],
+      ["x date:2021 date:2020", "'date:2020' at column 13 does not overlap the earlier date filter (2021-01-01..2021-12-31)", 12, 21],
+      // The leftmost problem is the one reported.
+      ['foo:x "unclosed', "unknown field 'foo'", 0, 3],
+      ['OR "unclosed', "nothing before it", 0, 2],
+    ];
+    for (const [query, fragment, start, end] of cases) {
+      it(`${JSON.stringify(query.length > 40 ? `${query.slice(0, 40)}…` : query)}: ${fragment}`, () => {
+        const error = parseError(query);
+        expect(error.message).to.include(fragment);
+        expect([error.start, error.end]).to.deep.equal([start, end]);
+      });
+    }
+  });
+
+  describe("formatQuery", () => {
+    const cases: [string, string][] = [
+      ["  疫情\u3000防控\t", "疫情 防控"],
+      ["“防疫知识”", '"防疫知识"'],
+      ["「防疫知识」", '"防疫知识"'],
+      ['“他说"好"”', '“他说"好"”'],
+      ['「"a"“b”」', '「"a"“b”」'],
+      ["“十四五”规划", '"十四五" 规划'],
+      ["新冠  OR\t疫情 防控", "新冠 OR 疫情 防控"],
+      ["date:2020 -扶贫 author:王尚磊 疫情 source:cctv-xwlb title:复工", "疫情 title:复工 -扶贫 author:王尚磊 source:cctv-xwlb date:2020"],
+      ['x author:"王尚磊" author:王尚磊 author:"王 尚磊"', 'x author:王尚磊 author:"王 尚磊"'],
+      ["x date:2020-03-01..2020-03-31", "x date:2020-03"],
+      ["x date:2020-01-01..2020-12-31", "x date:2020"],
+      ["x date:2020-01..2020-01", "x date:2020-01"],
+      ["x date:2020-03-01..2020-03-01", "x date:2020-03-01"],
+      ["x date:2020-02-01..2020-02-28", "x date:2020-02..2020-02-28"],
+      ["x date:2020-03-01..", "x date:2020-03.."],
+      ["x date:2020-01-01..2021-06-30", "x date:2020..2021-06"],
+      ["x date:..2020-12-31", "x date:..2020"],
+      ["x date:0000..9999", "x date:.."],
+      ["x date:2020 date:2020-03..", "x date:2020-03..2020"],
+      ["疫情 - --x -OR title:OR title:-x", "疫情 - title:OR title:-x --x -OR"],
+    ];
+    for (const [query, canonical] of cases) {
+      it(`${JSON.stringify(query)} → ${JSON.stringify(canonical)}`, () => {
+        const parsed = parseQuery(query);
+        expect(formatQuery(parsed)).to.equal(canonical);
+        expect(strip(parseQuery(canonical))).to.deep.equal(strip(parsed));
+      });
+    }
+
+    const at = { start: 0, end: 0 };
+    const unwritable: [string, ParsedQuery][] = [
+      ["a word with a space", { required: [[{ kind: "words", text: "疫情 防控", field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
+      ["a word that reads as OR", { required: [[{ kind: "words", text: "OR", field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
+      ["a word that reads as an exclusion", { required: [[{ kind: "words", text: "-x", field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
+      ["a word that reads as a field", { required: [], excluded: [{ kind: "words", text: "foo:bar", field: "any", ...at }], filters: { authors: [], sources: [] } }],
+      ["a word with an opening quote", { required: [[{ kind: "words", text: "a“b", field: "title", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
+      ["a blank phrase", { required: [[{ kind: "phrase", text: " ", field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
+      ["a phrase with every closing quote", { required: [[{ kind: "phrase", text: '"”」', field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
+      ["an empty author", { required: [[{ kind: "words", text: "x", field: "any", ...at }]], excluded: [], filters: { authors: [""], sources: [] } }],
+    ];
+    for (const [what, q] of unwritable) {
+      it(`throws RangeError for ${what}`, () => {
+        expect(() => formatQuery(q)).to.throw(RangeError, "formatQuery");
+      });
+    }
+  });
+
+  describe("round trip on generated queries", () => {
+    // Builds valid queries from known parts, so each one also has an expected AST to check against.
+    function mulberry32(seed: number): () => number {
+      let a = seed >>> 0;
+      return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    }
+
+    const random = mulberry32(20200301);
+    const int = (n: number): number => Math.floor(random() * n);
+    const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+    const chance = (p: number): boolean => random() < p;
+
+    const WORDS = ["疫情", "防控", "新冠", "COVID-19", "10:30", "陕西：保障房", "复工复产", "Or", "or", "-", "x-y", "”尾", "扶贫", "2020", "王尚磊"];
+    // No ASCII letters, so a colon never makes a field; no opening quotes, so no phrase starts.
+    const WORD_CHARS = "疫情防控新冠复工产扶贫王尚磊0123456789-:：.”」·、";
+    const PHRASE_CHARS = `${WORD_CHARS}  “「abcXYZ`;
+    const QUOTE_PAIRS: [string, string][] = [['"', '"'], ["“", "”"], ["「", "」"]];
+    const SPACES = [" ", " ", "\t", "\u3000"];
+
+    function randomText(chars: string, min: number, max: number): string {
+      let text = "";
+      const length = min + int(max - min + 1);
+      while (text.length < length) text += pick([...chars]);
+      return text;
+    }
+
+    /** A word that reads back as itself where an any-field word stands (not OR, no leading '-'). */
+    function positiveWord(): string {
+      const word = chance(0.6) ? pick(WORDS) : randomText(WORD_CHARS, 1, 6);
+      return word.startsWith("-") && word !== "-" ? `疫${word}` : word;
+    }
+
+    function phrase(): { typed: string; text: string } {
+      const [open, close] = pick(QUOTE_PAIRS);
+      let text = randomText(PHRASE_CHARS, 1, 8).replaceAll(close, "");
+      // String#trim also strips U+3000, so this catches every phrase the parser calls blank.
+      if (text.trim() === "") text = "防疫";
+      return { typed: `${open}${text}${close}`, text };
+    }
+
+    interface Piece {
+      typed: string;
+      /** Starts with an opening quote (may be glued to what comes before). */
+      opens: boolean;
+      /** Ends with a closing quote (what follows may be glued to it). */
+      closes: boolean;
+    }
+
+    function atomPiece(negated: boolean): { piece: Piece; atom: BareAtom } {
+      const title = chance(0.25);
+      const prefix = (negated ? "-" : "") + (title ? "title:" : "");
+      const field: Field = title ? "title" : "any";
+      if (chance(0.4)) {
+        const { typed, text } = phrase();
+        return { piece: { typed: prefix + typed, opens: prefix === "", closes: true }, atom: p(text, field) };
+      }
+      const text = negated || title ? pick([...WORDS, "OR", "-x"]) : positiveWord();
+      return { piece: { typed: prefix + text, opens: false, closes: false }, atom: w(text, field) };
+    }
+
+    function lastDay(year: number, month: number): number {
+      return new Date(Date.UTC(year, month, 0)).getUTCDate();
+    }
+
+    /** A date end spelled as year, month or day, with the range it covers. */
+    function dateEnd(): { typed: string; first: string; last: string } {
+      const year = 2000 + int(26);
+      const month = 1 + int(12);
+      const mm = String(month).padStart(2, "0");
+      const dd = String(1 + int(lastDay(year, month))).padStart(2, "0");
+      switch (int(3)) {
+        case 0:
+          return { typed: `${year}`, first: `${year}-01-01`, last: `${year}-12-31` };
+        case 1:
+          return { typed: `${year}-${mm}`, first: `${year}-${mm}-01`, last: `${year}-${mm}-${lastDay(year, month)}` };
+        default:
+          return { typed: `${year}-${mm}-${dd}`, first: `${year}-${mm}-${dd}`, last: `${year}-${mm}-${dd}` };
+      }
+    }
+
+    function datePiece(): { typed: string; range: DateRange } {
+      let from = dateEnd();
+      if (chance(0.3)) return { typed: from.typed, range: range(from.first, from.last) };
+      let to = dateEnd();
+      if (to.last < from.first) [from, to] = [to, from];
+      const openFrom = chance(0.2);
+      const openTo = !openFrom && chance(0.2);
+      return {
+        typed: `${openFrom ? "" : from.typed}..${openTo ? "" : to.typed}`,
+        range: range(openFrom ? OPEN_START : from.first, openTo ? OPEN_END : to.last),
+      };
+    }
+
+    /** Some typed pieces and what they add to the expected AST, applied in typed order. */
+    interface Unit {
+      pieces: Piece[];
+      add: (expected: Shape) => void;
+    }
+
+    function generate(): { text: string; expected: Shape; glued: boolean } {
+      const units: Unit[] = [];
+      for (let g = 1 + int(3); g > 0; g--) {
+        const group: BareAtom[] = [];
+        const pieces: Piece[] = [];
+        for (let alt = chance(0.3) ? 2 + int(2) : 1; alt > 0; alt--) {
+          const { piece, atom } = atomPiece(false);
+          if (pieces.length > 0) pieces.push({ typed: "OR", opens: false, closes: false });
+          pieces.push(piece);
+          group.push(atom);
+        }
+        units.push({ pieces, add: (e) => e.required.push(group) });
+      }
+      for (let n = int(3); n > 0; n--) {
+        const { piece, atom } = atomPiece(true);
+        units.push({ pieces: [piece], add: (e) => e.excluded.push(atom) });
+      }
+      for (let n = int(3); n > 0; n--) {
+        const field = chance(0.5) ? "author" : "source";
+        const value = pick(["王尚磊", "张广烈", "cctv-xwlb", "王 尚磊", "OR", "-x"]);
+        const typed = value.includes(" ") || chance(0.2) ? `"${value}"` : value;
+        units.push({
+          pieces: [{ typed: `${field}:${typed}`, opens: false, closes: typed.startsWith('"') }],
+          add: (e) => {
+            const values = field === "author" ? e.filters.authors : e.filters.sources;
+            if (!values.includes(value)) values.push(value);
+          },
+        });
+      }
+      if (chance(0.5)) {
+        const { typed, range: r } = datePiece();
+        units.push({ pieces: [{ typed: `date:${typed}`, opens: false, closes: false }], add: (e) => (e.filters.date = r) });
+        // A second date filter that restricts nothing, so the intersection is the first.
+        if (chance(0.3)) {
+          const everything = pick(["date:..", "date:0000..9999", "date:0000-01-01..9999-12-31"]);
+          units.push({ pieces: [{ typed: everything, opens: false, closes: false }], add: () => undefined });
+        }
+      }
+
+      // Shuffle whole units: an OR chain stays together, everything else may come in any order.
+      for (let i = units.length - 1; i > 0; i--) {
+        const j = int(i + 1);
+        [units[i], units[j]] = [units[j]!, units[i]!];
+      }
+      const expected = shape({});
+      let text = chance(0.2) ? pick(SPACES) : "";
+      let glued = false;
+      let prev: Piece | undefined;
+      for (const unit of units) {
+        unit.add(expected);
+        for (const piece of unit.pieces) {
+          // A '-' word glued to a phrase would turn the phrase into an exclusion.
+          const canGlue = prev !== undefined && (prev.closes || (piece.opens && prev.typed !== "-"));
+          if (prev !== undefined) {
+            if (canGlue && chance(0.25)) glued = true;
+            else text += pick(SPACES) + (chance(0.1) ? pick(SPACES) : "");
+          }
+          text += piece.typed;
+          prev = piece;
+        }
+      }
+      return { text, expected, glued };
+    }
+
+    it("parses 500 generated queries to their expected AST, and formatQuery reads back to the same AST", () => {
+      let checked = 0;
+      while (checked < 500) {
+        const { text, expected, glued } = generate();
+        if (text.length > MAX_QUERY_LENGTH) continue;
+        checked++;
+        const context = JSON.stringify(text);
+        let parsed: ParsedQuery;
+        try {
+          parsed = parseQuery(text);
+        } catch (error) {
+          throw new Error(`${context}: ${String(error)}`);
+        }
+        expect(strip(parsed), context).to.deep.equal(expected);
+        const canonical = formatQuery(parsed);
+        expect(strip(parseQuery(canonical)), `${context} → ${JSON.stringify(canonical)}`).to.deep.equal(expected);
+        expect(formatQuery(parseQuery(canonical)), context).to.equal(canonical);
+        if (!glued) expect(canonical.length, context).to.be.at.most(text.length);
+      }
+    });
+  });
+});
