@@ -1,0 +1,71 @@
+// The only importer of nodejieba. Loading is explicit and checked, because nodejieba aborts the
+// whole process (SIGABRT, uncatchable) when a dictionary file is missing.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import nodejieba from "nodejieba";
+
+// The default dictionary paths are exported at run time but missing from nodejieba's types.
+const defaults = nodejieba as unknown as Record<
+  "DEFAULT_DICT" | "DEFAULT_HMM_DICT" | "DEFAULT_USER_DICT" | "DEFAULT_IDF_DICT" | "DEFAULT_STOP_WORD_DICT",
+  string
+>;
+const DICTIONARIES = {
+  dict: defaults.DEFAULT_DICT,
+  hmmDict: defaults.DEFAULT_HMM_DICT,
+  userDict: defaults.DEFAULT_USER_DICT,
+  idfDict: defaults.DEFAULT_IDF_DICT,
+  stopWordDict: defaults.DEFAULT_STOP_WORD_DICT,
+};
+
+/** What index and query must agree on: the manifest records it and the reader compares it. */
+export interface SegmenterIdentity {
+  library: "nodejieba";
+  version: string;
+  hmm: true;
+  /** sha256 over the dictionaries that influence segmentation. */
+  dictionaryHash: string;
+}
+
+let loaded = false;
+
+function ensureLoaded(): void {
+  if (loaded) return;
+  for (const [name, file] of Object.entries(DICTIONARIES)) {
+    if (!existsSync(file)) {
+      throw new Error(`nodejieba ${name} not found at ${file}: reinstall dependencies with \`npm ci\``);
+    }
+  }
+  nodejieba.load(DICTIONARIES);
+  loaded = true;
+}
+
+/** Words of `text` for queries: jieba's precise mode with HMM on (the library's default is off). */
+export function cutWords(text: string): string[] {
+  ensureLoaded();
+  return nodejieba.cut(text, true);
+}
+
+/** Words of `text` for documents: precise mode plus the dictionary sub-words of long words (知识讲座 → 知识, 讲座, 知识讲座). */
+export function cutWordsForSearch(text: string): string[] {
+  ensureLoaded();
+  return nodejieba.cutForSearch(text, true);
+}
+
+/** Loads the dictionaries now (about a second), rather than on the first cut. */
+export function loadSegmenter(): void {
+  ensureLoaded();
+}
+
+let identity: SegmenterIdentity | undefined;
+
+export function segmenterIdentity(): SegmenterIdentity {
+  if (!identity) {
+    const hash = createHash("sha256");
+    for (const file of [DICTIONARIES.dict, DICTIONARIES.hmmDict, DICTIONARIES.userDict]) hash.update(readFileSync(file));
+    const require = createRequire(import.meta.url);
+    const { version } = require("nodejieba/package.json") as { version: string };
+    identity = { library: "nodejieba", version, hmm: true, dictionaryHash: hash.digest("hex") };
+  }
+  return identity;
+}
