@@ -52,6 +52,12 @@ export function cutWordsForSearch(text: string): string[] {
   return nodejieba.cutForSearch(text, true);
 }
 
+/** Whether `word` is in jieba's dictionary (full mode lists dictionary words only, never HMM guesses). */
+export function isDictionaryWord(word: string): boolean {
+  ensureLoaded();
+  return nodejieba.cutAll(word).includes(word);
+}
+
 /** Loads the dictionaries now (about a second), rather than on the first cut. */
 export function loadSegmenter(): void {
   ensureLoaded();
