@@ -1,0 +1,64 @@
+// The on-disk layout of index/, shared by the writer and the reader.
+//
+//   index/CURRENT                  name of the generation in use ("gen-000007"); replaced by rename
+//   index/gen-000007.json          generation manifest: segments, seeds, analyzer, checksums
+//   index/segments/<name>/         one immutable segment (files below), shared by generations
+//   index/.lock                    pid of the build in progress
+//
+// A build writes new segments and a new generation manifest beside the old ones, then swaps
+// CURRENT. Readers never see a half-written index.
+import type { AnalyzerIdentity } from "../analysis/analyze.js";
+
+/** Bump when any file format below changes: older indexes are refused, not misread. */
+export const FORMAT_VERSION = 1;
+
+export const CURRENT_FILE = "CURRENT";
+export const LOCK_FILE = ".lock";
+export const SEGMENTS_DIR = "segments";
+
+export const SEGMENT_FILES = {
+  articles: "articles.json",
+  display: "display.bin",
+  folded: "folded.bin",
+  columns: "columns.bin",
+  ngrams: "ngrams.bin",
+  titleWords: "title-words",
+  bodyWords: "body-words",
+  vocabulary: "vocabulary.txt",
+} as const;
+
+export interface SeedRecord {
+  /** Path relative to its seeds root, as given in Article.file. */
+  file: string;
+  sha256: string;
+  bytes: number;
+  articles: number;
+  /** The segments that hold this file's articles (a change to the file rebuilds all of them). */
+  segments: string[];
+}
+
+export interface SegmentRecord {
+  name: string;
+  articles: number;
+  distinctTerms: number;
+  /** sha256 of every file of the segment (FlexSearch chunks under their directory name), checked on load. */
+  checksums: Record<string, string>;
+}
+
+export interface GenerationManifest {
+  format: number;
+  generation: number;
+  builtAt: string;
+  analyzer: AnalyzerIdentity;
+  segments: SegmentRecord[];
+  seeds: SeedRecord[];
+  counts: { files: number; articles: number; distinctTerms: number; bytes: number };
+}
+
+export function generationName(generation: number): string {
+  return `gen-${String(generation).padStart(6, "0")}`;
+}
+
+export function generationManifestFile(generation: number): string {
+  return `${generationName(generation)}.json`;
+}

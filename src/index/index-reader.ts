@@ -1,0 +1,157 @@
+// IO: CURRENT → generation manifest → segments, loaded into an immutable IndexSnapshot. Anything
+// that does not match what this build of the program writes (format, analyzer, checksums) is
+// refused with the file's name, never served.
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { analyzerIdentity } from "../analysis/analyze.js";
+import { IndexUnusableError } from "../errors.js";
+import { ArticleStore } from "./article-store.js";
+import { CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, type GenerationManifest, type SegmentRecord } from "./format.js";
+import { NgramIndex } from "./ngram-index.js";
+import { WordIndexReader } from "./word-index.js";
+
+export interface Segment {
+  record: SegmentRecord;
+  /** Global article number of this segment's first article. */
+  docBase: number;
+  store: ArticleStore;
+  ngrams: NgramIndex;
+  titleWords: WordIndexReader;
+  bodyWords: WordIndexReader;
+}
+
+/** One loaded generation. Requests hold the snapshot they started with until they finish. */
+export class IndexSnapshot {
+  readonly size: number;
+  readonly averageTitleTerms: number;
+  readonly averageBodyTerms: number;
+  private readonly docById = new Map<string, number>();
+
+  constructor(
+    readonly directory: string,
+    readonly manifest: GenerationManifest,
+    readonly segments: readonly Segment[],
+  ) {
+    this.size = segments.reduce((sum, segment) => sum + segment.store.size, 0);
+    let title = 0;
+    let body = 0;
+    for (const { store, docBase } of segments) {
+      for (let i = 0; i < store.size; i++) {
+        title += store.titleTerms[i]!;
+        body += store.bodyTerms[i]!;
+        this.docById.set(store.metas[i]!.id, docBase + i);
+      }
+    }
+    this.averageTitleTerms = Math.max(1, title / Math.max(1, this.size));
+    this.averageBodyTerms = Math.max(1, body / Math.max(1, this.size));
+  }
+
+  /** Global article number of the article with this id. */
+  findArticle(id: string): number | undefined {
+    return this.docById.get(id);
+  }
+
+  /** The segment and local number of global article `doc`. */
+  locate(doc: number): { segment: Segment; local: number } {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.docBase <= doc) lo = mid;
+      else hi = mid - 1;
+    }
+    const segment = this.segments[lo]!;
+    return { segment, local: doc - segment.docBase };
+  }
+
+  close(): void {
+    for (const segment of this.segments) segment.store.close();
+  }
+}
+
+export async function readCurrentManifest(indexDir: string): Promise<GenerationManifest> {
+  const currentPath = path.join(indexDir, CURRENT_FILE);
+  let name: string;
+  try {
+    name = (await readFile(currentPath, "utf8")).trim();
+  } catch {
+    throw new IndexUnusableError(indexDir, `no ${CURRENT_FILE} file (no index has been built there)`, "build it with `npm run index`");
+  }
+  const manifestPath = path.join(indexDir, name);
+  try {
+    return JSON.parse(await readFile(manifestPath, "utf8")) as GenerationManifest;
+  } catch (error) {
+    throw new IndexUnusableError(manifestPath, `manifest unreadable (${(error as Error).message})`);
+  }
+}
+
+export interface OpenOptions {
+  /** Recompute every file's sha256 and compare with the manifest (detects corrupt or truncated files). */
+  verifyChecksums?: boolean;
+}
+
+export async function openIndex(indexDir: string, options: OpenOptions = {}): Promise<IndexSnapshot> {
+  const manifest = await readCurrentManifest(indexDir);
+  if (manifest.format !== FORMAT_VERSION) {
+    throw new IndexUnusableError(indexDir, `format version ${manifest.format}, this program reads ${FORMAT_VERSION}`);
+  }
+  const expected = JSON.stringify(analyzerIdentity());
+  if (JSON.stringify(manifest.analyzer) !== expected) {
+    throw new IndexUnusableError(indexDir, `built with another analyzer (${JSON.stringify(manifest.analyzer)}; now ${expected})`);
+  }
+  const segments: Segment[] = [];
+  let docBase = 0;
+  for (const record of manifest.segments) {
+    const segment = await loadSegment(path.join(indexDir, SEGMENTS_DIR, record.name), record, docBase, options);
+    segments.push(segment);
+    docBase += segment.store.size;
+  }
+  return new IndexSnapshot(indexDir, manifest, segments);
+}
+
+async function loadSegment(dir: string, record: SegmentRecord, docBase: number, options: OpenOptions): Promise<Segment> {
+  const files = new Map<string, Buffer>();
+  for (const [file, sha256] of Object.entries(record.checksums)) {
+    if (file === SEGMENT_FILES.display) continue; // read on demand, checked below by size and hash
+    const filePath = path.join(dir, file);
+    const data = await readFile(filePath).catch((error: Error) => {
+      throw new IndexUnusableError(filePath, `missing or unreadable (${error.message})`);
+    });
+    if (options.verifyChecksums && createHash("sha256").update(data).digest("hex") !== sha256) {
+      throw new IndexUnusableError(filePath, "checksum mismatch: the file is corrupt or truncated");
+    }
+    files.set(file, data);
+  }
+  const displayPath = path.join(dir, SEGMENT_FILES.display);
+  const displayBytes = (await stat(displayPath).catch(() => undefined))?.size;
+  if (displayBytes === undefined) throw new IndexUnusableError(displayPath, "missing");
+  if (options.verifyChecksums) {
+    const actual = createHash("sha256").update(await readFile(displayPath)).digest("hex");
+    if (actual !== record.checksums[SEGMENT_FILES.display]) throw new IndexUnusableError(displayPath, "checksum mismatch: the file is corrupt or truncated");
+  }
+  const take = (file: string): Buffer => files.get(file) ?? Buffer.alloc(0);
+  const guard = <T>(file: string, build: () => T): T => {
+    try {
+      return build();
+    } catch (error) {
+      throw new IndexUnusableError(path.join(dir, file), (error as Error).message);
+    }
+  };
+  const store = guard(SEGMENT_FILES.articles, () =>
+    ArticleStore.load(take(SEGMENT_FILES.articles).toString("utf8"), take(SEGMENT_FILES.folded), take(SEGMENT_FILES.columns), displayPath, displayBytes),
+  );
+  if (store.size !== record.articles) {
+    throw new IndexUnusableError(dir, `holds ${store.size} articles, the manifest says ${record.articles}`);
+  }
+  const ngrams = guard(SEGMENT_FILES.ngrams, () => NgramIndex.fromBuffer(take(SEGMENT_FILES.ngrams)));
+  const loadWords = (subdir: string): WordIndexReader =>
+    guard(subdir, () => {
+      const reader = new WordIndexReader();
+      for (const [file, data] of files) {
+        if (file.startsWith(`${subdir}/`)) reader.import(path.basename(file), data.toString("utf8"));
+      }
+      return reader;
+    });
+  return { record, docBase, store, ngrams, titleWords: loadWords(SEGMENT_FILES.titleWords), bodyWords: loadWords(SEGMENT_FILES.bodyWords) };
+}

@@ -1,0 +1,325 @@
+// Builds index/ from seed files: only new or changed seed files are analyzed again, their
+// segments are written beside the live ones, and the new generation is committed by renaming
+// one small pointer file (CURRENT). A build killed at any point leaves the previous generation
+// in place; the next build removes what the dead one left behind.
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile, open } from "node:fs/promises";
+import path from "node:path";
+import { analyzerIdentity } from "../analysis/analyze.js";
+import { SeedFormatError } from "../errors.js";
+import { listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
+import type { Article } from "../types.js";
+import {
+  CURRENT_FILE,
+  FORMAT_VERSION,
+  SEGMENTS_DIR,
+  SEGMENT_FILES,
+  generationManifestFile,
+  type GenerationManifest,
+  type SeedRecord,
+  type SegmentRecord,
+} from "./format.js";
+import { readCurrentManifest } from "./index-reader.js";
+import { acquireBuildLock } from "./index-lock.js";
+import { writeSegment } from "./segment-writer.js";
+
+/** Large inputs are cut into segments of at most this many articles. */
+export const SEGMENT_MAX_ARTICLES = 40_000;
+const TEMP_PREFIX = ".tmp-";
+
+export interface BuildOptions {
+  seeds: readonly string[];
+  indexDir: string;
+  /** Ignore the existing index and analyze every seed file. */
+  full?: boolean;
+  progress?: (event: BuildProgress) => void;
+}
+
+export interface BuildProgress {
+  phase: "read" | "analyze" | "write";
+  done: number;
+  total: number;
+}
+
+export interface BuildSummary {
+  /** The generation now in CURRENT (unchanged when the index was already up to date). */
+  generation: number;
+  upToDate: boolean;
+  files: number;
+  articles: number;
+  distinctTerms: number;
+  bytes: number;
+  seconds: number;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  /** Articles analyzed in this build (the others were reused from unchanged segments). */
+  articlesAnalyzed: number;
+  articlesRemoved: number;
+  problems: SeedFormatError[];
+}
+
+interface Plan {
+  previous: GenerationManifest | undefined;
+  keep: SegmentRecord[];
+  toRead: SeedFile[];
+  added: string[];
+  changed: string[];
+  removed: string[];
+  articlesRemoved: number;
+}
+
+export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
+  const started = performance.now();
+  await mkdir(path.join(options.indexDir, SEGMENTS_DIR), { recursive: true });
+  const release = acquireBuildLock(options.indexDir);
+  try {
+    await removeLeftovers(options.indexDir);
+    const seeds = await listSeedFiles(options.seeds);
+    const plan = await planBuild(options, seeds);
+    const report = (event: BuildProgress): void => options.progress?.(event);
+
+    if (plan.previous && plan.toRead.length === 0 && plan.removed.length === 0) {
+      return summarize(plan.previous, plan, [], 0, started, true);
+    }
+
+    const problems: SeedFormatError[] = [];
+    const fileArticles: Array<{ seed: SeedFile; articles: Article[] }> = [];
+    const takenIds = await idsOfSegments(options.indexDir, plan.keep);
+    for (const [i, seed] of plan.toRead.entries()) {
+      const content = await readSeedFile(seed);
+      problems.push(...content.problems);
+      const unique = content.articles.filter((article) => {
+        if (!takenIds.has(article.id)) return takenIds.add(article.id), true;
+        problems.push(duplicateIdProblem(seed.file, article));
+        return false;
+      });
+      fileArticles.push({ seed, articles: unique });
+      report({ phase: "read", done: i + 1, total: plan.toRead.length });
+    }
+
+    const generation = (plan.previous?.generation ?? (await lastGenerationOnDisk(options.indexDir))) + 1;
+    const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report);
+    const keptSeedRecords = (plan.previous?.seeds ?? []).filter((seed) =>
+      seed.segments.every((name) => plan.keep.some((segment) => segment.name === name)),
+    );
+    const allSegments = [...plan.keep, ...segments];
+    const manifest: GenerationManifest = {
+      format: FORMAT_VERSION,
+      generation,
+      builtAt: new Date().toISOString(),
+      analyzer: analyzerIdentity(),
+      segments: allSegments,
+      seeds: [
+        ...keptSeedRecords,
+        ...fileArticles.map(({ seed, articles }) => ({
+          file: seed.file,
+          sha256: seed.sha256,
+          bytes: seed.bytes,
+          articles: articles.length,
+          segments: seedSegments.get(seed.file) ?? [],
+        })),
+      ].sort((a, b) => a.file.localeCompare(b.file)),
+      counts: {
+        files: seeds.length,
+        articles: allSegments.reduce((sum, segment) => sum + segment.articles, 0),
+        distinctTerms: await countDistinctTerms(options.indexDir, allSegments),
+        bytes: await segmentBytes(options.indexDir, allSegments),
+      },
+    };
+    await commitGeneration(options.indexDir, manifest);
+    await pruneGenerations(options.indexDir, manifest, plan.previous);
+    const analyzed = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
+    return summarize(manifest, plan, problems, analyzed, started, false);
+  } finally {
+    release();
+  }
+}
+
+function duplicateIdProblem(file: string, article: Article): SeedFormatError {
+  return new SeedFormatError(file, article.lineStart, `duplicate article id "${article.id}" (already indexed from another line or file); skipped`);
+}
+
+async function planBuild(options: BuildOptions, seeds: SeedFile[]): Promise<Plan> {
+  const previous = options.full ? undefined : await readCurrentManifest(options.indexDir).catch(() => undefined);
+  const usable =
+    previous &&
+    previous.format === FORMAT_VERSION &&
+    JSON.stringify(previous.analyzer) === JSON.stringify(analyzerIdentity());
+  if (!usable) {
+    return { previous: undefined, keep: [], toRead: seeds, added: seeds.map((s) => s.file), changed: [], removed: [], articlesRemoved: 0 };
+  }
+  const before = new Map(previous.seeds.map((record) => [record.file, record]));
+  const now = new Set(seeds.map((seed) => seed.file));
+  const added = seeds.filter((seed) => !before.has(seed.file)).map((seed) => seed.file);
+  const changed = seeds.filter((seed) => before.has(seed.file) && before.get(seed.file)!.sha256 !== seed.sha256).map((seed) => seed.file);
+  const removed = previous.seeds.filter((record) => !now.has(record.file)).map((record) => record.file);
+  const dirty = new Set<string>();
+  for (const file of [...changed, ...removed]) for (const name of before.get(file)!.segments) dirty.add(name);
+  // Unchanged files that share a segment with a changed one are read again with it.
+  const filesInDirty = new Set(previous.seeds.filter((record) => record.segments.some((name) => dirty.has(name))).map((record) => record.file));
+  const toRead = seeds.filter((seed) => !before.has(seed.file) || filesInDirty.has(seed.file));
+  const articlesRemoved = previous.seeds
+    .filter((record) => changed.includes(record.file) || removed.includes(record.file))
+    .reduce((sum, record) => sum + record.articles, 0);
+  return { previous, keep: previous.segments.filter((segment) => !dirty.has(segment.name)), toRead, added, changed, removed, articlesRemoved };
+}
+
+async function writeSegments(
+  indexDir: string,
+  generation: number,
+  fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Article[] }>,
+  report: (event: BuildProgress) => void,
+): Promise<{ segments: SegmentRecord[]; seedSegments: Map<string, string[]> }> {
+  // Cut the new articles into segments of at most SEGMENT_MAX_ARTICLES, remembering which
+  // segments each seed file's articles went to (a change to the file rebuilds all of them).
+  const chunks: Array<{ articles: Article[]; files: Set<string> }> = [];
+  for (const { seed, articles } of fileArticles) {
+    for (const article of articles) {
+      let chunk = chunks.at(-1);
+      if (!chunk || chunk.articles.length >= SEGMENT_MAX_ARTICLES) chunks.push((chunk = { articles: [], files: new Set() }));
+      chunk.articles.push(article);
+      chunk.files.add(seed.file);
+    }
+  }
+  const total = chunks.reduce((sum, chunk) => sum + chunk.articles.length, 0);
+  let done = 0;
+  const segments: SegmentRecord[] = [];
+  const seedSegments = new Map<string, string[]>();
+  for (const [k, chunk] of chunks.entries()) {
+    const name = `seg-${String(generation).padStart(6, "0")}-${k}`;
+    const temp = path.join(indexDir, SEGMENTS_DIR, `${TEMP_PREFIX}${name}`);
+    const record = await writeSegment(temp, name, chunk.articles, () => {
+      done++;
+      if (done % 500 === 0 || done === total) report({ phase: "analyze", done, total });
+    });
+    await syncTree(temp);
+    await rename(temp, path.join(indexDir, SEGMENTS_DIR, name));
+    segments.push(record);
+    for (const file of chunk.files) seedSegments.set(file, [...(seedSegments.get(file) ?? []), name]);
+  }
+  report({ phase: "write", done: segments.length, total: segments.length });
+  return { segments, seedSegments };
+}
+
+/** Manifest first, then the pointer: CURRENT only ever names a complete generation. */
+async function commitGeneration(indexDir: string, manifest: GenerationManifest): Promise<void> {
+  const manifestPath = path.join(indexDir, generationManifestFile(manifest.generation));
+  await writeFileDurably(manifestPath, JSON.stringify(manifest, null, 1));
+  await writeFileDurably(path.join(indexDir, CURRENT_FILE), `${generationManifestFile(manifest.generation)}\n`);
+}
+
+/** Write to a temporary file in the same directory, fsync, then rename over the target (atomic on POSIX). */
+async function writeFileDurably(target: string, content: string): Promise<void> {
+  const temp = `${path.dirname(target)}/${TEMP_PREFIX}${path.basename(target)}`;
+  const handle = await open(temp, "w");
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
+  await syncDirectory(path.dirname(target));
+}
+
+async function syncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const handle = await open(path.join(entry.parentPath, entry.name), "r");
+    await handle.sync();
+    await handle.close();
+  }
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Keeps the new generation and the one before it (for rollback); removes the rest and their segments. */
+async function pruneGenerations(indexDir: string, current: GenerationManifest, previous: GenerationManifest | undefined): Promise<void> {
+  const keepManifests = new Set([generationManifestFile(current.generation)]);
+  const keepSegments = new Set(current.segments.map((segment) => segment.name));
+  if (previous) {
+    keepManifests.add(generationManifestFile(previous.generation));
+    for (const segment of previous.segments) keepSegments.add(segment.name);
+  }
+  for (const name of await readdir(indexDir)) {
+    if (/^gen-\d+\.json$/.test(name) && !keepManifests.has(name)) await rm(path.join(indexDir, name), { force: true });
+  }
+  for (const name of await readdir(path.join(indexDir, SEGMENTS_DIR))) {
+    if (!keepSegments.has(name)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
+  }
+}
+
+/** A build that died leaves temporary files and segments no manifest names; both are safe to delete under the lock. */
+async function removeLeftovers(indexDir: string): Promise<void> {
+  for (const name of await readdir(indexDir)) {
+    if (name.startsWith(TEMP_PREFIX)) await rm(path.join(indexDir, name), { recursive: true, force: true });
+  }
+  for (const name of await readdir(path.join(indexDir, SEGMENTS_DIR))) {
+    if (name.startsWith(TEMP_PREFIX)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
+  }
+}
+
+async function lastGenerationOnDisk(indexDir: string): Promise<number> {
+  const numbers = (await readdir(indexDir)).map((name) => /^gen-(\d+)\.json$/.exec(name)?.[1]).filter((n): n is string => n !== undefined);
+  return Math.max(0, ...numbers.map(Number));
+}
+
+async function idsOfSegments(indexDir: string, segments: readonly SegmentRecord[]): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const segment of segments) {
+    const metas = JSON.parse(await readFile(path.join(indexDir, SEGMENTS_DIR, segment.name, SEGMENT_FILES.articles), "utf8")) as Array<{ id: string }>;
+    for (const { id } of metas) ids.add(id);
+  }
+  return ids;
+}
+
+async function countDistinctTerms(indexDir: string, segments: readonly SegmentRecord[]): Promise<number> {
+  if (segments.length === 1) return segments[0]!.distinctTerms;
+  const terms = new Set<string>();
+  for (const segment of segments) {
+    const text = await readFile(path.join(indexDir, SEGMENTS_DIR, segment.name, SEGMENT_FILES.vocabulary), "utf8");
+    for (const term of text.split("\n")) if (term) terms.add(term);
+  }
+  return terms.size;
+}
+
+async function segmentBytes(indexDir: string, segments: readonly SegmentRecord[]): Promise<number> {
+  let bytes = 0;
+  for (const segment of segments) {
+    for (const file of Object.keys(segment.checksums)) bytes += (await stat(path.join(indexDir, SEGMENTS_DIR, segment.name, file))).size;
+  }
+  return bytes;
+}
+
+function summarize(
+  manifest: GenerationManifest,
+  plan: Plan,
+  problems: SeedFormatError[],
+  articlesAnalyzed: number,
+  started: number,
+  upToDate: boolean,
+): BuildSummary {
+  return {
+    generation: manifest.generation,
+    upToDate,
+    files: manifest.counts.files,
+    articles: manifest.counts.articles,
+    distinctTerms: manifest.counts.distinctTerms,
+    bytes: manifest.counts.bytes,
+    seconds: (performance.now() - started) / 1000,
+    added: plan.added,
+    changed: plan.changed,
+    removed: plan.removed,
+    articlesAnalyzed,
+    articlesRemoved: plan.articlesRemoved,
+    problems,
+  };
+}

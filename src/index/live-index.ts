@@ -1,0 +1,65 @@
+// Serves the newest committed generation without a restart. It polls CURRENT, loads a new
+// generation beside the one in use, then swaps; requests that started on the old snapshot finish
+// on it (search is synchronous, so a request never sees two), and the old one is closed later.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { CURRENT_FILE } from "./format.js";
+import { openIndex, type IndexSnapshot, type OpenOptions } from "./index-reader.js";
+
+const CLOSE_OLD_AFTER_MS = 30_000;
+
+export class LiveIndex {
+  private timer: NodeJS.Timeout | undefined;
+  private pointer = "";
+  private reloading = false;
+
+  private constructor(
+    private readonly indexDir: string,
+    private snapshot: IndexSnapshot,
+    private readonly options: OpenOptions,
+  ) {}
+
+  static async open(indexDir: string, options: OpenOptions = {}): Promise<LiveIndex> {
+    const pointer = await readPointer(indexDir);
+    const live = new LiveIndex(indexDir, await openIndex(indexDir, options), options);
+    live.pointer = pointer;
+    return live;
+  }
+
+  current(): IndexSnapshot {
+    return this.snapshot;
+  }
+
+  /** Checks CURRENT every `intervalMs`; `onReload` hears about each swap or failed load. */
+  watch(intervalMs: number, onReload: (event: { generation?: number; error?: Error }) => void): void {
+    this.timer = setInterval(() => void this.reloadIfChanged().then(onReload, (error: Error) => onReload({ error })), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Loads the generation CURRENT names if it is not the one in use. A failed load keeps serving the old one. */
+  async reloadIfChanged(): Promise<{ generation?: number }> {
+    if (this.reloading) return {};
+    this.reloading = true;
+    try {
+      const pointer = await readPointer(this.indexDir);
+      if (pointer === this.pointer) return {};
+      const next = await openIndex(this.indexDir, this.options);
+      const old = this.snapshot;
+      this.snapshot = next;
+      this.pointer = pointer;
+      setTimeout(() => old.close(), CLOSE_OLD_AFTER_MS).unref();
+      return { generation: next.manifest.generation };
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.snapshot.close();
+  }
+}
+
+async function readPointer(indexDir: string): Promise<string> {
+  return (await readFile(path.join(indexDir, CURRENT_FILE), "utf8").catch(() => "")).trim();
+}

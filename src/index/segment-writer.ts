@@ -1,0 +1,60 @@
+// Article[] → one immutable segment directory: article store, n-gram index, and the two word
+// indexes (title, body). Every file's checksum goes into the segment record.
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { documentTerms } from "../analysis/analyze.js";
+import { fold } from "../analysis/fold.js";
+import type { Article } from "../types.js";
+import { serializeStore, type StoredArticleInput } from "./article-store.js";
+import { SEGMENT_FILES, type SegmentRecord } from "./format.js";
+import { NgramIndexBuilder } from "./ngram-index.js";
+import { WordIndexWriter } from "./word-index.js";
+
+/** Analyzes `articles` and writes the segment into `dir` (which must not exist yet). */
+export async function writeSegment(
+  dir: string,
+  name: string,
+  articles: readonly Article[],
+  onArticle: () => void = () => {},
+): Promise<SegmentRecord> {
+  const titleWords = new WordIndexWriter();
+  const bodyWords = new WordIndexWriter();
+  const ngrams = new NgramIndexBuilder();
+  const stored: StoredArticleInput[] = [];
+  const terms = new Set<string>();
+  articles.forEach((article, local) => {
+    const folded = fold(`${article.title}\n${article.body}`);
+    const titleTerms = documentTerms(folded.slice(0, article.title.length));
+    const bodyTerms = documentTerms(folded.slice(article.title.length + 1));
+    titleWords.add(local, titleTerms);
+    bodyWords.add(local, bodyTerms);
+    for (const term of titleTerms) terms.add(term);
+    for (const term of bodyTerms) terms.add(term);
+    ngrams.add(folded);
+    stored.push({ article, folded, titleTerms: titleTerms.length, bodyTerms: bodyTerms.length });
+    onArticle();
+  });
+
+  await mkdir(dir, { recursive: true });
+  const checksums: Record<string, string> = {};
+  const put = async (file: string, data: string | Buffer): Promise<void> => {
+    await writeFile(path.join(dir, file), data);
+    checksums[file] = createHash("sha256").update(data).digest("hex");
+  };
+  const store = serializeStore(stored);
+  await put(SEGMENT_FILES.articles, store.articles);
+  await put(SEGMENT_FILES.display, store.display);
+  await put(SEGMENT_FILES.folded, store.folded);
+  await put(SEGMENT_FILES.columns, store.columns);
+  await put(SEGMENT_FILES.ngrams, ngrams.serialize());
+  await put(SEGMENT_FILES.vocabulary, [...terms].sort().join("\n"));
+  for (const [subdir, words] of [
+    [SEGMENT_FILES.titleWords, titleWords],
+    [SEGMENT_FILES.bodyWords, bodyWords],
+  ] as const) {
+    await mkdir(path.join(dir, subdir));
+    await words.export((key, data) => put(path.join(subdir, key), data));
+  }
+  return { name, articles: articles.length, distinctTerms: terms.size, checksums };
+}

@@ -1,0 +1,67 @@
+// The ranking index: FlexSearch `Index` instances keyed by jieba terms. FlexSearch orders a term's
+// documents by "slots"; we store the term frequency in the slot (slot = TF_SLOTS - tf, so slot 0
+// holds the documents where the term is most frequent) and read whole slot lists back to compute
+// BM25 ourselves. FlexSearch's own order (position of the first occurrence) is not relevance.
+//
+// The export does not contain this configuration, so writer and reader must both build their
+// instances here, from the same options.
+import { Index } from "flexsearch";
+
+/** Term frequencies above this count as this: BM25 saturates long before (k1 = 1.2). */
+export const TF_SLOTS = 8;
+
+/** Terms are already analyzed: FlexSearch only splits our space-joined list. */
+const splitTerms = (text: string): string[] => (text ? text.split(" ") : []);
+
+export class WordIndexWriter {
+  private termFrequency = new Map<string, number>();
+  readonly index: Index;
+
+  constructor() {
+    this.index = new Index({
+      tokenize: "strict",
+      resolution: TF_SLOTS,
+      encode: splitTerms,
+      score: (_content, term) => TF_SLOTS - Math.min(this.termFrequency.get(term) ?? 1, TF_SLOTS),
+    });
+  }
+
+  /** Adds a document's analyzed terms (with repeats). Ids must be small integers, added once. */
+  add(doc: number, terms: readonly string[]): void {
+    if (terms.length === 0) return;
+    const frequency = new Map<string, number>();
+    for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+    this.termFrequency = frequency;
+    this.index.add(doc, [...frequency.keys()].join(" "));
+  }
+
+  /** Writes FlexSearch's export chunks; `write` receives (file name, contents). */
+  async export(write: (name: string, data: string) => Promise<void>): Promise<void> {
+    await this.index.export(write);
+  }
+}
+
+/** A term's documents grouped by frequency: `byFrequency[tf - 1]` lists the documents with that tf (capped at TF_SLOTS). */
+export type TermPostings = ReadonlyArray<readonly number[] | undefined>;
+
+export class WordIndexReader {
+  private readonly index: Index;
+
+  constructor() {
+    this.index = new Index({ tokenize: "strict", resolution: TF_SLOTS, encode: splitTerms });
+  }
+
+  import(name: string, data: string): void {
+    this.index.import(name, data);
+  }
+
+  postings(term: string): TermPostings {
+    const slots = this.index.search(term, { resolve: false }).result as ReadonlyArray<number[] | null | undefined>;
+    const byFrequency: Array<number[] | undefined> = [];
+    for (let slot = 0; slot < slots.length; slot++) {
+      const docs = slots[slot];
+      if (docs && docs.length > 0) byFrequency[TF_SLOTS - slot - 1] = docs;
+    }
+    return byFrequency;
+  }
+}
