@@ -1,0 +1,71 @@
+// Exact substring matching on folded text. The n-gram index proposes documents; this module
+// decides, so a phrase is never reported where it does not occur, and never missed where it does.
+import type { IndexSnapshot } from "../index/index-reader.js";
+import { needleKeys } from "../index/ngram-index.js";
+import { EMPTY, filter, intersectAll, type DocSet } from "./doc-sets.js";
+
+export type Field = "any" | "title";
+
+/** Documents whose folded text holds every n-gram of `needle`: a superset of the documents containing it. */
+export function needleCandidates(snapshot: IndexSnapshot, needle: string): DocSet {
+  const keys = needleKeys(needle);
+  const parts: DocSet[] = [];
+  let total = 0;
+  for (const segment of snapshot.segments) {
+    // Rarest keys first: the intersection shrinks fastest and stops early when empty.
+    const ordered = [...keys].sort((a, b) => segment.ngrams.docCount(a) - segment.ngrams.docCount(b));
+    if (ordered.length === 0 || segment.ngrams.docCount(ordered[0]!) === 0) continue;
+    const local = intersectAll(ordered.map((key) => segment.ngrams.postings(key)));
+    if (local.length === 0) continue;
+    const global = new Uint32Array(local.length);
+    for (let i = 0; i < local.length; i++) global[i] = local[i]! + segment.docBase;
+    parts.push(global);
+    total += global.length;
+  }
+  if (parts.length === 0) return EMPTY;
+  if (parts.length === 1) return parts[0]!;
+  const all = new Uint32Array(total);
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all; // segments are in docBase order, so the concatenation is sorted
+}
+
+/** Whether the candidates are exactly the documents containing `needle`, without looking at text. */
+function candidatesAreExact(needle: string, field: Field): boolean {
+  return field === "any" && needle.length <= 2;
+}
+
+/** Where the article's folded text is searched for the field: [start, end). */
+export function fieldRange(snapshot: IndexSnapshot, doc: number, field: Field): { text: string; start: number; end: number } {
+  const { segment, local } = snapshot.locate(doc);
+  const text = segment.store.folded(local);
+  const titleLength = segment.store.metas[local]!.title.length;
+  return field === "title" ? { text, start: 0, end: titleLength } : { text, start: 0, end: text.length };
+}
+
+/** Whether candidate `doc` (a member of needleCandidates(needle)) really contains the needle in the field. */
+export function candidateHolds(snapshot: IndexSnapshot, doc: number, needle: string, field: Field): boolean {
+  if (candidatesAreExact(needle, field)) return true;
+  const { text, end } = fieldRange(snapshot, doc, field);
+  const at = text.indexOf(needle);
+  return at >= 0 && at + needle.length <= end;
+}
+
+/** The documents among `candidates` (from needleCandidates) that really contain the needle in the field. */
+export function verifyNeedle(snapshot: IndexSnapshot, candidates: DocSet, needle: string, field: Field): DocSet {
+  if (candidatesAreExact(needle, field)) return candidates;
+  return filter(candidates, (doc) => candidateHolds(snapshot, doc, needle, field));
+}
+
+/** Every start offset of `needle` in `text` (non-overlapping occurrences are what a reader counts). */
+export function occurrences(text: string, needle: string, start = 0, end = text.length): number[] {
+  const found: number[] = [];
+  if (needle.length === 0) return found;
+  for (let at = text.indexOf(needle, start); at >= 0 && at + needle.length <= end; at = text.indexOf(needle, at + needle.length)) {
+    found.push(at);
+  }
+  return found;
+}

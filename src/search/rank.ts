@@ -1,0 +1,95 @@
+// Relevance: BM25 over jieba terms, with the headline as a second, heavier field (a simplified
+// BM25F: each field saturates on its own, the sum is weighted), plus bonuses for the query's
+// words standing together. Ties break deterministically: newer first, then id.
+import type { IndexSnapshot } from "../index/index-reader.js";
+import type { TermPostings } from "../index/word-index.js";
+
+export const BM25 = { k1: 1.2, bBody: 0.75, bTitle: 0.5, titleWeight: 5 } as const;
+
+/** IDF from the larger of the two fields' document frequencies (a term mostly in bodies still counts as common). */
+function idf(size: number, documentFrequency: number): number {
+  return Math.log(1 + (size - documentFrequency + 0.5) / (documentFrequency + 0.5));
+}
+
+function saturate(tf: number, length: number, average: number, b: number): number {
+  return (tf * (BM25.k1 + 1)) / (tf + BM25.k1 * (1 - b + (b * length) / average));
+}
+
+function documentFrequency(postings: readonly TermPostings[]): number {
+  let df = 0;
+  for (const byFrequency of postings) for (const docs of byFrequency) df += docs?.length ?? 0;
+  return df;
+}
+
+/**
+ * Adds each term's BM25 contribution to `scores[doc]` for the documents marked in `inResult`.
+ * `weights` scale terms (a repeated query term counts more; a relaxed match counts less).
+ */
+export function addBm25(
+  snapshot: IndexSnapshot,
+  terms: ReadonlyArray<{ term: string; weight: number }>,
+  inResult: Uint8Array,
+  scores: Float64Array,
+): void {
+  const size = snapshot.size;
+  for (const { term, weight } of terms) {
+    const title = snapshot.segments.map((segment) => segment.titleWords.postings(term));
+    const body = snapshot.segments.map((segment) => segment.bodyWords.postings(term));
+    const termIdf = weight * idf(size, Math.max(documentFrequency(title), documentFrequency(body)));
+    snapshot.segments.forEach((segment, s) => {
+      const { docBase, store } = segment;
+      for (const [fieldPostings, lengths, average, b, fieldWeight] of [
+        [title[s]!, store.titleTerms, snapshot.averageTitleTerms, BM25.bTitle, BM25.titleWeight],
+        [body[s]!, store.bodyTerms, snapshot.averageBodyTerms, BM25.bBody, 1],
+      ] as const) {
+        fieldPostings.forEach((docs, slot) => {
+          if (!docs) return;
+          const tf = slot + 1;
+          for (const local of docs) {
+            const doc = local + docBase;
+            if (inResult[doc] === 1) scores[doc]! += termIdf * fieldWeight * saturate(tf, lengths[local]!, average, b);
+          }
+        });
+      }
+    });
+  }
+}
+
+export interface Ranked {
+  doc: number;
+  score: number;
+  date: string;
+  id: string;
+}
+
+export type SortOrder = "relevance" | "date";
+
+export function compareRanked(order: SortOrder): (a: Ranked, b: Ranked) => number {
+  const byScore = (a: Ranked, b: Ranked): number => b.score - a.score;
+  const byDate = (a: Ranked, b: Ranked): number => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0);
+  const byId = (a: Ranked, b: Ranked): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return order === "date"
+    ? (a, b) => byDate(a, b) || byScore(a, b) || byId(a, b)
+    : (a, b) => byScore(a, b) || byDate(a, b) || byId(a, b);
+}
+
+/** The first `k` of `items` in `compare` order, without sorting everything. */
+export function topK<T>(items: readonly T[], k: number, compare: (a: T, b: T) => number): T[] {
+  if (items.length <= k * 4) return [...items].sort(compare).slice(0, k);
+  // Keep a sorted window of the best k; most items lose against its last element at once.
+  const best: T[] = [];
+  for (const item of items) {
+    if (best.length === k && compare(item, best[k - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(best[mid]!, item) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, item);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+

@@ -1,0 +1,250 @@
+// The one entry point of a search: parse → analyze atoms → candidates (n-gram index) → exact check
+// → filters → BM25 ranking (word index) → proximity re-rank of the head → page of hits with the
+// match offsets that snippets need. Pure with respect to the snapshot: no IO but reading it.
+import { queryTerms } from "../analysis/analyze.js";
+import { fold } from "../analysis/fold.js";
+import type { ArticleMeta } from "../index/article-store.js";
+import type { IndexSnapshot } from "../index/index-reader.js";
+import type { TextRange } from "../types.js";
+import { EMPTY, filter, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
+import { candidateHolds, fieldRange, needleCandidates, occurrences, verifyNeedle, type Field } from "./phrase-check.js";
+import { parseQuery, type Atom, type ParsedQuery } from "./query-parser.js";
+import { addBm25, compareRanked, topK, type Ranked, type SortOrder } from "./rank.js";
+
+export interface SearchRequest {
+  query: string;
+  /** 1-based. */
+  page: number;
+  size: number;
+  sort: SortOrder;
+}
+
+export interface KeyedRange extends TextRange {
+  /** Which needle matched (distinct keys make a better snippet). */
+  key: number;
+}
+
+export interface SearchHit {
+  doc: number;
+  score: number;
+  article: ArticleMeta;
+  body: string;
+  /** Matches in the title and in the body (offsets into each). */
+  titleMatches: KeyedRange[];
+  bodyMatches: KeyedRange[];
+}
+
+export interface PhraseCount {
+  phrase: string;
+  field: Field;
+  /** Articles that contain the phrase (in the field), over the whole index, before other conditions. */
+  articles: number;
+  occurrences: number;
+}
+
+export interface SearchResult {
+  query: ParsedQuery;
+  total: number;
+  /** True when no article matched every required item and the result lists articles matching some. */
+  relaxed: boolean;
+  phrases: PhraseCount[];
+  hits: SearchHit[];
+}
+
+/** Re-rank this many of the best BM25 results with proximity bonuses (they only add, so the head is where they matter). */
+const RERANK_DEPTH = 200;
+
+interface AnalyzedAtom {
+  atom: Atom;
+  /** Strings the field must contain, all of them (folded). */
+  needles: string[];
+  /** jieba terms for BM25. */
+  terms: string[];
+  /** The atom's folded text without spaces: the bonus when it stands together. */
+  joined: string;
+  candidates?: DocSet;
+  verified?: DocSet;
+}
+
+function analyzeAtom(atom: Atom): AnalyzedAtom {
+  const folded = fold(atom.text).trim();
+  const terms = queryTerms(folded);
+  const needles = atom.kind === "phrase" || terms.length === 0 ? [folded] : [...new Set(terms)];
+  return { atom, needles: needles.filter((needle) => needle.length > 0), terms, joined: folded.replace(/\s+/g, "") };
+}
+
+function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
+  item.candidates ??= item.needles.length === 0 ? EMPTY : intersectAll(item.needles.map((needle) => needleCandidates(snapshot, needle)));
+  return item.candidates;
+}
+
+/** For a member of the atom's candidates: does it really match? */
+function atomHolds(snapshot: IndexSnapshot, item: AnalyzedAtom, doc: number): boolean {
+  if (item.verified) return binaryHas(item.verified, doc);
+  if (!binaryHas(candidatesOf(snapshot, item), doc)) return false;
+  return item.needles.every((needle) => candidateHolds(snapshot, doc, needle, item.atom.field));
+}
+
+function verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
+  item.verified ??= item.needles.reduce(
+    (docs, needle) => verifyNeedle(snapshot, docs, needle, item.atom.field),
+    candidatesOf(snapshot, item),
+  );
+  return item.verified;
+}
+
+function binaryHas(set: DocSet, doc: number): boolean {
+  let lo = 0;
+  let hi = set.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const value = set[mid]!;
+    if (value === doc) return true;
+    if (value < doc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
+  const query = parseQuery(request.query);
+  const groups = query.required.map((group) => group.map(analyzeAtom));
+  const excluded = query.excluded.map(analyzeAtom);
+  const passesFilters = metadataFilter(snapshot, query);
+
+  // Phrases are counted over the whole index: a reporter must be able to trust "N articles".
+  const phrases: PhraseCount[] = [];
+  for (const item of groups.flat()) {
+    if (item.atom.kind !== "phrase" || item.needles.length === 0) continue;
+    const docs = verifiedOf(snapshot, item);
+    let count = 0;
+    for (const doc of docs) {
+      const { text, start, end } = fieldRange(snapshot, doc, item.atom.field);
+      count += occurrences(text, item.needles[0]!, start, end).length;
+    }
+    phrases.push({ phrase: item.needles[0]!, field: item.atom.field, articles: docs.length, occurrences: count });
+  }
+
+  const groupCandidates = groups.map((group) => unionAll(group.map((item) => candidatesOf(snapshot, item))));
+  const isExcluded = (doc: number): boolean =>
+    excluded.some((item) => item.needles.length > 0 && atomHolds(snapshot, item, doc));
+  const groupHolds = (group: AnalyzedAtom[], doc: number): boolean => group.some((item) => atomHolds(snapshot, item, doc));
+
+  let matched = filter(intersectAll(groupCandidates), (doc) => passesFilters(doc) && groups.every((group) => groupHolds(group, doc)) && !isExcluded(doc));
+  let relaxed = false;
+  let matchedGroups: Uint8Array | undefined;
+  if (matched.length === 0 && groups.length > 1) {
+    // Nothing has every item: rank the articles that have some, the more the better.
+    relaxed = true;
+    matchedGroups = new Uint8Array(snapshot.size);
+    let any: DocSet = EMPTY;
+    for (const group of groups) {
+      const docs = filter(unionAll(group.map((item) => candidatesOf(snapshot, item))), (doc) => passesFilters(doc) && groupHolds(group, doc));
+      for (const doc of docs) matchedGroups[doc]! += 1;
+      any = union(any, docs);
+    }
+    matched = filter(any, (doc) => !isExcluded(doc));
+  }
+
+  const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
+  const from = (request.page - 1) * request.size;
+  const hits = ranked.slice(from, from + request.size).map((entry) => toHit(snapshot, groups, entry));
+  return { query, total: matched.length, relaxed, phrases, hits };
+}
+
+function rankMatches(
+  snapshot: IndexSnapshot,
+  groups: AnalyzedAtom[][],
+  matched: DocSet,
+  matchedGroups: Uint8Array | undefined,
+  request: SearchRequest,
+): Ranked[] {
+  const inResult = new Uint8Array(snapshot.size);
+  for (const doc of matched) inResult[doc] = 1;
+  const scores = new Float64Array(snapshot.size);
+  const weights = new Map<string, number>();
+  for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + 1);
+  addBm25(snapshot, [...weights].map(([term, weight]) => ({ term, weight })), inResult, scores);
+
+  const entries: Ranked[] = [];
+  for (const doc of matched) {
+    const coverage = matchedGroups ? matchedGroups[doc]! / groups.length : 1;
+    const { segment, local } = snapshot.locate(doc);
+    const meta = segment.store.metas[local]!;
+    entries.push({ doc, score: scores[doc]! * coverage * coverage, date: meta.date ?? "", id: meta.id });
+  }
+  const compare = compareRanked(request.sort);
+  const wanted = request.page * request.size;
+  const head = topK(entries, Math.max(wanted, RERANK_DEPTH), compareRanked("relevance"));
+  for (const entry of head) entry.score += proximityBonus(snapshot, groups, entry.doc, entry.score);
+  if (request.sort === "date") return topK(entries, wanted, compare);
+  return head.sort(compare).slice(0, wanted);
+}
+
+/**
+ * Rewards the query's words standing together: each multi-word item found as typed (in the
+ * headline more than in the body), and a headline that is the whole query.
+ */
+function proximityBonus(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], doc: number, base: number): number {
+  const { text, end: titleEnd } = fieldRange(snapshot, doc, "title");
+  let bonus = 0;
+  for (const item of groups.flat()) {
+    if (item.atom.kind === "phrase" || item.terms.length < 2 || item.joined.length === 0) continue;
+    const at = text.indexOf(item.joined);
+    if (at >= 0) bonus += at < titleEnd ? 0.5 * base : 0.2 * base;
+  }
+  const wholeQuery = groups.map((group) => group[0]!.joined).join("");
+  if (wholeQuery.length > 0 && text.slice(0, titleEnd).replace(/\s+/g, "") === wholeQuery) bonus += base;
+  return bonus;
+}
+
+function toHit(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], entry: Ranked): SearchHit {
+  const { segment, local } = snapshot.locate(entry.doc);
+  return {
+    doc: entry.doc,
+    score: entry.score,
+    article: segment.store.metas[local]!,
+    body: segment.store.body(local),
+    ...matchesOfNeedles(snapshot, entry.doc, groups),
+  };
+}
+
+/** Every occurrence of the query's positive words and phrases in the article (for highlighting it whole). */
+export function matchesInArticle(snapshot: IndexSnapshot, doc: number, queryText: string): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
+  return matchesOfNeedles(snapshot, doc, parseQuery(queryText).required.map((group) => group.map(analyzeAtom)));
+}
+
+function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
+  const { segment, local } = snapshot.locate(doc);
+  const folded = segment.store.folded(local);
+  const titleEnd = segment.store.metas[local]!.title.length;
+  const titleMatches: KeyedRange[] = [];
+  const bodyMatches: KeyedRange[] = [];
+  const needles = [...new Set(groups.flat().flatMap((item) => item.needles))];
+  needles.forEach((needle, key) => {
+    for (const at of occurrences(folded, needle)) {
+      if (at + needle.length <= titleEnd) titleMatches.push({ start: at, end: at + needle.length, key });
+      else if (at > titleEnd) bodyMatches.push({ start: at - titleEnd - 1, end: at - titleEnd - 1 + needle.length, key });
+    }
+  });
+  return { titleMatches, bodyMatches };
+}
+
+function metadataFilter(snapshot: IndexSnapshot, query: ParsedQuery): (doc: number) => boolean {
+  const { authors, sources, date } = query.filters;
+  if (authors.length === 0 && sources.length === 0 && !date) return () => true;
+  const wantedAuthors = authors.map(fold);
+  const wantedSources = sources.map(fold);
+  return (doc) => {
+    const { segment, local } = snapshot.locate(doc);
+    const meta = segment.store.metas[local]!;
+    if (wantedAuthors.length > 0 && !meta.authors.some((author) => wantedAuthors.includes(fold(author)))) return false;
+    if (wantedSources.length > 0 && !wantedSources.includes(fold(meta.source))) return false;
+    if (date) {
+      const day = meta.date?.slice(0, 10);
+      if (!day || day < date.from || day > date.to) return false;
+    }
+    return true;
+  };
+}
+
