@@ -1,0 +1,35 @@
+// Flags shared by `npm run index` and `npm start`, parsed with commander.
+import { Command, Option } from "commander";
+import path from "node:path";
+
+export const DEFAULT_SEEDS = "seeds";
+export const DEFAULT_INDEX = "index";
+
+export interface CommonOptions {
+  seeds: string[];
+  index: string;
+  full: boolean;
+  watch: boolean;
+}
+
+export function commonCommand(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .addOption(
+      new Option("--seeds <dir|file>", "seed directory or file (.txt, .md, .jsonl, .jsonl.gz); repeat for several")
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .option("--index <dir>", "index directory", DEFAULT_INDEX)
+    .option("--full", "re-analyze every seed file instead of only new and changed ones", false)
+    .option("--watch", "rebuild when seed files appear, change or disappear", false)
+    .showHelpAfterError();
+}
+
+export function resolveCommon(options: { seeds?: string[]; index: string; full: boolean; watch: boolean }): CommonOptions {
+  return {
+    seeds: (options.seeds && options.seeds.length > 0 ? options.seeds : [DEFAULT_SEEDS]).map((seed) => path.resolve(seed)),
+    index: path.resolve(options.index),
+    full: options.full,
+    watch: options.watch,
+  };
+}

@@ -1,0 +1,70 @@
+// What the command-line tools print: build progress, the build summary, and errors with their hints.
+import { Presets, SingleBar } from "cli-progress";
+import { SearchError } from "../errors.js";
+import { buildIndex, type BuildProgress, type BuildSummary } from "../index/index-writer.js";
+
+/** A progress bar on a terminal; a line every few seconds otherwise (CI logs). */
+export function progressReporter(stream: NodeJS.WriteStream = process.stdout): { update: (event: BuildProgress) => void; stop: () => void } {
+  if (stream.isTTY) {
+    const bar = new SingleBar(
+      { format: "{phase} [{bar}] {value}/{total} articles | {rate}/s | ETA {eta_formatted}", stream, hideCursor: true },
+      Presets.shades_classic,
+    );
+    let started = false;
+    const startedAt = performance.now();
+    return {
+      update(event) {
+        if (event.phase !== "analyze") return;
+        if (!started) bar.start(event.total, 0, { phase: event.phase, rate: 0 });
+        started = true;
+        bar.update(event.done, { phase: event.phase, rate: Math.round(event.done / ((performance.now() - startedAt) / 1000)) });
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  let last = 0;
+  const startedAt = performance.now();
+  return {
+    update(event) {
+      const now = performance.now();
+      if (now - last < 3000 && event.done !== event.total) return;
+      last = now;
+      const rate = Math.round(event.done / Math.max(0.001, (now - startedAt) / 1000));
+      stream.write(`${event.phase}: ${event.done}/${event.total} (${rate}/s)\n`);
+    },
+    stop: () => {},
+  };
+}
+
+export function formatSummary(summary: BuildSummary): string {
+  const mb = (summary.bytes / 1024 / 1024).toFixed(1);
+  const lines = [
+    summary.upToDate
+      ? `index is up to date (generation ${summary.generation})`
+      : `generation ${summary.generation} committed`,
+    `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s, ${mb} MiB on disk`,
+    `  added ${summary.added.length}, changed ${summary.changed.length}, removed ${summary.removed.length} files; analyzed ${summary.articlesAnalyzed} articles, dropped ${summary.articlesRemoved}`,
+  ];
+  for (const problem of summary.problems.slice(0, 20)) lines.push(`  skipped ${problem.message}`);
+  if (summary.problems.length > 20) lines.push(`  … and ${summary.problems.length - 20} more problems`);
+  return lines.join("\n");
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof SearchError) return `error: ${error.message}${error.hint ? `\n  ${error.hint}` : ""}`;
+  return `error: ${(error as Error).stack ?? String(error)}`;
+}
+
+/** Builds (incrementally unless `full`) with progress on stdout, then prints the summary. */
+export async function buildAndReport(seeds: readonly string[], indexDir: string, full: boolean): Promise<BuildSummary> {
+  const progress = progressReporter();
+  try {
+    const summary = await buildIndex({ seeds, indexDir, full, progress: progress.update });
+    progress.stop();
+    console.log(formatSummary(summary));
+    return summary;
+  } catch (error) {
+    progress.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,70 @@
+// `npm start`: makes sure index/ matches the seeds (building what is missing or stale), then serves
+// the search page and API, picking up generations committed by other builds without a restart.
+import { Option } from "commander";
+import type { Server } from "node:http";
+import { IndexUnusableError } from "../errors.js";
+import { LiveIndex } from "../index/live-index.js";
+import { SeedWatcher } from "../index/seed-watcher.js";
+import { loadSegmenter } from "../analysis/jieba.js";
+import { createApp } from "../web/app.js";
+import { buildAndReport, describe } from "./report.js";
+import { commonCommand, resolveCommon, type CommonOptions } from "./options.js";
+
+const RELOAD_POLL_MS = 2000;
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got "${value}"`);
+  return port;
+}
+
+/** Brings the index up to date with the seeds; an index that cannot be read is rebuilt rather than served. */
+async function prepareIndex(options: CommonOptions): Promise<LiveIndex> {
+  await buildAndReport(options.seeds, options.index, options.full);
+  try {
+    return await LiveIndex.open(options.index, { verifyChecksums: true });
+  } catch (error) {
+    if (!(error instanceof IndexUnusableError)) throw error;
+    console.error(`${describe(error)}\nrebuilding the index from the seeds`);
+    await buildAndReport(options.seeds, options.index, true);
+    return LiveIndex.open(options.index, { verifyChecksums: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const command = commonCommand("start", "Serve the search page and JSON API (builds the index first if it is missing or stale).").addOption(
+    new Option("--port <n>", "port to listen on").env("PORT").default(3000).argParser(parsePort),
+  );
+  command.parse();
+  const raw = command.opts<{ port: number }>();
+  const options = resolveCommon(command.opts());
+  loadSegmenter();
+  const live = await prepareIndex(options);
+  live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
+    if (error) console.error(`kept serving the previous index: ${describe(error)}`);
+    else if (generation !== undefined) console.log(`now serving generation ${generation}`);
+  });
+  const watcher = options.watch
+    ? new SeedWatcher({ roots: options.seeds, rebuild: () => buildAndReport(options.seeds, options.index, false).then(() => {}), onError: (error) => console.error(describe(error)) })
+    : undefined;
+  const server: Server = createApp(live).listen(raw.port, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : raw.port;
+    console.log(`zh-news-search: ${live.current().size} articles, generation ${live.current().manifest.generation}`);
+    console.log(`listening on http://localhost:${port}`);
+  });
+  const shutdown = (): void => {
+    watcher?.close();
+    server.close(() => {
+      live.close();
+      process.exit(0);
+    });
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(describe(error));
+  process.exitCode = 1;
+});

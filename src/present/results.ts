@@ -1,0 +1,94 @@
+// SearchResult → what the page and the API show: the same hits, in the same order, with titles and
+// snippets as safe HTML (escaped text, <mark> around matches).
+import type { IndexSnapshot } from "../index/index-reader.js";
+import type { PhraseCount, SearchResult } from "../search/search.js";
+import type { Article, SafeHtml, TextRange } from "../types.js";
+import { highlightAll, highlightFragments } from "./highlight.js";
+import { mergeMatches, selectFragments } from "./snippet.js";
+
+export interface HitView {
+  id: string;
+  title: string;
+  title_html: SafeHtml;
+  source: string;
+  file: string;
+  lines: [number, number];
+  date: string | null;
+  authors: string[];
+  score: number;
+  snippet: SafeHtml;
+  url: string;
+}
+
+export interface SearchView {
+  query: string;
+  total: number;
+  page: number;
+  size: number;
+  sort: string;
+  took_ms: number;
+  relaxed: boolean;
+  phrases: PhraseCount[];
+  hits: HitView[];
+}
+
+export function articleUrl(id: string, query?: string): string {
+  const path = `/article/${encodeURIComponent(id)}`;
+  return query ? `${path}?q=${encodeURIComponent(query)}` : path;
+}
+
+export function searchView(
+  result: SearchResult,
+  params: { q: string; page: number; size: number; sort: string },
+  tookMs: number,
+): SearchView {
+  return {
+    query: params.q,
+    total: result.total,
+    page: params.page,
+    size: params.size,
+    sort: params.sort,
+    took_ms: Math.round(tookMs * 100) / 100,
+    relaxed: result.relaxed,
+    phrases: result.phrases,
+    hits: result.hits.map((hit) => ({
+      id: hit.article.id,
+      title: hit.article.title,
+      title_html: highlightFragments(hit.article.title, [
+        { start: 0, end: hit.article.title.length, matches: hit.titleMatches, cutBefore: false, cutAfter: false },
+      ]),
+      source: hit.article.source,
+      file: hit.article.file,
+      lines: [hit.article.lineStart, hit.article.lineEnd],
+      date: hit.article.date ?? null,
+      authors: hit.article.authors,
+      score: Math.round(hit.score * 1000) / 1000,
+      snippet: highlightFragments(hit.body, selectFragments(hit.body, hit.bodyMatches)),
+      url: articleUrl(hit.article.id, params.q),
+    })),
+  };
+}
+
+export interface ArticleView {
+  article: Article;
+  titleHtml: SafeHtml;
+  paragraphsHtml: SafeHtml[];
+  /** Matches in the title and the body; body marks are numbered m0 … m(bodyMatchCount - 1). */
+  occurrences: number;
+  bodyMatchCount: number;
+}
+
+/** The whole article with every match marked and numbered (m0, m1, …) so the reader can jump between them. */
+export function articleView(snapshot: IndexSnapshot, doc: number, matches: { title: TextRange[]; body: TextRange[] }): ArticleView {
+  const { segment, local } = snapshot.locate(doc);
+  const article: Article = { ...segment.store.metas[local]!, body: segment.store.body(local) };
+  // Overlapping matches become one mark: count marks, so every numbered link has its target.
+  const bodyMatchCount = mergeMatches(article.body, matches.body).length;
+  return {
+    article,
+    titleHtml: highlightAll(article.title, matches.title, "t")[0],
+    paragraphsHtml: highlightAll(article.body, matches.body, "m"),
+    occurrences: bodyMatchCount + mergeMatches(article.title, matches.title).length,
+    bodyMatchCount,
+  };
+}

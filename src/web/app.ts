@@ -1,0 +1,35 @@
+// createApp wires the routes; it never listens (cli/serve.ts owns the port), so tests drive the real app.
+import express, { type Express } from "express";
+import helmet from "helmet";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { IndexSnapshot } from "../index/index-reader.js";
+import { errorHandler, NotFoundError } from "./error-handler.js";
+import { apiRouter } from "./routes-api.js";
+import { pagesRouter } from "./routes-pages.js";
+
+/** Where requests get the snapshot to answer from; it changes when a new generation is loaded. */
+export interface SnapshotSource {
+  current(): IndexSnapshot;
+}
+
+const VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../views");
+
+export function createApp(source: SnapshotSource): Express {
+  const app = express();
+  app.set("views", VIEWS);
+  app.set("view engine", "ejs");
+  app.set("query parser", "simple"); // q=a&q=b stays a list we reject; no nested objects
+  app.disable("x-powered-by");
+  app.use(helmet());
+  app.use("/static", express.static(path.join(VIEWS, "static"), { maxAge: "1h" }));
+  app.get("/healthz", (_request, response) => {
+    const { manifest, size } = source.current();
+    response.json({ status: "ok", articles: size, generation: manifest.generation, built_at: manifest.builtAt });
+  });
+  app.use("/api", apiRouter(source));
+  app.use(pagesRouter(source));
+  app.use((request, _response, next) => next(new NotFoundError(`no such page: ${request.path}`)));
+  app.use(errorHandler);
+  return app;
+}

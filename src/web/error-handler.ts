@@ -1,0 +1,28 @@
+// The last middleware: known errors become 4xx with their message (JSON under /api, the error
+// page elsewhere); anything else is a 500 that is logged but does not leak a stack trace.
+import type { ErrorRequestHandler } from "express";
+import { InvalidParameterError, QueryParseError, SearchError } from "../errors.js";
+
+export class NotFoundError extends SearchError {}
+
+function statusOf(error: unknown): number {
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof QueryParseError || error instanceof InvalidParameterError) return 400;
+  const status = (error as { status?: unknown }).status; // body-parser and friends
+  if (typeof status === "number" && status >= 400 && status < 500) return status;
+  return 500;
+}
+
+export const errorHandler: ErrorRequestHandler = (error: unknown, request, response, _next) => {
+  const status = statusOf(error);
+  const message = status === 500 ? "internal error: the server failed to answer; see its log" : (error as Error).message;
+  if (status === 500) console.error(`${request.method} ${request.originalUrl} failed:`, error);
+  const body: Record<string, unknown> = { error: message };
+  if (error instanceof QueryParseError) body.position = { start: error.start, end: error.end };
+  if (error instanceof SearchError && error.hint) body.hint = error.hint;
+  if (request.path.startsWith("/api/") || request.path === "/healthz") {
+    response.status(status).json(body);
+  } else {
+    response.status(status).render("error", { status, message, hint: body.hint });
+  }
+};

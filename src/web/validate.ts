@@ -1,0 +1,46 @@
+// Request parameters → typed values, or a 400 that says which parameter, what was wrong and what is allowed.
+import { InvalidParameterError } from "../errors.js";
+import type { SortOrder } from "../search/rank.js";
+import { MAX_QUERY_LENGTH } from "../search/query-parser.js";
+
+export const PAGE_SIZE = { default: 10, max: 50 } as const;
+export const MAX_PAGE = 500;
+
+export interface SearchParams {
+  q: string;
+  page: number;
+  size: number;
+  sort: SortOrder;
+}
+
+type Query = Record<string, unknown>;
+
+function single(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new InvalidParameterError(name, "give it once, as a plain value");
+  return value;
+}
+
+function integer(query: Query, name: string, fallback: number, min: number, max: number): number {
+  const raw = single(query, name);
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new InvalidParameterError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new InvalidParameterError(name, `must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+export function parseSearchParams(query: Query): SearchParams {
+  const q = single(query, "q") ?? "";
+  if (q.trim() === "") throw new InvalidParameterError("q", "empty query: type a word or a \"quoted phrase\"");
+  if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `too long (${q.length} characters, at most ${MAX_QUERY_LENGTH})`);
+  const sort = single(query, "sort") ?? "relevance";
+  if (sort !== "relevance" && sort !== "date") throw new InvalidParameterError("sort", `must be "relevance" or "date", got "${sort}"`);
+  return {
+    q,
+    page: integer(query, "page", 1, 1, MAX_PAGE),
+    size: integer(query, "size", PAGE_SIZE.default, 1, PAGE_SIZE.max),
+    sort,
+  };
+}

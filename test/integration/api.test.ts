@@ -1,0 +1,148 @@
+// The HTTP API and pages against the real server process on a free port.
+import { expect } from "chai";
+import { getJson, startServer, type RunningServer } from "../support/server.js";
+
+interface Hit {
+  id: string;
+  title: string;
+  title_html: string;
+  snippet: string;
+  source: string;
+  file: string;
+  score: number;
+  url: string;
+}
+
+/** Markup other than <mark>/</mark> means text was not escaped. */
+function foreignTags(html: string): string[] {
+  return html.match(/<(?!\/?mark\b)[^>]*>/g) ?? [];
+}
+
+describe("server (integration)", function () {
+  this.timeout(120_000);
+  let server: RunningServer;
+
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  const api = (path: string) => getJson(`${server.url}${path}`);
+
+  it("reports health with the article count and generation", async () => {
+    const { status, body } = await api("/healthz");
+    expect(status).to.equal(200);
+    expect(body.status).to.equal("ok");
+    expect(body.articles).to.be.a("number").greaterThan(20);
+    expect(body.generation).to.be.a("number");
+    expect(body.built_at).to.be.a("string");
+  });
+
+  it("reports malformed JSONL lines as file:line and indexes the rest", () => {
+    expect(server.output()).to.match(/records\.jsonl:3: not valid JSON/);
+    expect(server.output()).to.match(/records\.jsonl:5: expected a JSON object/);
+    expect(server.output()).to.match(/records\.jsonl:6: "title" must be a string/);
+  });
+
+  it("finds ranked, marked, escaped results for a keyword query", async () => {
+    const { status, body } = await api(`/api/search?q=${encodeURIComponent("疫情防控")}`);
+    expect(status).to.equal(200);
+    expect(body.total).to.be.a("number").greaterThan(5);
+    const hits = body.hits as Hit[];
+    expect(hits).to.have.length(10);
+    const scores = hits.map((hit) => hit.score);
+    expect(scores).to.deep.equal([...scores].sort((a, b) => b - a));
+    for (const hit of hits) {
+      expect(hit.snippet + hit.title_html).to.include("<mark>");
+      expect(foreignTags(hit.snippet)).to.deep.equal([]);
+      expect(hit.url).to.match(/^\/article\//);
+    }
+  });
+
+  it("answers an exact phrase broken across lines in the page, with exact counts", async () => {
+    const { body } = await api(`/api/search?q=${encodeURIComponent('"防疫知识"')}&size=50`);
+    const hits = body.hits as Hit[];
+    const phrases = body.phrases as Array<{ phrase: string; articles: number; occurrences: number }>;
+    expect(phrases[0]!.phrase).to.equal("防疫知识");
+    expect(phrases[0]!.articles).to.equal(body.total);
+    expect(phrases[0]!.occurrences).to.be.at.least(phrases[0]!.articles);
+    expect(hits.map((hit) => hit.file)).to.include("000_74dd44bdc35d0dd1.txt");
+    for (const hit of hits) expect(hit.snippet).to.include("<mark>防疫知识</mark>");
+  });
+
+  it("matches full-width and ASCII forms of the same phrase", async () => {
+    const full = await api(`/api/search?q=${encodeURIComponent('"（新闻联播）"')}`);
+    const half = await api(`/api/search?q=${encodeURIComponent('"(新闻联播)"')}`);
+    expect((full.body.hits as Hit[]).map((hit) => hit.id).sort()).to.deep.equal(["rec-001", "rec-004"]);
+    expect((half.body.hits as Hit[]).map((hit) => hit.id).sort()).to.deep.equal(["rec-001", "rec-004"]);
+    const covid = await api(`/api/search?q=covid`);
+    expect((covid.body.hits as Hit[]).map((hit) => hit.id)).to.deep.equal(["rec-004"]);
+  });
+
+  it("shows literal angle brackets of the text as text", async () => {
+    const { body } = await api(`/api/search?q=${encodeURIComponent("脚本标签")}`);
+    const hit = (body.hits as Hit[])[0]!;
+    expect(hit.id).to.equal("rec-002");
+    expect(hit.title_html).to.include("&lt;script&gt;");
+    expect(foreignTags(hit.title_html + hit.snippet)).to.deep.equal([]);
+    const report = await api(`/api/search?q=${encodeURIComponent('"<政府工作报告>"')}`);
+    expect((report.body.hits as Hit[])[0]!.snippet).to.include("<mark>&lt;政府工作报告&gt;</mark>");
+  });
+
+  it("serves an article as JSON and 404s an unknown id", async () => {
+    const found = await api("/api/articles/rec-004");
+    expect(found.status).to.equal(200);
+    expect(found.body).to.include({ id: "rec-004", source: "fixture-news", file: "records.jsonl", lineStart: 4 });
+    expect(found.body.body).to.be.a("string");
+    const missing = await api("/api/articles/no-such-id");
+    expect(missing.status).to.equal(404);
+    expect(missing.body.error).to.include("no-such-id");
+  });
+
+  const badRequests: Array<[string, RegExp]> = [
+    ["/api/search", /q: empty query/],
+    ["/api/search?q=%20%20", /q: empty query/],
+    [`/api/search?q=${"长".repeat(201)}`, /too long/],
+    ["/api/search?q=a&page=0", /page: must be from 1/],
+    ["/api/search?q=a&page=abc", /page: must be a whole number/],
+    ["/api/search?q=a&size=1000", /size: must be from 1 to 50/],
+    ["/api/search?q=a&sort=random", /sort: must be "relevance" or "date"/],
+    ["/api/search?q=a&q=b", /q: give it once/],
+    [`/api/search?q=${encodeURIComponent('"防疫')}`, /quote/i],
+    [`/api/search?q=${encodeURIComponent("foo:bar")}`, /unknown field 'foo', possible fields: title, author, source, date/],
+  ];
+  for (const [path, message] of badRequests) {
+    it(`rejects ${decodeURIComponent(path).slice(0, 40)} with 400 and a message`, async () => {
+      const { status, body } = await api(path);
+      expect(status).to.equal(400);
+      expect(body.error).to.match(message);
+    });
+  }
+
+  it("shows a query error inline on the page, keeping the input", async () => {
+    const response = await fetch(`${server.url}/?q=${encodeURIComponent('疫情 "防疫')}`);
+    expect(response.status).to.equal(400);
+    const html = await response.text();
+    expect(html).to.include('role="alert"');
+    expect(html).to.include('value="疫情 &#34;防疫"');
+  });
+
+  it("renders the same order on the page as in the API", async () => {
+    const { body } = await api(`/api/search?q=${encodeURIComponent("复工复产")}`);
+    const html = await (await fetch(`${server.url}/?q=${encodeURIComponent("复工复产")}`)).text();
+    const pageIds = [...html.matchAll(/href="\/article\/([^"?]+)/g)].map((match) => decodeURIComponent(match[1]!));
+    expect(pageIds).to.deep.equal((body.hits as Hit[]).map((hit) => hit.id));
+  });
+
+  it("marks every occurrence on the article page", async () => {
+    const html = await (await fetch(`${server.url}/article/rec-004?q=${encodeURIComponent("疫情防控")}`)).text();
+    expect(html).to.match(/<mark id="m0">/);
+  });
+
+  it("answers unknown pages with 404", async () => {
+    const response = await fetch(`${server.url}/nope`);
+    expect(response.status).to.equal(404);
+  });
+});
