@@ -3,7 +3,9 @@
 // one small pointer file (CURRENT). A build killed at any point leaves the previous generation
 // in place; the next build removes what the dead one left behind.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile, open } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { SeedFormatError } from "../errors.js";
 import { listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
@@ -20,10 +22,14 @@ import {
 } from "./format.js";
 import { readCurrentManifest } from "./index-reader.js";
 import { acquireBuildLock } from "./index-lock.js";
+import type { SegmentJob, SegmentWorkerMessage } from "./segment-worker.js";
 import { writeSegment } from "./segment-writer.js";
 
 /** Large inputs are cut into segments of at most this many articles. */
 export const SEGMENT_MAX_ARTICLES = 40_000;
+/** Below this many new articles, starting worker threads (a second jieba each, ~1 s) costs more than it saves. */
+const PARALLEL_MIN_ARTICLES = 5_000;
+const MAX_WORKERS = 4;
 const TEMP_PREFIX = ".tmp-";
 
 export interface BuildOptions {
@@ -170,35 +176,75 @@ async function writeSegments(
   fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Article[] }>,
   report: (event: BuildProgress) => void,
 ): Promise<{ segments: SegmentRecord[]; seedSegments: Map<string, string[]> }> {
-  // Cut the new articles into segments of at most SEGMENT_MAX_ARTICLES, remembering which
+  const total = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
+  const workers = total >= PARALLEL_MIN_ARTICLES ? Math.min(availableParallelism(), MAX_WORKERS) : 1;
+  // Even chunks, one per worker at least, each at most SEGMENT_MAX_ARTICLES; remember which
   // segments each seed file's articles went to (a change to the file rebuilds all of them).
+  const chunkCount = Math.max(workers, Math.ceil(total / SEGMENT_MAX_ARTICLES));
+  const chunkSize = Math.max(1, Math.ceil(total / chunkCount));
   const chunks: Array<{ articles: Article[]; files: Set<string> }> = [];
   for (const { seed, articles } of fileArticles) {
     for (const article of articles) {
       let chunk = chunks.at(-1);
-      if (!chunk || chunk.articles.length >= SEGMENT_MAX_ARTICLES) chunks.push((chunk = { articles: [], files: new Set() }));
+      if (!chunk || chunk.articles.length >= chunkSize) chunks.push((chunk = { articles: [], files: new Set() }));
       chunk.articles.push(article);
       chunk.files.add(seed.file);
     }
   }
-  const total = chunks.reduce((sum, chunk) => sum + chunk.articles.length, 0);
   let done = 0;
-  const segments: SegmentRecord[] = [];
-  const seedSegments = new Map<string, string[]>();
-  for (const [k, chunk] of chunks.entries()) {
+  const advance = (count: number): void => {
+    const before = done;
+    done += count;
+    if (Math.floor(done / 500) !== Math.floor(before / 500) || done === total) report({ phase: "analyze", done, total });
+  };
+  const jobs: SegmentJob[] = chunks.map((chunk, k) => {
     const name = `seg-${String(generation).padStart(6, "0")}-${k}`;
-    const temp = path.join(indexDir, SEGMENTS_DIR, `${TEMP_PREFIX}${name}`);
-    const record = await writeSegment(temp, name, chunk.articles, () => {
-      done++;
-      if (done % 500 === 0 || done === total) report({ phase: "analyze", done, total });
+    return { dir: path.join(indexDir, SEGMENTS_DIR, `${TEMP_PREFIX}${name}`), name, articles: chunk.articles };
+  });
+  const run = (job: SegmentJob): Promise<SegmentRecord> =>
+    workers > 1 ? writeSegmentInWorker(job, advance) : writeSegment(job.dir, job.name, job.articles, () => advance(1));
+  const records = await runPool(jobs, workers, async (job) => {
+    const record = await run(job);
+    await syncTree(job.dir);
+    await rename(job.dir, path.join(indexDir, SEGMENTS_DIR, job.name));
+    return record;
+  });
+  const seedSegments = new Map<string, string[]>();
+  chunks.forEach((chunk, k) => {
+    for (const file of chunk.files) seedSegments.set(file, [...(seedSegments.get(file) ?? []), jobs[k]!.name]);
+  });
+  report({ phase: "write", done: records.length, total: records.length });
+  return { segments: records, seedSegments };
+}
+
+/** Runs `task` over `items` with at most `limit` at a time; results keep the items' order. */
+async function runPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]!);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+function writeSegmentInWorker(job: SegmentJob, advance: (count: number) => void): Promise<SegmentRecord> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./segment-worker.js", import.meta.url));
+    worker.on("message", (message: SegmentWorkerMessage) => {
+      if (message.type === "progress") advance(message.done);
+      else {
+        resolve(message.record);
+        void worker.terminate();
+      }
     });
-    await syncTree(temp);
-    await rename(temp, path.join(indexDir, SEGMENTS_DIR, name));
-    segments.push(record);
-    for (const file of chunk.files) seedSegments.set(file, [...(seedSegments.get(file) ?? []), name]);
-  }
-  report({ phase: "write", done: segments.length, total: segments.length });
-  return { segments, seedSegments };
+    worker.on("error", reject);
+    worker.on("exit", (code) => code !== 0 && reject(new Error(`segment worker for ${job.name} exited with code ${code}`)));
+    worker.postMessage(job);
+  });
 }
 
 /** Manifest first, then the pointer: CURRENT only ever names a complete generation. */

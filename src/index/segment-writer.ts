@@ -22,15 +22,12 @@ export async function writeSegment(
   const bodyWords = new WordIndexWriter();
   const ngrams = new NgramIndexBuilder();
   const stored: StoredArticleInput[] = [];
-  const terms = new Set<string>();
   articles.forEach((article, local) => {
     const folded = fold(`${article.title}\n${article.body}`);
     const titleTerms = documentTerms(folded.slice(0, article.title.length));
     const bodyTerms = documentTerms(folded.slice(article.title.length + 1));
     titleWords.add(local, titleTerms);
     bodyWords.add(local, bodyTerms);
-    for (const term of titleTerms) terms.add(term);
-    for (const term of bodyTerms) terms.add(term);
     ngrams.add(folded);
     stored.push({ article, folded, titleTerms: titleTerms.length, bodyTerms: bodyTerms.length });
     onArticle();
@@ -48,6 +45,7 @@ export async function writeSegment(
   await put(SEGMENT_FILES.folded, store.folded);
   await put(SEGMENT_FILES.columns, store.columns);
   await put(SEGMENT_FILES.ngrams, ngrams.serialize());
+  const terms = new Set([...titleWords.vocabulary, ...bodyWords.vocabulary]);
   await put(SEGMENT_FILES.vocabulary, [...terms].sort().join("\n"));
   for (const [subdir, words] of [
     [SEGMENT_FILES.titleWords, titleWords],

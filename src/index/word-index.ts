@@ -15,7 +15,9 @@ const splitTerms = (text: string): string[] => (text ? text.split(" ") : []);
 
 export class WordIndexWriter {
   private termFrequency = new Map<string, number>();
-  readonly index: Index;
+  private readonly index: Index;
+  /** Every distinct term added so far. */
+  readonly vocabulary = new Set<string>();
 
   constructor() {
     this.index = new Index({
@@ -31,6 +33,7 @@ export class WordIndexWriter {
     if (terms.length === 0) return;
     const frequency = new Map<string, number>();
     for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+    for (const term of frequency.keys()) this.vocabulary.add(term);
     this.termFrequency = frequency;
     this.index.add(doc, [...frequency.keys()].join(" "));
   }
