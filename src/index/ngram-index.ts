@@ -184,14 +184,14 @@ export class NgramIndex {
     return r < 0 ? 0 : this.counts[r]!;
   }
 
-  /** Sorted ids of the documents that contain the key. */
-  postings(key: number): Uint32Array {
+  /** Sorted ids of the documents that contain the key, each plus `base` (a segment's first global number). */
+  postings(key: number, base = 0): Uint32Array {
     const r = this.find(key);
     if (r < 0) return new Uint32Array(0);
     const list = new Uint32Array(this.counts[r]!);
     const data = this.data;
     let p = this.starts[r]!;
-    let doc = 0;
+    let doc = base;
     for (let i = 0; i < list.length; i++) {
       let shift = 0;
       let delta = 0;

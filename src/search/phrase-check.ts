@@ -2,7 +2,7 @@
 // decides, so a phrase is never reported where it does not occur, and never missed where it does.
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { needleKeys } from "../index/ngram-index.js";
-import { EMPTY, filter, intersectAll, type DocSet } from "./doc-sets.js";
+import { EMPTY, filter, intersect, type DocSet } from "./doc-sets.js";
 
 export type Field = "any" | "title";
 
@@ -10,27 +10,29 @@ export type Field = "any" | "title";
 export function needleCandidates(snapshot: IndexSnapshot, needle: string): DocSet {
   const keys = needleKeys(needle);
   const parts: DocSet[] = [];
-  let total = 0;
   for (const segment of snapshot.segments) {
-    // Rarest keys first: the intersection shrinks fastest and stops early when empty.
-    const ordered = [...keys].sort((a, b) => segment.ngrams.docCount(a) - segment.ngrams.docCount(b));
-    if (ordered.length === 0 || segment.ngrams.docCount(ordered[0]!) === 0) continue;
-    const local = intersectAll(ordered.map((key) => segment.ngrams.postings(key)));
-    if (local.length === 0) continue;
-    const global = new Uint32Array(local.length);
-    for (let i = 0; i < local.length; i++) global[i] = local[i]! + segment.docBase;
-    parts.push(global);
-    total += global.length;
+    const { ngrams, docBase } = segment;
+    const counts = keys.map((key) => ngrams.docCount(key));
+    if (counts.includes(0)) continue;
+    // Rarest keys first: the intersection shrinks fastest.
+    const order = keys.map((_, i) => i).sort((a, b) => counts[a]! - counts[b]!);
+    let docs = ngrams.postings(keys[order[0]!]!, docBase);
+    for (let i = 1; i < order.length && docs.length > 0; i++) docs = intersect(docs, ngrams.postings(keys[order[i]!]!, docBase));
+    if (docs.length > 0) parts.push(docs);
   }
-  if (parts.length === 0) return EMPTY;
-  if (parts.length === 1) return parts[0]!;
-  const all = new Uint32Array(total);
+  return concatSorted(parts);
+}
+
+/** Segments are in docBase order, so their parts concatenate into one sorted set. */
+function concatSorted(parts: readonly DocSet[]): DocSet {
+  if (parts.length <= 1) return parts[0] ?? EMPTY;
+  const all = new Uint32Array(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
   for (const part of parts) {
     all.set(part, at);
     at += part.length;
   }
-  return all; // segments are in docBase order, so the concatenation is sorted
+  return all;
 }
 
 /** Whether the candidates are exactly the documents containing `needle`, without looking at text. */

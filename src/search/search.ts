@@ -152,6 +152,18 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
   return { query, total: matched.length, relaxed, phrases, hits };
 }
 
+/**
+ * Per-article arrays for one query, reused across queries: allocating and zeroing them for 75k
+ * articles on every request cost more than the scoring. Safe because search() is synchronous.
+ */
+const scratch = new WeakMap<IndexSnapshot, { inResult: Uint8Array; scores: Float64Array }>();
+
+function scratchFor(snapshot: IndexSnapshot): { inResult: Uint8Array; scores: Float64Array } {
+  let arrays = scratch.get(snapshot);
+  if (!arrays) scratch.set(snapshot, (arrays = { inResult: new Uint8Array(snapshot.size), scores: new Float64Array(snapshot.size) }));
+  return arrays;
+}
+
 function rankMatches(
   snapshot: IndexSnapshot,
   groups: AnalyzedAtom[][],
@@ -159,9 +171,8 @@ function rankMatches(
   matchedGroups: Uint8Array | undefined,
   request: SearchRequest,
 ): Ranked[] {
-  const inResult = new Uint8Array(snapshot.size);
+  const { inResult, scores } = scratchFor(snapshot);
   for (const doc of matched) inResult[doc] = 1;
-  const scores = new Float64Array(snapshot.size);
   const weights = new Map<string, number>();
   for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + 1);
   addBm25(snapshot, [...weights].map(([term, weight]) => ({ term, weight })), inResult, scores);
@@ -172,11 +183,15 @@ function rankMatches(
     const { segment, local } = snapshot.locate(doc);
     const meta = segment.store.metas[local]!;
     entries.push({ doc, score: scores[doc]! * coverage * coverage, date: meta.date ?? "", id: meta.id });
+    inResult[doc] = 0; // leave the scratch arrays zeroed for the next query
+    scores[doc] = 0;
   }
   const compare = compareRanked(request.sort);
   const wanted = request.page * request.size;
   const head = topK(entries, Math.max(wanted, RERANK_DEPTH), compareRanked("relevance"));
-  for (const entry of head) entry.score += proximityBonus(snapshot, groups, entry.doc, entry.score);
+  // Always the same RERANK_DEPTH entries, whatever the page: re-ranking more of them for a deeper
+  // page would reorder the earlier pages, and paging would show some hits twice and others never.
+  for (const entry of head.slice(0, RERANK_DEPTH)) entry.score += proximityBonus(snapshot, groups, entry.doc, entry.score);
   if (request.sort === "date") return topK(entries, wanted, compare);
   return head.sort(compare).slice(0, wanted);
 }
