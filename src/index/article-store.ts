@@ -1,11 +1,15 @@
-// What the page shows and what phrases are verified on: article metadata, display text and the
-// folded text of each article of a segment.
+// What the page shows and what phrases are verified on: article metadata, folded text, and the
+// display text of each article of a segment.
 //
 //   articles.json  metadata of every article, without the body (parsed at load: small)
-//   display.bin    UTF-8 bodies, read on demand for the ten hits of a page (not held in memory)
 //   folded.bin     UTF-16LE folded "title\nbody" of every article, held in memory as one string
-//   columns.bin    u32 arrays: display byte offsets (n+1), folded offsets (n+1), title and body term counts (n each)
-import { openSync, readSync, closeSync } from "node:fs";
+//   unfold.bin     the code units where the display body differs from its folded copy: folding is
+//                  length-preserving, so display = folded with these units put back (a few percent
+//                  of the text: full-width punctuation, upper case, traditional characters)
+//   columns.bin    u32 arrays: folded offsets (n+1), unfold byte offsets (n+1), title and body term counts (n each)
+//
+// Storing the display text as edits of the folded text instead of a second copy saves a third of
+// the index on disk, and serving a hit needs no disk read.
 import type { Article } from "../types.js";
 
 export type ArticleMeta = Omit<Article, "body">;
@@ -19,74 +23,80 @@ export interface StoredArticleInput {
 
 export function serializeStore(items: readonly StoredArticleInput[]): {
   articles: string;
-  display: Buffer;
   folded: Buffer;
+  unfold: Buffer;
   columns: Buffer;
 } {
   const n = items.length;
   const columns = new Uint32Array(4 * n + 2);
-  const displayParts: Buffer[] = [];
-  let displayBytes = 0;
+  const unfold: number[] = [];
   let foldedUnits = 0;
   const metas: ArticleMeta[] = [];
   items.forEach(({ article, folded, titleTerms, bodyTerms }, i) => {
     const { body, ...meta } = article;
     metas.push(meta);
-    const bytes = Buffer.from(body, "utf8");
-    displayParts.push(bytes);
-    columns[i] = displayBytes;
-    displayBytes += bytes.length;
-    columns[n + 1 + i] = foldedUnits;
+    columns[i] = foldedUnits;
     foldedUnits += folded.length;
+    columns[n + 1 + i] = unfold.length;
+    // Each edit: varint gap from the previous edit's position in the body, then the unit (u16 LE).
+    const offset = article.title.length + 1;
+    let previous = 0;
+    for (let at = 0; at < body.length; at++) {
+      const unit = body.charCodeAt(at);
+      if (unit === folded.charCodeAt(offset + at)) continue;
+      let gap = at - previous;
+      previous = at;
+      while (gap >= 0x80) {
+        unfold.push((gap & 0x7f) | 0x80);
+        gap >>>= 7;
+      }
+      unfold.push(gap, unit & 0xff, unit >>> 8);
+    }
     columns[2 * n + 2 + i] = titleTerms;
     columns[3 * n + 2 + i] = bodyTerms;
   });
-  columns[n] = displayBytes;
-  columns[2 * n + 1] = foldedUnits;
+  columns[n] = foldedUnits;
+  columns[2 * n + 1] = unfold.length;
   return {
     articles: JSON.stringify(metas),
-    display: Buffer.concat(displayParts),
     folded: Buffer.from(items.map((item) => item.folded).join(""), "utf16le"),
+    unfold: Buffer.from(unfold),
     columns: Buffer.from(columns.buffer),
   };
 }
 
 /** One segment's articles, loaded. Local article numbers run from 0 to size - 1. */
 export class ArticleStore {
-  private readonly displayFd: number;
-
   private constructor(
     readonly metas: readonly ArticleMeta[],
     private readonly foldedAll: string,
-    private readonly displayStarts: Uint32Array,
     private readonly foldedStarts: Uint32Array,
+    private readonly unfold: Uint8Array,
+    private readonly unfoldStarts: Uint32Array,
     readonly titleTerms: Uint32Array,
     readonly bodyTerms: Uint32Array,
-    displayPath: string,
-  ) {
-    this.displayFd = openSync(displayPath, "r");
-  }
+  ) {}
 
   /** Throws a plain Error saying which part is inconsistent; the reader names the segment. */
-  static load(articlesJson: string, folded: Buffer, columns: Buffer, displayPath: string, displayBytes: number): ArticleStore {
+  static load(articlesJson: string, folded: Buffer, unfold: Buffer, columns: Buffer): ArticleStore {
     const metas = JSON.parse(articlesJson) as ArticleMeta[];
     if (!Array.isArray(metas)) throw new Error(`articles.json is not an array`);
     const n = metas.length;
     if (columns.byteLength !== (4 * n + 2) * 4) throw new Error(`columns.bin has ${columns.byteLength} bytes, expected ${(4 * n + 2) * 4} for ${n} articles`);
     const aligned = new Uint32Array(4 * n + 2);
     new Uint8Array(aligned.buffer).set(columns);
-    const displayStarts = aligned.subarray(0, n + 1);
-    const foldedStarts = aligned.subarray(n + 1, 2 * n + 2);
-    if (displayStarts[n] !== displayBytes) throw new Error(`display.bin has ${displayBytes} bytes, columns say ${displayStarts[n]}`);
+    const foldedStarts = aligned.subarray(0, n + 1);
+    const unfoldStarts = aligned.subarray(n + 1, 2 * n + 2);
     if (foldedStarts[n]! * 2 !== folded.byteLength) throw new Error(`folded.bin has ${folded.byteLength} bytes, columns say ${foldedStarts[n]! * 2}`);
+    if (unfoldStarts[n] !== unfold.byteLength) throw new Error(`unfold.bin has ${unfold.byteLength} bytes, columns say ${unfoldStarts[n]}`);
     return new ArticleStore(
       metas,
       folded.toString("utf16le"),
-      displayStarts,
       foldedStarts,
+      new Uint8Array(unfold),
+      unfoldStarts,
       aligned.subarray(2 * n + 2, 3 * n + 2),
       aligned.subarray(3 * n + 2, 4 * n + 2),
-      displayPath,
     );
   }
 
@@ -99,15 +109,30 @@ export class ArticleStore {
     return this.foldedAll.slice(this.foldedStarts[local], this.foldedStarts[local + 1]);
   }
 
+  /** The body as the page printed it: the folded body with the unfold edits put back. */
   body(local: number): string {
-    const start = this.displayStarts[local]!;
-    const length = this.displayStarts[local + 1]! - start;
-    const buffer = Buffer.allocUnsafe(length);
-    readSync(this.displayFd, buffer, 0, length, start);
-    return buffer.toString("utf8");
-  }
-
-  close(): void {
-    closeSync(this.displayFd);
+    const folded = this.foldedAll.slice(this.foldedStarts[local]! + this.metas[local]!.title.length + 1, this.foldedStarts[local + 1]);
+    const data = this.unfold;
+    const end = this.unfoldStarts[local + 1]!;
+    let p = this.unfoldStarts[local]!;
+    if (p === end) return folded;
+    let out = "";
+    let copied = 0;
+    let at = 0;
+    while (p < end) {
+      let gap = 0;
+      let shift = 0;
+      let byte: number;
+      do {
+        byte = data[p++]!;
+        gap |= (byte & 0x7f) << shift;
+        shift += 7;
+      } while (byte & 0x80);
+      at += gap;
+      out += folded.slice(copied, at) + String.fromCharCode(data[p]! | (data[p + 1]! << 8));
+      p += 2;
+      copied = at + 1;
+    }
+    return out + folded.slice(copied);
   }
 }

@@ -10,7 +10,7 @@
 import type { AnalyzerIdentity } from "../analysis/analyze.js";
 
 /** Bump when any file format below changes: older indexes are refused, not misread. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export const CURRENT_FILE = "CURRENT";
 export const LOCK_FILE = ".lock";
@@ -18,8 +18,8 @@ export const SEGMENTS_DIR = "segments";
 
 export const SEGMENT_FILES = {
   articles: "articles.json",
-  display: "display.bin",
   folded: "folded.bin",
+  unfold: "unfold.bin",
   columns: "columns.bin",
   ngrams: "ngrams.bin",
   titleWords: "title-words",

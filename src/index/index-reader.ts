@@ -2,7 +2,7 @@
 // that does not match what this build of the program writes (format, analyzer, checksums) is
 // refused with the file's name, never served.
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { IndexUnusableError } from "../errors.js";
@@ -52,6 +52,9 @@ export class IndexSnapshot {
     return this.docById.get(id);
   }
 
+  /** TODO(lead): remove once callers are updated; a snapshot holds no OS resources any more. */
+  close(): void {}
+
   /** The segment and local number of global article `doc`. */
   locate(doc: number): { segment: Segment; local: number } {
     let lo = 0;
@@ -63,10 +66,6 @@ export class IndexSnapshot {
     }
     const segment = this.segments[lo]!;
     return { segment, local: doc - segment.docBase };
-  }
-
-  close(): void {
-    for (const segment of this.segments) segment.store.close();
   }
 }
 
@@ -113,7 +112,6 @@ export async function openIndex(indexDir: string, options: OpenOptions = {}): Pr
 async function loadSegment(dir: string, record: SegmentRecord, docBase: number, options: OpenOptions): Promise<Segment> {
   const files = new Map<string, Buffer>();
   for (const [file, sha256] of Object.entries(record.checksums)) {
-    if (file === SEGMENT_FILES.display) continue; // read on demand, checked below by size and hash
     const filePath = path.join(dir, file);
     const data = await readFile(filePath).catch((error: Error) => {
       throw new IndexUnusableError(filePath, `missing or unreadable (${error.message})`);
@@ -122,13 +120,6 @@ async function loadSegment(dir: string, record: SegmentRecord, docBase: number, 
       throw new IndexUnusableError(filePath, "checksum mismatch: the file is corrupt or truncated");
     }
     files.set(file, data);
-  }
-  const displayPath = path.join(dir, SEGMENT_FILES.display);
-  const displayBytes = (await stat(displayPath).catch(() => undefined))?.size;
-  if (displayBytes === undefined) throw new IndexUnusableError(displayPath, "missing");
-  if (options.verifyChecksums) {
-    const actual = createHash("sha256").update(await readFile(displayPath)).digest("hex");
-    if (actual !== record.checksums[SEGMENT_FILES.display]) throw new IndexUnusableError(displayPath, "checksum mismatch: the file is corrupt or truncated");
   }
   const take = (file: string): Buffer => files.get(file) ?? Buffer.alloc(0);
   const guard = <T>(file: string, build: () => T): T => {
@@ -139,7 +130,7 @@ async function loadSegment(dir: string, record: SegmentRecord, docBase: number, 
     }
   };
   const store = guard(SEGMENT_FILES.articles, () =>
-    ArticleStore.load(take(SEGMENT_FILES.articles).toString("utf8"), take(SEGMENT_FILES.folded), take(SEGMENT_FILES.columns), displayPath, displayBytes),
+    ArticleStore.load(take(SEGMENT_FILES.articles).toString("utf8"), take(SEGMENT_FILES.folded), take(SEGMENT_FILES.unfold), take(SEGMENT_FILES.columns)),
   );
   if (store.size !== record.articles) {
     throw new IndexUnusableError(dir, `holds ${store.size} articles, the manifest says ${record.articles}`);

@@ -41,8 +41,8 @@ export async function writeSegment(
   };
   const store = serializeStore(stored);
   await put(SEGMENT_FILES.articles, store.articles);
-  await put(SEGMENT_FILES.display, store.display);
   await put(SEGMENT_FILES.folded, store.folded);
+  await put(SEGMENT_FILES.unfold, store.unfold);
   await put(SEGMENT_FILES.columns, store.columns);
   await put(SEGMENT_FILES.ngrams, ngrams.serialize());
   const terms = new Set([...titleWords.vocabulary, ...bodyWords.vocabulary]);
