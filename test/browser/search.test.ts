@@ -44,8 +44,9 @@ describe("search page in Chromium (browser)", function () {
     expect(await page.locator("main.article h1").innerText()).to.equal(title);
     const marks = await page.locator("main.article .body mark").count();
     expect(marks).to.be.greaterThan(0);
-    await page.locator(".occurrences a").first().click();
+    await page.locator('.occurrences a[href="#m0"]').click();
     expect(page.url()).to.match(/#m0$/);
+    expect(await page.locator("mark#m0").isVisible()).to.equal(true);
     await page.screenshot({ path: "/tmp/zh-news-search-article.png", fullPage: false });
   });
 
