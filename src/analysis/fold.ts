@@ -23,6 +23,13 @@ function buildFoldTable(): Uint16Array {
       table[traditional.charCodeAt(0)] = simplified.charCodeAt(0);
     }
   }
+  // The table has chains (薴 → 苧, 苧 → 苎): follow them, so that folding twice changes nothing.
+  // (A few hops at most, so that a cycle in a future table cannot hang the import.)
+  for (let unit = 0; unit < table.length; unit++) {
+    let folded = table[unit]!;
+    for (let hops = 0; hops < 4 && table[folded] !== folded; hops++) folded = table[folded]!;
+    table[unit] = folded;
+  }
   for (let unit = 0; unit < table.length; unit++) {
     const folded = table[unit]!;
     if (folded >= 0x41 && folded <= 0x5a) table[unit] = folded + 0x20;

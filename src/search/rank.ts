@@ -75,6 +75,7 @@ export function compareRanked(order: SortOrder): (a: Ranked, b: Ranked) => numbe
 
 /** The first `k` of `items` in `compare` order, without sorting everything. */
 export function topK<T>(items: readonly T[], k: number, compare: (a: T, b: T) => number): T[] {
+  if (k <= 0) return [];
   if (items.length <= k * 4) return [...items].sort(compare).slice(0, k);
   // Keep a sorted window of the best k; most items lose against its last element at once.
   const best: T[] = [];

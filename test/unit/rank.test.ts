@@ -1,0 +1,95 @@
+import { expect } from "chai";
+import { compareRanked, topK, type Ranked } from "../../src/search/rank.js";
+import { forAll, type Random } from "../support/random.js";
+
+function ranked(id: string, score: number, date = "", doc = 0): Ranked {
+  return { doc, score, date, id };
+}
+
+const ids = (items: readonly Ranked[]): string[] => items.map((item) => item.id);
+
+/** Entries with few distinct scores and dates, so ties are frequent. */
+function randomEntries(random: Random, count: number): Ranked[] {
+  const dates = ["", "2019-12-31", "2020-03-01", "2020-03-01T08:00:00+08:00", "2020-05-22"];
+  return Array.from({ length: count }, (_, doc) =>
+    ranked(`a-${random.int(0, 40).toString().padStart(2, "0")}`, random.int(0, 4) / 2, random.pick(dates), doc),
+  );
+}
+
+describe("rank", () => {
+  describe("compareRanked", () => {
+    it("relevance: higher score first, then newer, then smaller id", () => {
+      const items = [
+        ranked("c", 1, "2020-03-01"),
+        ranked("b", 1, "2020-03-01"),
+        ranked("d", 1, "2020-05-22"),
+        ranked("a", 2, "2019-01-01"),
+        ranked("e", 1, ""),
+      ];
+      expect(ids([...items].sort(compareRanked("relevance")))).to.deep.equal(["a", "d", "b", "c", "e"]);
+    });
+
+    it("date: newer first, then higher score, then smaller id; undated last", () => {
+      const items = [
+        ranked("a", 9, ""),
+        ranked("c", 1, "2020-03-01"),
+        ranked("b", 1, "2020-03-01"),
+        ranked("d", 2, "2020-03-01"),
+        ranked("e", 0, "2020-05-22"),
+      ];
+      expect(ids([...items].sort(compareRanked("date")))).to.deep.equal(["e", "d", "b", "c", "a"]);
+    });
+
+    it("is a total order: 0 only for the same id, score and date, and antisymmetric", () => {
+      forAll(200, (random) => {
+        const [a, b] = randomEntries(random, 2) as [Ranked, Ranked];
+        for (const order of ["relevance", "date"] as const) {
+          const compare = compareRanked(order);
+          expect(Math.sign(compare(a, b))).to.equal(-Math.sign(compare(b, a)));
+          expect(compare(a, b) === 0).to.equal(a.id === b.id && a.score === b.score && a.date === b.date);
+        }
+      });
+    });
+  });
+
+  describe("topK", () => {
+    it("returns the first k in order, and everything when k exceeds the count", () => {
+      const items = [ranked("b", 1), ranked("a", 3), ranked("c", 2)];
+      expect(ids(topK(items, 2, compareRanked("relevance")))).to.deep.equal(["a", "c"]);
+      expect(ids(topK(items, 10, compareRanked("relevance")))).to.deep.equal(["a", "c", "b"]);
+      expect(topK([], 3, compareRanked("relevance"))).to.deep.equal([]);
+    });
+
+    it("returns nothing for k = 0, on the short and on the windowed path", () => {
+      expect(topK([ranked("a", 1)], 0, compareRanked("relevance"))).to.deep.equal([]);
+      const many = Array.from({ length: 50 }, (_, doc) => ranked(`a-${doc}`, doc % 7, "", doc));
+      expect(topK(many, 0, compareRanked("relevance"))).to.deep.equal([]);
+    });
+
+    it("does not reorder its input", () => {
+      const items = [ranked("b", 1), ranked("a", 3), ranked("c", 2), ranked("d", 0), ranked("e", 5)];
+      topK(items, 1, compareRanked("relevance"));
+      expect(ids(items)).to.deep.equal(["b", "a", "c", "d", "e"]);
+    });
+
+    it("equals a stable sort + slice, ties included, on both paths (small and large inputs)", () => {
+      forAll(400, (random) => {
+        const items = randomEntries(random, random.pick([0, 1, 5, 40, 300]));
+        const k = random.pick([1, 2, 3, 10, 75, 400]);
+        for (const order of ["relevance", "date"] as const) {
+          const compare = compareRanked(order);
+          expect(topK(items, k, compare)).to.deep.equal([...items].sort(compare).slice(0, k));
+        }
+      });
+    });
+
+    it("keeps the earlier of two items that compare equal, like a stable sort", () => {
+      forAll(100, (random) => {
+        const items = Array.from({ length: random.int(1, 200) }, (_, doc) => ({ doc, key: random.int(0, 3) }));
+        const k = random.int(1, 20);
+        const byKey = (a: { key: number }, b: { key: number }): number => a.key - b.key;
+        expect(topK(items, k, byKey)).to.deep.equal([...items].sort(byKey).slice(0, k));
+      });
+    });
+  });
+});
