@@ -4,7 +4,7 @@
 // offsets in the display text too: highlights land on the right characters without an offset map.
 // That is why full NFKC is not used ("…" → "...", "㎡" → "m2" change the length).
 //
-//   1. full-width ASCII U+FF01–FF5E → ASCII, ideographic space U+3000 → " "   (（新闻联播） = (新闻联播))
+//   1. full-width ASCII U+FF01–FF5E → ASCII, ideographic space U+3000 and control characters → " "
 //   2. traditional → simplified, character by character (OpenCC's TSCharacters table)
 //   3. ASCII upper case → lower case                                         (COVID = covid)
 import tsCharacters from "opencc-js/dict/TSCharacters";
@@ -16,6 +16,9 @@ function buildFoldTable(): Uint16Array {
   for (let unit = 0; unit < table.length; unit++) table[unit] = unit;
   for (let unit = 0xff01; unit <= 0xff5e; unit++) table[unit] = unit - 0xfee0;
   table[0x3000] = 0x20;
+  // Control characters (all but the line break) become spaces: a NUL would also collide with the
+  // n-gram index's key space, where a bigram starting with U+0000 has the key of a single character.
+  for (let unit = 0; unit < 0x20; unit++) if (unit !== 0x0a) table[unit] = 0x20;
   // "乾 干 乾|亂 乱|…": keep only one-unit → one-unit pairs, so folding stays length-preserving.
   for (const entry of (tsCharacters as string).split("|")) {
     const [traditional, simplified] = entry.split(" ");

@@ -57,6 +57,8 @@ export function addBm25(
 
 export interface Ranked {
   doc: number;
+  /** How many of the query's required items the article has: more items rank first, whatever the score. */
+  tier: number;
   score: number;
   date: string;
   id: string;
@@ -65,7 +67,7 @@ export interface Ranked {
 export type SortOrder = "relevance" | "date";
 
 export function compareRanked(order: SortOrder): (a: Ranked, b: Ranked) => number {
-  const byScore = (a: Ranked, b: Ranked): number => b.score - a.score;
+  const byScore = (a: Ranked, b: Ranked): number => b.tier - a.tier || b.score - a.score;
   const byDate = (a: Ranked, b: Ranked): number => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0);
   const byId = (a: Ranked, b: Ranked): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   return order === "date"

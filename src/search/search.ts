@@ -130,11 +130,13 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
     excluded.some((item) => item.needles.length > 0 && atomHolds(snapshot, item, doc));
   const groupHolds = (group: AnalyzedAtom[], doc: number): boolean => group.some((item) => atomHolds(snapshot, item, doc));
 
-  let matched = filter(intersectAll(groupCandidates), (doc) => passesFilters(doc) && groups.every((group) => groupHolds(group, doc)) && !isExcluded(doc));
+  // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
+  const hasEveryItem = filter(intersectAll(groupCandidates), (doc) => groups.every((group) => groupHolds(group, doc)));
+  let matched = filter(hasEveryItem, (doc) => passesFilters(doc) && !isExcluded(doc));
   let relaxed = false;
   let matchedGroups: Uint8Array | undefined;
-  if (matched.length === 0 && groups.length > 1) {
-    // Nothing has every item: rank the articles that have some, the more the better.
+  if (hasEveryItem.length === 0 && groups.length > 1) {
+    // Nothing has every item: rank the articles that have some, those with more items first.
     relaxed = true;
     matchedGroups = new Uint8Array(snapshot.size);
     let any: DocSet = EMPTY;
@@ -179,10 +181,10 @@ function rankMatches(
 
   const entries: Ranked[] = [];
   for (const doc of matched) {
-    const coverage = matchedGroups ? matchedGroups[doc]! / groups.length : 1;
+    const tier = matchedGroups ? matchedGroups[doc]! : groups.length;
     const { segment, local } = snapshot.locate(doc);
     const meta = segment.store.metas[local]!;
-    entries.push({ doc, score: scores[doc]! * coverage * coverage, date: meta.date ?? "", id: meta.id });
+    entries.push({ doc, tier, score: scores[doc]!, date: meta.date ?? "", id: meta.id });
     inResult[doc] = 0; // leave the scratch arrays zeroed for the next query
     scores[doc] = 0;
   }

@@ -35,7 +35,7 @@ export function parseSearchParams(query: Query): SearchParams {
   const q = single(query, "q") ?? "";
   if (q.trim() === "") throw new InvalidParameterError("q", "empty query: type a word or a \"quoted phrase\"");
   if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `too long (${q.length} characters, at most ${MAX_QUERY_LENGTH})`);
-  const sort = single(query, "sort") ?? "relevance";
+  const sort = single(query, "sort") || "relevance";
   if (sort !== "relevance" && sort !== "date") throw new InvalidParameterError("sort", `must be "relevance" or "date", got "${sort}"`);
   return {
     q,

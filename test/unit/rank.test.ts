@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { compareRanked, topK, type Ranked } from "../../src/search/rank.js";
 import { forAll, type Random } from "../support/random.js";
 
-function ranked(id: string, score: number, date = "", doc = 0): Ranked {
-  return { doc, score, date, id };
+function ranked(id: string, score: number, date = "", doc = 0, tier = 1): Ranked {
+  return { doc, tier, score, date, id };
 }
 
 const ids = (items: readonly Ranked[]): string[] => items.map((item) => item.id);
@@ -27,6 +27,12 @@ describe("rank", () => {
         ranked("e", 1, ""),
       ];
       expect(ids([...items].sort(compareRanked("relevance")))).to.deep.equal(["a", "d", "b", "c", "e"]);
+    });
+
+    it("relevance: more matched items (tier) first, whatever the score", () => {
+      const fewer = ranked("a", 100, "2021-01-01", 0, 1);
+      const more = ranked("b", 1, "2020-01-01", 1, 2);
+      expect(ids([fewer, more].sort(compareRanked("relevance")))).to.deep.equal(["b", "a"]);
     });
 
     it("date: newer first, then higher score, then smaller id; undated last", () => {
