@@ -154,24 +154,24 @@ export class NgramIndex {
 
   /** Throws a plain Error naming what is wrong; the index reader adds the file name. */
   static fromBuffer(buffer: Buffer): NgramIndex {
-    // Copy into an aligned buffer: typed-array views need 4-byte alignment.
-    const bytes = new Uint8Array(buffer.byteLength);
-    bytes.set(buffer);
+    // Typed-array views need 4-byte alignment: a file read whole usually has it; else copy.
+    let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    if (buffer.byteOffset % 4 !== 0) bytes = Uint8Array.from(bytes);
     if (bytes.byteLength < HEADER_BYTES) throw new Error("file is too short for an n-gram index");
-    const header = new Uint32Array(bytes.buffer, 0, 3);
+    const header = new Uint32Array(bytes.buffer, bytes.byteOffset, 3);
     if (header[0] !== MAGIC) throw new Error("not an n-gram index (bad magic number)");
     const keyCount = header[1]!;
     const dataBytes = header[2]!;
     const expected = HEADER_BYTES + keyCount * 12 + 4 + dataBytes;
     if (bytes.byteLength !== expected) throw new Error(`truncated: ${bytes.byteLength} bytes, expected ${expected}`);
-    let at = HEADER_BYTES;
+    let at = bytes.byteOffset + HEADER_BYTES;
     const keys = new Uint32Array(bytes.buffer, at, keyCount);
     at += keyCount * 4;
     const counts = new Uint32Array(bytes.buffer, at, keyCount);
     at += keyCount * 4;
     const starts = new Uint32Array(bytes.buffer, at, keyCount + 1);
     at += (keyCount + 1) * 4;
-    return new NgramIndex(keys, counts, starts, bytes.subarray(at, at + dataBytes));
+    return new NgramIndex(keys, counts, starts, new Uint8Array(bytes.buffer, at, dataBytes));
   }
 
   get keyCount(): number {
