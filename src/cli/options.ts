@@ -16,7 +16,7 @@ export function commonCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .addOption(
-      new Option("--seeds <dir|file>", "seed directory or file (.txt, .md, .jsonl, .jsonl.gz); repeat for several")
+      new Option("--seeds <dir|file>", "seed directory or file (.txt, .md, .jsonl, .jsonl.gz); repeat for several (default: seeds)")
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .option("--index <dir>", "index directory", DEFAULT_INDEX)

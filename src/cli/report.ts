@@ -45,6 +45,10 @@ export function formatSummary(summary: BuildSummary): string {
     `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s, ${mb} MiB on disk`,
     `  added ${summary.added.length}, changed ${summary.changed.length}, removed ${summary.removed.length} files; analyzed ${summary.articlesAnalyzed} articles, dropped ${summary.articlesRemoved}`,
   ];
+  // The files themselves, not only how many (the operator asked for the list; long lists are cut).
+  for (const [label, files] of [["added", summary.added], ["changed", summary.changed], ["removed", summary.removed]] as const) {
+    if (files.length > 0) lines.push(`  ${label}: ${files.slice(0, 10).join(", ")}${files.length > 10 ? `, … and ${files.length - 10} more` : ""}`);
+  }
   for (const problem of summary.problems.slice(0, 20)) lines.push(`  skipped ${problem.message}`);
   if (summary.problems.length > 20) lines.push(`  … and ${summary.problems.length - 20} more problems`);
   return lines.join("\n");

@@ -1,6 +1,6 @@
 // `npm start`: makes sure index/ matches the seeds (building what is missing or stale), then serves
 // the search page and API, picking up generations committed by other builds without a restart.
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import type { Server } from "node:http";
 import { IndexUnusableError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
@@ -14,20 +14,22 @@ const RELOAD_POLL_MS = 2000;
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got "${value}"`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError("give a whole number from 0 to 65535 (0 picks a free port).");
   return port;
 }
 
 /** Brings the index up to date with the seeds; an index that cannot be read is rebuilt rather than served. */
 async function prepareIndex(options: CommonOptions): Promise<LiveIndex> {
-  await buildAndReport(options.seeds, options.index, options.full);
   try {
-    return await LiveIndex.open(options.index, { verifyChecksums: true });
+    // Fix: the incremental build is inside the try as well: it reads the segments it keeps, and a
+    // damaged one (IndexUnusableError naming the file) used to stop the server instead of a rebuild.
+    await buildAndReport(options.seeds, options.index, options.full);
+    return await LiveIndex.open(options.index, { verifyChecksums: true, whileReading: loadSegmenter });
   } catch (error) {
     if (!(error instanceof IndexUnusableError)) throw error;
     console.error(`${describe(error)}\nrebuilding the index from the seeds`);
     await buildAndReport(options.seeds, options.index, true);
-    return LiveIndex.open(options.index, { verifyChecksums: true });
+    return LiveIndex.open(options.index, { verifyChecksums: true, whileReading: loadSegmenter });
   }
 }
 
@@ -38,7 +40,6 @@ async function main(): Promise<void> {
   command.parse();
   const raw = command.opts<{ port: number }>();
   const options = resolveCommon(command.opts());
-  loadSegmenter();
   const live = await prepareIndex(options);
   live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
     if (error) console.error(`kept serving the previous index: ${describe(error)}`);

@@ -35,6 +35,11 @@ export interface SeedRecord {
   articles: number;
   /** The segments that hold this file's articles (a change to the file rebuilds all of them). */
   segments: string[];
+  /**
+   * Records skipped because an earlier file (by name) has their id; absent when none. Added for
+   * incremental builds: while any file has some, a change re-reads every file, as a full build does.
+   */
+  duplicates?: number;
 }
 
 export interface SegmentRecord {

@@ -1,7 +1,7 @@
 // IO: CURRENT → generation manifest → segments, loaded into an immutable IndexSnapshot. Anything
 // that does not match what this build of the program writes (format, analyzer, checksums) is
 // refused with the file's name, never served.
-import { createHash } from "node:crypto";
+import { webcrypto } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
@@ -52,9 +52,6 @@ export class IndexSnapshot {
     return this.docById.get(id);
   }
 
-  /** TODO(lead): remove once callers are updated; a snapshot holds no OS resources any more. */
-  close(): void {}
-
   /** The segment and local number of global article `doc`. */
   locate(doc: number): { segment: Segment; local: number } {
     let lo = 0;
@@ -88,6 +85,11 @@ export async function readCurrentManifest(indexDir: string): Promise<GenerationM
 export interface OpenOptions {
   /** Recompute every file's sha256 and compare with the manifest (detects corrupt or truncated files). */
   verifyChecksums?: boolean;
+  /**
+   * Main-thread work to do while the files are read and hashed on the I/O threads (the server
+   * loads jieba's dictionaries here: a second of synchronous work that would otherwise come after).
+   */
+  whileReading?: () => void;
 }
 
 export async function openIndex(indexDir: string, options: OpenOptions = {}): Promise<IndexSnapshot> {
@@ -99,28 +101,39 @@ export async function openIndex(indexDir: string, options: OpenOptions = {}): Pr
   if (JSON.stringify(manifest.analyzer) !== expected) {
     throw new IndexUnusableError(indexDir, `built with another analyzer (${JSON.stringify(manifest.analyzer)}; now ${expected})`);
   }
+  // Every file of every segment is requested at once, so reading and hashing overlap each other
+  // and whatever the caller does meanwhile.
+  const reading = manifest.segments.map((record) => readSegmentFiles(path.join(indexDir, SEGMENTS_DIR, record.name), record, options));
+  options.whileReading?.();
+  const contents = await Promise.all(reading);
   const segments: Segment[] = [];
   let docBase = 0;
-  for (const record of manifest.segments) {
-    const segment = await loadSegment(path.join(indexDir, SEGMENTS_DIR, record.name), record, docBase, options);
+  manifest.segments.forEach((record, i) => {
+    const segment = loadSegment(path.join(indexDir, SEGMENTS_DIR, record.name), record, contents[i]!, docBase);
     segments.push(segment);
     docBase += segment.store.size;
-  }
+  });
   return new IndexSnapshot(indexDir, manifest, segments);
 }
 
-async function loadSegment(dir: string, record: SegmentRecord, docBase: number, options: OpenOptions): Promise<Segment> {
-  const files = new Map<string, Buffer>();
-  for (const [file, sha256] of Object.entries(record.checksums)) {
-    const filePath = path.join(dir, file);
-    const data = await readFile(filePath).catch((error: Error) => {
-      throw new IndexUnusableError(filePath, `missing or unreadable (${error.message})`);
-    });
-    if (options.verifyChecksums && createHash("sha256").update(data).digest("hex") !== sha256) {
-      throw new IndexUnusableError(filePath, "checksum mismatch: the file is corrupt or truncated");
-    }
-    files.set(file, data);
-  }
+async function readSegmentFiles(dir: string, record: SegmentRecord, options: OpenOptions): Promise<Map<string, Buffer>> {
+  const entries = await Promise.all(
+    Object.entries(record.checksums).map(async ([file, sha256]) => {
+      const filePath = path.join(dir, file);
+      const data = await readFile(filePath).catch((error: Error) => {
+        throw new IndexUnusableError(filePath, `missing or unreadable (${error.message})`);
+      });
+      // WebCrypto hashes on the thread pool, off the main thread.
+      if (options.verifyChecksums && Buffer.from(await webcrypto.subtle.digest("SHA-256", data)).toString("hex") !== sha256) {
+        throw new IndexUnusableError(filePath, "checksum mismatch: the file is corrupt or truncated");
+      }
+      return [file, data] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+function loadSegment(dir: string, record: SegmentRecord, files: Map<string, Buffer>, docBase: number): Segment {
   const take = (file: string): Buffer => files.get(file) ?? Buffer.alloc(0);
   const guard = <T>(file: string, build: () => T): T => {
     try {

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { analyzerIdentity } from "../analysis/analyze.js";
-import { SeedFormatError } from "../errors.js";
+import { IndexUnusableError, SeedFormatError } from "../errors.js";
 import { listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
 import {
@@ -81,31 +81,58 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
   try {
     await removeLeftovers(options.indexDir);
     const seeds = await listSeedFiles(options.seeds);
-    const plan = await planBuild(options, seeds);
+    let plan = await planBuild(options, seeds);
     const report = (event: BuildProgress): void => options.progress?.(event);
 
     if (plan.previous && plan.toRead.length === 0 && plan.removed.length === 0) {
       return summarize(plan.previous, plan, [], 0, started, true);
     }
 
-    const problems: SeedFormatError[] = [];
-    const fileArticles: Array<{ seed: SeedFile; articles: Article[] }> = [];
-    const takenIds = await idsOfSegments(options.indexDir, plan.keep);
-    for (const [i, seed] of plan.toRead.entries()) {
-      const content = await readSeedFile(seed);
-      problems.push(...content.problems);
-      const unique = content.articles.filter((article) => {
-        if (!takenIds.has(article.id)) return takenIds.add(article.id), true;
-        problems.push(duplicateIdProblem(seed.file, article));
-        return false;
-      });
-      fileArticles.push({ seed, articles: unique });
-      report({ phase: "read", done: i + 1, total: plan.toRead.length });
+    // Fix (duplicate ids across files): a full build keeps the record of the file that sorts first
+    // and skips the others. Incrementally, a kept segment's article used to win even over a new file
+    // that sorts before it, and a record skipped as a duplicate never came back when the file that
+    // held the id changed or went away. So when a kept file may take part in a duplicate (the last
+    // build skipped some and files changed or went away, or a file read now repeats a kept id), every
+    // file is read again in name order, as in a full build.
+    const readEverything = (): void => {
+      plan = { ...plan, keep: [], toRead: seeds };
+    };
+    if (plan.previous?.seeds.some((record) => (record.duplicates ?? 0) > 0) && plan.changed.length + plan.removed.length > 0) readEverything();
+    let problems: SeedFormatError[] = [];
+    let fileArticles: Array<{ seed: SeedFile; articles: Article[] }> = [];
+    const duplicates = new Map<string, number>();
+    for (;;) {
+      const keptIds = await idsOfSegments(options.indexDir, plan.keep);
+      const takenIds = new Set(keptIds);
+      let repeatsKept = false;
+      for (const [i, seed] of plan.toRead.entries()) {
+        const content = await readSeedFile(seed);
+        problems.push(...content.problems);
+        const unique = content.articles.filter((article) => {
+          if (!takenIds.has(article.id)) return takenIds.add(article.id), true;
+          repeatsKept ||= keptIds.has(article.id);
+          problems.push(duplicateIdProblem(seed.file, article));
+          duplicates.set(seed.file, (duplicates.get(seed.file) ?? 0) + 1);
+          return false;
+        });
+        fileArticles.push({ seed, articles: unique });
+        report({ phase: "read", done: i + 1, total: plan.toRead.length });
+      }
+      if (!repeatsKept) break;
+      readEverything();
+      [problems, fileArticles] = [[], []];
+      duplicates.clear();
     }
 
     const generation = (plan.previous?.generation ?? (await lastGenerationOnDisk(options.indexDir))) + 1;
     const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report);
+    // Fix: a file without articles has no segments, so `every` below held for it even when it was
+    // read again or removed: its old record stayed in the manifest (twice after a change; forever
+    // after a removal, so the index never counted as up to date again).
+    const readAgain = new Set(plan.toRead.map((seed) => seed.file));
+    const present = new Set(seeds.map((seed) => seed.file));
     const keptSeedRecords = (plan.previous?.seeds ?? []).filter((seed) =>
+      present.has(seed.file) && !readAgain.has(seed.file) &&
       seed.segments.every((name) => plan.keep.some((segment) => segment.name === name)),
     );
     const allSegments = [...plan.keep, ...segments];
@@ -123,6 +150,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
           bytes: seed.bytes,
           articles: articles.length,
           segments: seedSegments.get(seed.file) ?? [],
+          ...(duplicates.has(seed.file) ? { duplicates: duplicates.get(seed.file) } : {}),
         })),
       ].sort((a, b) => a.file.localeCompare(b.file)),
       counts: {
@@ -132,8 +160,11 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
         bytes: await segmentBytes(options.indexDir, allSegments),
       },
     };
+    // Fix: with --full, plan.previous is undefined (nothing is reused), and pruning then deleted the
+    // generation being replaced too; it is kept as the previous one, as after any other build.
+    const replaced = plan.previous ?? (await readCurrentManifest(options.indexDir).catch(() => undefined));
     await commitGeneration(options.indexDir, manifest);
-    await pruneGenerations(options.indexDir, manifest, plan.previous);
+    await pruneGenerations(options.indexDir, manifest, replaced);
     const analyzed = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
     return summarize(manifest, plan, problems, analyzed, started, false);
   } finally {
@@ -161,9 +192,12 @@ async function planBuild(options: BuildOptions, seeds: SeedFile[]): Promise<Plan
   const removed = previous.seeds.filter((record) => !now.has(record.file)).map((record) => record.file);
   const dirty = new Set<string>();
   for (const file of [...changed, ...removed]) for (const name of before.get(file)!.segments) dirty.add(name);
-  // Unchanged files that share a segment with a changed one are read again with it.
+  // Unchanged files that share a segment with a changed one are read again with it (segments
+  // written by this version hold one file each, so this only concerns duplicates, see below).
   const filesInDirty = new Set(previous.seeds.filter((record) => record.segments.some((name) => dirty.has(name))).map((record) => record.file));
-  const toRead = seeds.filter((seed) => !before.has(seed.file) || filesInDirty.has(seed.file));
+  // Fix: `|| changed` — a changed file that had no articles has no segment to make dirty, so it was
+  // never read again (a file whose malformed lines were repaired stayed out of the index for good).
+  const toRead = seeds.filter((seed) => !before.has(seed.file) || filesInDirty.has(seed.file) || changed.includes(seed.file));
   const articlesRemoved = previous.seeds
     .filter((record) => changed.includes(record.file) || removed.includes(record.file))
     .reduce((sum, record) => sum + record.articles, 0);
@@ -178,18 +212,13 @@ async function writeSegments(
 ): Promise<{ segments: SegmentRecord[]; seedSegments: Map<string, string[]> }> {
   const total = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
   const workers = total >= PARALLEL_MIN_ARTICLES ? Math.min(availableParallelism(), MAX_WORKERS) : 1;
-  // Even chunks, one per worker at least, each at most SEGMENT_MAX_ARTICLES; remember which
-  // segments each seed file's articles went to (a change to the file rebuilds all of them).
+  // Segments never mix seed files, so a changed file rebuilds only its own segments. A large file
+  // is cut into even chunks (at least one per worker, at most SEGMENT_MAX_ARTICLES each).
   const chunkCount = Math.max(workers, Math.ceil(total / SEGMENT_MAX_ARTICLES));
   const chunkSize = Math.max(1, Math.ceil(total / chunkCount));
-  const chunks: Array<{ articles: Article[]; files: Set<string> }> = [];
+  const chunks: Array<{ articles: Article[]; file: string }> = [];
   for (const { seed, articles } of fileArticles) {
-    for (const article of articles) {
-      let chunk = chunks.at(-1);
-      if (!chunk || chunk.articles.length >= chunkSize) chunks.push((chunk = { articles: [], files: new Set() }));
-      chunk.articles.push(article);
-      chunk.files.add(seed.file);
-    }
+    for (let from = 0; from < articles.length; from += chunkSize) chunks.push({ articles: articles.slice(from, from + chunkSize), file: seed.file });
   }
   let done = 0;
   const advance = (count: number): void => {
@@ -210,9 +239,7 @@ async function writeSegments(
     return record;
   });
   const seedSegments = new Map<string, string[]>();
-  chunks.forEach((chunk, k) => {
-    for (const file of chunk.files) seedSegments.set(file, [...(seedSegments.get(file) ?? []), jobs[k]!.name]);
-  });
+  chunks.forEach((chunk, k) => seedSegments.set(chunk.file, [...(seedSegments.get(chunk.file) ?? []), jobs[k]!.name]));
   report({ phase: "write", done: records.length, total: records.length });
   return { segments: records, seedSegments };
 }
@@ -311,6 +338,22 @@ async function removeLeftovers(indexDir: string): Promise<void> {
   for (const name of await readdir(path.join(indexDir, SEGMENTS_DIR))) {
     if (name.startsWith(TEMP_PREFIX)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
   }
+  // Fix: a build killed after renaming a segment into place (or after writing its manifest) but
+  // before swapping CURRENT leaves seg-<N+1>-* (and gen-<N+1>.json) without the temporary prefix.
+  // The next build reuses generation N+1 and failed for good with ENOTEMPTY when renaming its own
+  // segment onto the leftover. No committed generation names anything newer than CURRENT's (or,
+  // without a readable CURRENT, than the newest manifest), so those are removed as well.
+  const committed = await readCurrentManifest(indexDir).then(
+    (manifest) => manifest.generation,
+    () => lastGenerationOnDisk(indexDir),
+  );
+  const newer = (name: string, pattern: RegExp): boolean => Number(pattern.exec(name)?.[1] ?? 0) > committed;
+  for (const name of await readdir(indexDir)) {
+    if (newer(name, /^gen-(\d+)\.json$/)) await rm(path.join(indexDir, name), { force: true });
+  }
+  for (const name of await readdir(path.join(indexDir, SEGMENTS_DIR))) {
+    if (newer(name, /^seg-(\d+)-/)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
+  }
 }
 
 async function lastGenerationOnDisk(indexDir: string): Promise<number> {
@@ -321,7 +364,14 @@ async function lastGenerationOnDisk(indexDir: string): Promise<number> {
 async function idsOfSegments(indexDir: string, segments: readonly SegmentRecord[]): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const segment of segments) {
-    const metas = JSON.parse(await readFile(path.join(indexDir, SEGMENTS_DIR, segment.name, SEGMENT_FILES.articles), "utf8")) as Array<{ id: string }>;
+    const file = path.join(indexDir, SEGMENTS_DIR, segment.name, SEGMENT_FILES.articles);
+    // Fix: a damaged segment that is kept failed the build with a bare SyntaxError or ENOENT; now
+    // it names the file and says what to do (and `npm start` rebuilds on this error).
+    const metas = await readFile(file, "utf8")
+      .then((text) => JSON.parse(text) as Array<{ id: string }>)
+      .catch((error: Error) => {
+        throw new IndexUnusableError(file, `unreadable (${error.message})`);
+      });
     for (const { id } of metas) ids.add(id);
   }
   return ids;

@@ -1,12 +1,10 @@
 // Serves the newest committed generation without a restart. It polls CURRENT, loads a new
 // generation beside the one in use, then swaps; requests that started on the old snapshot finish
-// on it (search is synchronous, so a request never sees two), and the old one is closed later.
+// on it (search is synchronous, so a request never sees two).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CURRENT_FILE } from "./format.js";
 import { openIndex, type IndexSnapshot, type OpenOptions } from "./index-reader.js";
-
-const CLOSE_OLD_AFTER_MS = 30_000;
 
 export class LiveIndex {
   private timer: NodeJS.Timeout | undefined;
@@ -44,10 +42,9 @@ export class LiveIndex {
       const pointer = await readPointer(this.indexDir);
       if (pointer === this.pointer) return {};
       const next = await openIndex(this.indexDir, this.options);
-      const old = this.snapshot;
+      // Requests that hold the old snapshot finish on it; the garbage collector frees it after them.
       this.snapshot = next;
       this.pointer = pointer;
-      setTimeout(() => old.close(), CLOSE_OLD_AFTER_MS).unref();
       return { generation: next.manifest.generation };
     } finally {
       this.reloading = false;
@@ -56,7 +53,6 @@ export class LiveIndex {
 
   close(): void {
     clearInterval(this.timer);
-    this.snapshot.close();
   }
 }
 

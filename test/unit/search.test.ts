@@ -136,7 +136,6 @@ describe("search (end to end over a temporary index)", function () {
   });
 
   after(() => {
-    snapshot?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -446,7 +445,6 @@ describe("search paging beyond the proximity re-rank depth", function () {
   });
 
   after(() => {
-    snapshot?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 

@@ -1,0 +1,248 @@
+// Helpers for the index lifecycle tests: small seed sets in temporary directories, records from the
+// shared corpus, the build CLI as a child process, and a comparable "signature" of an index
+// (article ids and the output of many searches) to prove two indexes answer identically.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { IndexSnapshot } from "../../src/index/index-reader.js";
+import { search } from "../../src/search/search.js";
+import { REPO } from "./server.js";
+
+/** 2,000 xwlb records (JSONL), read-only; tests take slices of it. */
+export const CORPUS_2K = path.resolve(REPO, "../shared/corpus/xwlb-2k.jsonl");
+export const BUILD_CLI = path.join(REPO, "dist/src/cli/build-index.js");
+export const PAGE_FILES = readdirSync(path.join(REPO, "seeds")).filter((name) => name.endsWith(".txt")).sort();
+
+export interface SeedRecordJson {
+  id: string;
+  title: string;
+  body: string;
+  source?: string;
+  date?: string;
+}
+
+let corpus: SeedRecordJson[] | undefined;
+
+/** Records [from, to) of the 2k corpus (copies: callers may edit them). */
+export function corpusRecords(from: number, to: number): SeedRecordJson[] {
+  corpus ??= readFileSync(CORPUS_2K, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as SeedRecordJson);
+  return corpus.slice(from, to).map((record) => ({ ...record }));
+}
+
+export function toJsonl(records: readonly SeedRecordJson[]): string {
+  return records.map((record) => JSON.stringify(record)).join("\n") + "\n";
+}
+
+export function writeRecords(file: string, records: readonly SeedRecordJson[]): void {
+  writeFileSync(file, toJsonl(records));
+}
+
+const created: string[] = [];
+
+/** A new temporary directory, removed by removeTempDirs(). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `zh-news-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir() made (call after the processes using them are stopped). */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A new temporary seeds directory holding copies of the five bundled pages. */
+export function pagesDir(): string {
+  const dir = tempDir("seeds");
+  for (const name of PAGE_FILES) cpSync(path.join(REPO, "seeds", name), path.join(dir, name));
+  return dir;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitUntil<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** The pid of a process that has exited (nothing else is likely to get it during a test). */
+export function deadPid(): number {
+  return spawnSync(process.execPath, ["-e", ""]).pid;
+}
+
+/** A live process that does nothing (kill it when done). */
+export function spawnIdle(): ChildProcess {
+  return spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+}
+
+/** A child process of the build CLI (stdout and stderr are pipes, so not a TTY). */
+export class CliProcess {
+  readonly child: ChildProcess;
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(args: readonly string[], script = BUILD_CLI) {
+    this.child = spawn(process.execPath, [script, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    this.child.stdout!.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once("close", (code, signal) => resolve({ code, signal })));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get output(): string {
+    return this.stdout + this.stderr;
+  }
+
+  /** Resolves once stdout+stderr match `pattern`; rejects if the process exits first or after `timeoutMs`. */
+  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    return waitUntil(`${pattern} in the output of ${this.child.spawnargs.join(" ")}`, timeoutMs, () => {
+      const match = pattern.exec(this.output);
+      if (match) return match;
+      if (exited) throw new Error(`process exited before printing ${pattern}:\n${this.output}`);
+      return undefined;
+    }, 20);
+  }
+
+  /** Kills the process (if still running) and waits for it. */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+/** Runs `node dist/src/cli/build-index.js …args` to the end. */
+export async function runBuildCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
+  const cli = new CliProcess(args);
+  const { code } = await cli.exited;
+  return { code, stdout: cli.stdout, stderr: cli.stderr, pid: cli.pid };
+}
+
+/** Words, phrases (across jieba boundaries), OR, exclusion, fields and filters, over pages and xwlb records. */
+export const QUERIES: readonly string[] = [
+  "疫情防控",
+  "复工复产",
+  '"防疫知识"',
+  "科普 宣传",
+  "习近平",
+  "新闻联播",
+  "经济 发展",
+  '"一带一路"',
+  "改革 OR 创新",
+  "农村 -扶贫",
+  "title:会议",
+  "source:cctv-xwlb 经济",
+  "date:2012-07 会议",
+  '"中国特色社会主义"',
+  "国务院 常务会议",
+  "总书记",
+  "合作",
+  "建设",
+  "人民 群众",
+  "记者",
+  "学生",
+  "医院",
+  '"新冠肺炎"',
+  "抗疫",
+  "海南",
+  '"海南自由贸易港"',
+  "疫情 author:王尚磊",
+  "科技 创新",
+  '"稳就业"',
+  "政府工作报告",
+  "COVID",
+  "吐鲁番 OR 长白山",
+  '"走基层"',
+  "title:快讯",
+  "奥运",
+  '"新增的一段文字"',
+];
+
+export interface SearchSignature {
+  query: string;
+  sort: "relevance" | "date";
+  total: number;
+  relaxed: boolean;
+  phrases: Array<{ phrase: string; field: string; articles: number; occurrences: number }>;
+  hits: Array<{ id: string; score: number }>;
+}
+
+export interface IndexSignature {
+  /** Every article, sorted by id, with the fields that show where it came from. */
+  articles: Array<{ id: string; title: string; file: string; lineStart: number; lineEnd: number; bodyLength: number }>;
+  searches: SearchSignature[];
+}
+
+/** Everything an index answers, for comparison with another index of the same seeds. */
+export function indexSignature(snapshot: IndexSnapshot, queries: readonly string[], size = 100): IndexSignature {
+  const articles: IndexSignature["articles"] = [];
+  for (const segment of snapshot.segments) {
+    segment.store.metas.forEach((meta, local) => {
+      articles.push({ id: meta.id, title: meta.title, file: meta.file, lineStart: meta.lineStart, lineEnd: meta.lineEnd, bodyLength: segment.store.body(local).length });
+    });
+  }
+  articles.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const searches: SearchSignature[] = [];
+  for (const query of queries) {
+    for (const sort of ["relevance", "date"] as const) {
+      const result = search(snapshot, { query, page: 1, size, sort });
+      searches.push({
+        query,
+        sort,
+        total: result.total,
+        relaxed: result.relaxed,
+        phrases: result.phrases.map(({ phrase, field, articles, occurrences }) => ({ phrase, field, articles, occurrences })),
+        hits: result.hits.map((hit) => ({ id: hit.article.id, score: hit.score })),
+      });
+    }
+  }
+  return { articles, searches };
+}
+
+/**
+ * Differences between two signatures (empty when they are the same): article lists must be equal,
+ * searches equal in total, phrases, hit ids and order, scores within `epsilon`.
+ */
+export function signatureDifferences(actual: IndexSignature, expected: IndexSignature, epsilon = 1e-9): string[] {
+  const differences: string[] = [];
+  const actualIds = new Set(actual.articles.map((a) => a.id));
+  const expectedIds = new Set(expected.articles.map((a) => a.id));
+  for (const id of expectedIds) if (!actualIds.has(id)) differences.push(`article ${id} missing`);
+  for (const id of actualIds) if (!expectedIds.has(id)) differences.push(`article ${id} not expected`);
+  const expectedById = new Map(expected.articles.map((a) => [a.id, a]));
+  for (const article of actual.articles) {
+    const other = expectedById.get(article.id);
+    if (other && JSON.stringify(other) !== JSON.stringify(article)) differences.push(`article ${article.id}: ${JSON.stringify(article)} != ${JSON.stringify(other)}`);
+  }
+  if (actual.searches.length !== expected.searches.length) differences.push(`${actual.searches.length} searches != ${expected.searches.length}`);
+  actual.searches.forEach((got, i) => {
+    const want = expected.searches[i]!;
+    const label = `${want.query} (${want.sort})`;
+    if (got.total !== want.total || got.relaxed !== want.relaxed) differences.push(`${label}: total ${got.total}/${got.relaxed}, expected ${want.total}/${want.relaxed}`);
+    if (JSON.stringify(got.phrases) !== JSON.stringify(want.phrases)) differences.push(`${label}: phrases ${JSON.stringify(got.phrases)} != ${JSON.stringify(want.phrases)}`);
+    const gotIds = got.hits.map((hit) => hit.id).join(",");
+    const wantIds = want.hits.map((hit) => hit.id).join(",");
+    if (gotIds !== wantIds) differences.push(`${label}: hits [${gotIds.slice(0, 200)}] != [${wantIds.slice(0, 200)}]`);
+    else {
+      got.hits.forEach((hit, k) => {
+        if (Math.abs(hit.score - want.hits[k]!.score) > epsilon) differences.push(`${label}: score of ${hit.id} ${hit.score} != ${want.hits[k]!.score}`);
+      });
+    }
+  });
+  return differences;
+}
