@@ -1,0 +1,55 @@
+// Child processes the bench starts: servers (ours and the Express floor) that announce
+// `listening on http://localhost:<port>`, and a few facts about them.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root, from dist/bench/child.js. */
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface ListeningChild {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** performance.now() just before the spawn. */
+  spawnedAt: number;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Runs `node <script> <args>` from the repository root and resolves once it prints its URL. */
+export async function spawnListening(script: string, args: readonly string[]): Promise<ListeningChild> {
+  // The port comes from the arguments only, never from a PORT the caller's shell may have set.
+  const env = { ...process.env };
+  delete env.PORT;
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [script, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env });
+  let output = "";
+  const stop = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/localhost:\d+)/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code} before listening:\n${output}`)));
+    child.once("error", reject);
+  });
+  if (child.pid === undefined) throw new Error(`${script}: no pid`);
+  return { child, pid: child.pid, url, spawnedAt, output: () => output, stop };
+}
+
+/** Resident set size of a process, from /proc/<pid>/status (VmRSS, in kB). */
+export function rssMegabytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) / 1024;
+}

@@ -1,0 +1,48 @@
+// Scenario: GET /api/search under load (autocannon, loopback), the dev queries in turn, against an
+// Express hello-world JSON route (hello-server.ts) loaded the same way in the same run.
+import autocannon from "autocannon";
+import type { Checks } from "./checks.js";
+import { spawnListening } from "./child.js";
+
+export const CONNECTIONS = 50;
+/** Untimed run before each measured one, so both servers are measured warm (JIT, sockets). */
+const WARMUP_S = 1;
+
+export interface HttpRun {
+  rps: number;
+  p99_ms: number;
+  requests: number;
+}
+
+async function cannon(url: string, paths: readonly string[], seconds: number): Promise<autocannon.Result> {
+  let next = 0;
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    // One shared counter: all connections together walk the query list in turn.
+    requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }],
+  });
+}
+
+/** Loads `url` with `paths` for `seconds` (after a warm-up) and checks that every answer was a 2xx. */
+export async function measureHttp(name: string, url: string, paths: readonly string[], seconds: number, checks: Checks): Promise<HttpRun> {
+  await cannon(url, paths, WARMUP_S);
+  const result = await cannon(url, paths, seconds);
+  const ok = result["2xx"];
+  checks.expect(
+    ok > 0 && result.non2xx === 0 && result.errors === 0 && result.timeouts === 0,
+    `${name}: ${ok} 2xx answers, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; expected only 2xx`,
+  );
+  return { rps: ok / result.duration, p99_ms: result.latency.p99, requests: ok };
+}
+
+/** The floor: Express answering a fixed JSON object, in its own process like our server. */
+export async function measureHelloFloor(paths: readonly string[], seconds: number, checks: Checks): Promise<HttpRun> {
+  const hello = await spawnListening("dist/bench/hello-server.js", []);
+  try {
+    return await measureHttp("express hello-world", hello.url, paths, seconds, checks);
+  } finally {
+    await hello.stop();
+  }
+}

@@ -1,0 +1,75 @@
+// `npm run bench` on a 300-record slice: every scenario runs, checks its own answers and writes every
+// figure. Timing targets are not asserted here (timings on a shared machine are noise).
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const REPO = process.cwd();
+const CORPUS = path.resolve(REPO, "../shared/corpus/xwlb.jsonl.gz");
+const QUERIES = path.resolve(REPO, "../shared/eval/dev-known-item.jsonl");
+
+/** The figures issue 5 asks for. */
+const FIGURES = [
+  "build_ratio", "build_s", "floor_s", "incremental_ratio", "incremental_s", "load_ms", "load_ratio",
+  "keyword_p50_ms", "keyword_p99_ms", "phrase_p50_ms", "phrase_p99_ms", "http_ratio", "http_rps", "http_p99_ms",
+  "rss_mb", "disk_ratio",
+];
+
+interface Report {
+  [key: string]: unknown;
+  machine: { cpus: number; memory_mb: number; node: string };
+  packages: Record<string, string>;
+  date: string;
+  checks: string[];
+  targets: Record<string, { value: number | null; target: string; pass: boolean | null }>;
+}
+
+describe("bench (smoke)", function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  before(function () {
+    if (!existsSync(CORPUS) || !existsSync(QUERIES)) this.skip();
+    dir = mkdtempSync(path.join(os.tmpdir(), "zh-news-bench-smoke-"));
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs every scenario on 300 records and writes every figure, checked", async () => {
+    const json = path.join(dir, "bench.json");
+    const args = ["dist/bench/run.js", "--corpus", CORPUS, "--queries", QUERIES, "--limit", "300", "--duration", "1", "--rounds", "1", "--starts", "1", "--json", json];
+    const { stdout } = await run(process.execPath, args, { cwd: REPO }).catch((error: Error & { stdout?: string; stderr?: string }) => {
+      throw new Error(`bench failed: ${error.message}\n${error.stdout ?? ""}\n${error.stderr ?? ""}`);
+    });
+    const report = JSON.parse(readFileSync(json, "utf8")) as Report;
+
+    for (const key of FIGURES) {
+      expect(report[key], key).to.be.a("number");
+      expect(Number.isFinite(report[key]), `${key} = ${String(report[key])}`).to.equal(true);
+    }
+    expect(report.articles).to.equal(300);
+    // Each scenario checked its answers (the bench exits non-zero on a failed check).
+    for (const scenario of ["jieba floor", "full build", "incremental build", "phrase ", "title ", "load floor", "server: first answer", "GET /api/search", "express hello-world"]) {
+      expect(report.checks.some((check) => check.startsWith(scenario)), `a check of "${scenario}" in ${report.checks.length} checks`).to.equal(true);
+    }
+    for (const [key, target] of Object.entries(report.targets)) {
+      expect(target.pass, key).to.be.a("boolean");
+      expect(target.value, key).to.be.a("number");
+    }
+    expect(Object.keys(report.targets)).to.have.members([
+      "build_ratio", "incremental_ratio", "load_ms", "load_ratio", "keyword_p50_ms", "keyword_p99_ms",
+      "phrase_p50_ms", "phrase_p99_ms", "http_ratio", "http_p99_ms", "rss_mb", "disk_ratio",
+    ]);
+    expect(report.machine.cpus).to.be.greaterThan(0);
+    expect(report.machine.node).to.equal(process.version);
+    expect(report.packages).to.have.keys("nodejieba", "flexsearch", "express", "autocannon");
+    expect(report).to.have.property("commit");
+    expect(Date.parse(report.date)).to.be.a("number").and.not.NaN;
+    expect(stdout).to.match(/build_ratio/).and.match(/[✓✗]/);
+  });
+});
