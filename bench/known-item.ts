@@ -22,7 +22,7 @@ export function readQueries(file: string): EvalQuery[] {
 }
 
 /** How the query is sent: phrase queries quoted, as a reporter would type them. */
-function queryText(query: EvalQuery): string {
+export function queryText(query: EvalQuery): string {
   return query.type === "phrase" ? `"${query.query}"` : query.query;
 }
 

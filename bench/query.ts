@@ -5,7 +5,7 @@ import { searchView } from "../src/present/results.js";
 import type { IndexSnapshot } from "../src/index/index-reader.js";
 import { search } from "../src/search/search.js";
 import type { Checks } from "./checks.js";
-import type { EvalQuery } from "./known-item.js";
+import { queryText, type EvalQuery } from "./known-item.js";
 import { percentile } from "./stats.js";
 
 const PAGE = { page: 1, size: 10, sort: "relevance" } as const;
@@ -26,11 +26,6 @@ export interface SlowQuery {
   qid: string;
   query: string;
   median_ms: number;
-}
-
-/** What is sent: phrase queries quoted, as a reporter types them (as in known-item.ts). */
-export function queryText(query: EvalQuery): string {
-  return query.type === "phrase" ? `"${query.query}"` : query.query;
 }
 
 interface Answer {

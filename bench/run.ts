@@ -13,9 +13,9 @@ import { CheckFailed, Checks, UsageError } from "./checks.js";
 import { extraRecords, readCorpus, writeSeeds, type Corpus } from "./corpus.js";
 import { CONNECTIONS, measureHelloFloor, measureHttp, type HttpRun } from "./http.js";
 import { currentGenerationBytes, currentManifest } from "./index-files.js";
-import { readQueries, type EvalQuery } from "./known-item.js";
+import { queryText, readQueries, type EvalQuery } from "./known-item.js";
 import { measureStarts, type Probe } from "./load.js";
-import { measureQueries, queryText, type SlowQuery } from "./query.js";
+import { measureQueries, type SlowQuery } from "./query.js";
 import { environment, formatTable, judge, rounded, type Figures } from "./report.js";
 
 interface Options {

@@ -11,6 +11,7 @@
 // Storing the display text as edits of the folded text instead of a second copy saves a third of
 // the index on disk, and serving a hit needs no disk read.
 import type { Article } from "../types.js";
+import { ByteReader, ByteWriter } from "./byte-coding.js";
 
 export type ArticleMeta = Omit<Article, "body">;
 
@@ -29,7 +30,7 @@ export function serializeStore(items: readonly StoredArticleInput[]): {
 } {
   const n = items.length;
   const columns = new Uint32Array(4 * n + 2);
-  const unfold: number[] = [];
+  const unfold = new ByteWriter();
   let foldedUnits = 0;
   const metas: ArticleMeta[] = [];
   items.forEach(({ article, folded, titleTerms, bodyTerms }, i) => {
@@ -37,30 +38,26 @@ export function serializeStore(items: readonly StoredArticleInput[]): {
     metas.push(meta);
     columns[i] = foldedUnits;
     foldedUnits += folded.length;
-    columns[n + 1 + i] = unfold.length;
+    columns[n + 1 + i] = unfold.size;
     // Each edit: varint gap from the previous edit's position in the body, then the unit (u16 LE).
     const offset = article.title.length + 1;
     let previous = 0;
     for (let at = 0; at < body.length; at++) {
       const unit = body.charCodeAt(at);
       if (unit === folded.charCodeAt(offset + at)) continue;
-      let gap = at - previous;
+      unfold.varint(at - previous);
+      unfold.unit(unit);
       previous = at;
-      while (gap >= 0x80) {
-        unfold.push((gap & 0x7f) | 0x80);
-        gap >>>= 7;
-      }
-      unfold.push(gap, unit & 0xff, unit >>> 8);
     }
     columns[2 * n + 2 + i] = titleTerms;
     columns[3 * n + 2 + i] = bodyTerms;
   });
   columns[n] = foldedUnits;
-  columns[2 * n + 1] = unfold.length;
+  columns[2 * n + 1] = unfold.size;
   return {
     articles: JSON.stringify(metas),
     folded: Buffer.from(items.map((item) => item.folded).join(""), "utf16le"),
-    unfold: Buffer.from(unfold),
+    unfold: unfold.toBuffer(),
     columns: Buffer.from(columns.buffer),
   };
 }
@@ -112,25 +109,15 @@ export class ArticleStore {
   /** The body as the page printed it: the folded body with the unfold edits put back. */
   body(local: number): string {
     const folded = this.foldedAll.slice(this.foldedStarts[local]! + this.metas[local]!.title.length + 1, this.foldedStarts[local + 1]);
-    const data = this.unfold;
     const end = this.unfoldStarts[local + 1]!;
-    let p = this.unfoldStarts[local]!;
-    if (p === end) return folded;
+    const edits = new ByteReader(this.unfold, this.unfoldStarts[local]!);
+    if (edits.position === end) return folded;
     let out = "";
     let copied = 0;
     let at = 0;
-    while (p < end) {
-      let gap = 0;
-      let shift = 0;
-      let byte: number;
-      do {
-        byte = data[p++]!;
-        gap |= (byte & 0x7f) << shift;
-        shift += 7;
-      } while (byte & 0x80);
-      at += gap;
-      out += folded.slice(copied, at) + String.fromCharCode(data[p]! | (data[p + 1]! << 8));
-      p += 2;
+    while (edits.position < end) {
+      at += edits.varint();
+      out += folded.slice(copied, at) + String.fromCharCode(edits.unit());
       copied = at + 1;
     }
     return out + folded.slice(copied);

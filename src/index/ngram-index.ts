@@ -10,6 +10,8 @@
 // File layout (little endian): magic "ZNG1", u32 keyCount, u32 dataBytes,
 //   keys u32[keyCount] (sorted), docCounts u32[keyCount], starts u32[keyCount + 1], data u8[dataBytes].
 
+import { ByteReader, ByteWriter } from "./byte-coding.js";
+
 const MAGIC = 0x31474e5a; // "ZNG1"
 const HEADER_BYTES = 12;
 
@@ -86,34 +88,28 @@ export class NgramIndexBuilder {
     const { keys, docs } = radixSortByKey(this.pairKeys.subarray(0, this.pairs), this.pairDocs.subarray(0, this.pairs));
     const distinct: number[] = [];
     const counts: number[] = [];
-    const data = new Uint8Array(docs.length * 5);
+    const data = new ByteWriter(docs.length * 2);
     const starts: number[] = [];
-    let out = 0;
     let previousDoc = 0;
     for (let i = 0; i < keys.length; i++) {
       if (i === 0 || keys[i] !== keys[i - 1]) {
         distinct.push(keys[i]!);
         counts.push(0);
-        starts.push(out);
+        starts.push(data.size);
         previousDoc = 0;
       }
       counts[counts.length - 1]! += 1;
-      let delta = docs[i]! - previousDoc;
+      data.varint(docs[i]! - previousDoc);
       previousDoc = docs[i]!;
-      while (delta >= 0x80) {
-        data[out++] = (delta & 0x7f) | 0x80;
-        delta >>>= 7;
-      }
-      data[out++] = delta;
     }
-    starts.push(out);
-    const header = new Uint32Array([MAGIC, distinct.length, out]);
+    starts.push(data.size);
+    const header = new Uint32Array([MAGIC, distinct.length, data.size]);
     return Buffer.concat([
       u8(header),
       u8(Uint32Array.from(distinct)),
       u8(Uint32Array.from(counts)),
       u8(Uint32Array.from(starts)),
-      data.subarray(0, out),
+      data.toBuffer(),
     ]);
   }
 }
@@ -189,19 +185,10 @@ export class NgramIndex {
     const r = this.find(key);
     if (r < 0) return new Uint32Array(0);
     const list = new Uint32Array(this.counts[r]!);
-    const data = this.data;
-    let p = this.starts[r]!;
+    const reader = new ByteReader(this.data, this.starts[r]!);
     let doc = base;
     for (let i = 0; i < list.length; i++) {
-      let shift = 0;
-      let delta = 0;
-      let byte: number;
-      do {
-        byte = data[p++]!;
-        delta |= (byte & 0x7f) << shift;
-        shift += 7;
-      } while (byte & 0x80);
-      doc += delta >>> 0;
+      doc += reader.varint();
       list[i] = doc;
     }
     return list;
