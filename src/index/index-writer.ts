@@ -330,29 +330,29 @@ async function pruneGenerations(indexDir: string, current: GenerationManifest, p
   }
 }
 
-/** A build that died leaves temporary files and segments no manifest names; both are safe to delete under the lock. */
+/**
+ * Under the lock, whatever no committed manifest names was left by a build that died: temporary
+ * files; segments and manifests newer than CURRENT's (killed after renaming them into place, before
+ * the commit); segments that no remaining manifest lists (killed while pruning). Readers open only
+ * what a manifest names, so all of it is safe to delete.
+ */
 async function removeLeftovers(indexDir: string): Promise<void> {
-  for (const name of await readdir(indexDir)) {
-    if (name.startsWith(TEMP_PREFIX)) await rm(path.join(indexDir, name), { recursive: true, force: true });
-  }
-  for (const name of await readdir(path.join(indexDir, SEGMENTS_DIR))) {
-    if (name.startsWith(TEMP_PREFIX)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
-  }
-  // Fix: a build killed after renaming a segment into place (or after writing its manifest) but
-  // before swapping CURRENT leaves seg-<N+1>-* (and gen-<N+1>.json) without the temporary prefix.
-  // The next build reuses generation N+1 and failed for good with ENOTEMPTY when renaming its own
-  // segment onto the leftover. No committed generation names anything newer than CURRENT's (or,
-  // without a readable CURRENT, than the newest manifest), so those are removed as well.
   const committed = await readCurrentManifest(indexDir).then(
     (manifest) => manifest.generation,
     () => lastGenerationOnDisk(indexDir),
   );
-  const newer = (name: string, pattern: RegExp): boolean => Number(pattern.exec(name)?.[1] ?? 0) > committed;
+  const named = new Set<string>();
   for (const name of await readdir(indexDir)) {
-    if (newer(name, /^gen-(\d+)\.json$/)) await rm(path.join(indexDir, name), { force: true });
+    const generation = /^gen-(\d+)\.json$/.exec(name)?.[1];
+    if (name.startsWith(TEMP_PREFIX) || (generation !== undefined && Number(generation) > committed)) {
+      await rm(path.join(indexDir, name), { recursive: true, force: true });
+    } else if (generation !== undefined) {
+      const manifest = await readFile(path.join(indexDir, name), "utf8").then((text) => JSON.parse(text) as GenerationManifest, () => undefined);
+      for (const segment of manifest?.segments ?? []) named.add(segment.name);
+    }
   }
   for (const name of await readdir(path.join(indexDir, SEGMENTS_DIR))) {
-    if (newer(name, /^seg-(\d+)-/)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
+    if (!named.has(name)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
   }
 }
 

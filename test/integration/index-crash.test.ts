@@ -192,6 +192,17 @@ describe("index crash safety (integration)", function () {
       const snapshot = await openIndex(index, { verifyChecksums: true });
       expect(snapshot.size).to.equal(committed.counts.articles + 10);
     });
+
+    it("recover from a build killed while pruning: segments no manifest names are removed by the next build", async () => {
+      // Pruning deletes an old manifest before its segments; killed in between, they stay orphaned.
+      const committed = await readCurrentManifest(index);
+      const orphan = path.join(index, SEGMENTS_DIR, "seg-000001-9");
+      cpSync(path.join(index, SEGMENTS_DIR, committed.segments[0]!.name), orphan, { recursive: true });
+      const summary = await buildIndex({ seeds: [seeds], indexDir: index });
+      expect(summary.upToDate, "nothing to rebuild, only to clean").to.equal(true);
+      expect(existsSync(orphan)).to.equal(false);
+      await expectClean(index, "after an up-to-date build", false);
+    });
   });
 
   describe("damaged index files", () => {
