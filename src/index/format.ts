@@ -10,11 +10,14 @@
 import type { AnalyzerIdentity } from "../analysis/analyze.js";
 
 /** Bump when any file format below changes: older indexes are refused, not misread. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 export const CURRENT_FILE = "CURRENT";
 export const LOCK_FILE = ".lock";
 export const SEGMENTS_DIR = "segments";
+
+/** Files whose name ends so are gzip-compressed on disk (FlexSearch's JSON export chunks). */
+export const COMPRESSED_SUFFIX = ".gz";
 
 export const SEGMENT_FILES = {
   articles: "articles.json",

@@ -4,12 +4,16 @@
 import { webcrypto } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
+import { gunzip as gunzipCallback } from "node:zlib";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { IndexUnusableError } from "../errors.js";
 import { ArticleStore } from "./article-store.js";
-import { CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, type GenerationManifest, type SegmentRecord } from "./format.js";
+import { COMPRESSED_SUFFIX, CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, type GenerationManifest, type SegmentRecord } from "./format.js";
 import { NgramIndex } from "./ngram-index.js";
 import { WordIndexReader } from "./word-index.js";
+
+const gunzip = promisify(gunzipCallback);
 
 export interface Segment {
   record: SegmentRecord;
@@ -127,7 +131,11 @@ async function readSegmentFiles(dir: string, record: SegmentRecord, options: Ope
       if (options.verifyChecksums && Buffer.from(await webcrypto.subtle.digest("SHA-256", data)).toString("hex") !== sha256) {
         throw new IndexUnusableError(filePath, "checksum mismatch: the file is corrupt or truncated");
       }
-      return [file, data] as const;
+      if (!file.endsWith(COMPRESSED_SUFFIX)) return [file, data] as const;
+      const inflated = await gunzip(data).catch((error: Error) => {
+        throw new IndexUnusableError(filePath, `cannot be decompressed (${error.message})`);
+      });
+      return [file.slice(0, -COMPRESSED_SUFFIX.length), inflated] as const;
     }),
   );
   return new Map(entries);
