@@ -48,12 +48,22 @@ export function fieldRange(snapshot: IndexSnapshot, doc: number, field: Field): 
   return field === "title" ? { text, start: 0, end: titleLength } : { text, start: 0, end: text.length };
 }
 
-/** Whether candidate `doc` (a member of needleCandidates(needle)) really contains the needle in the field. */
-export function candidateHolds(snapshot: IndexSnapshot, doc: number, needle: string, field: Field): boolean {
-  if (candidatesAreExact(needle, field)) return true;
+/** Whether the article contains the needle in the field, read from its text. */
+export function needleInField(snapshot: IndexSnapshot, doc: number, needle: string, field: Field): boolean {
   const { text, end } = fieldRange(snapshot, doc, field);
   const at = text.indexOf(needle);
   return at >= 0 && at + needle.length <= end;
+}
+
+/** Whether candidate `doc` (a member of needleCandidates(needle)) really contains the needle in the field. */
+export function candidateHolds(snapshot: IndexSnapshot, doc: number, needle: string, field: Field): boolean {
+  return candidatesAreExact(needle, field) || needleInField(snapshot, doc, needle, field);
+}
+
+/** An upper bound of needleCandidates(needle).length, from list lengths alone (nothing decoded). */
+export function estimateCandidates(snapshot: IndexSnapshot, needle: string): number {
+  const keys = needleKeys(needle);
+  return Math.min(...keys.map((key) => snapshot.segments.reduce((sum, segment) => sum + segment.ngrams.docCount(key), 0)));
 }
 
 /** The documents among `candidates` (from needleCandidates) that really contain the needle in the field. */

@@ -6,8 +6,8 @@ import { fold } from "../analysis/fold.js";
 import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import type { TextRange } from "../types.js";
-import { EMPTY, filter, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
-import { candidateHolds, fieldRange, needleCandidates, occurrences, verifyNeedle, type Field } from "./phrase-check.js";
+import { EMPTY, filter, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
+import { candidateHolds, estimateCandidates, fieldRange, needleCandidates, needleInField, occurrences, verifyNeedle, type Field } from "./phrase-check.js";
 import { parseQuery, type Atom, type ParsedQuery } from "./query-parser.js";
 import { addBm25, compareRanked, topK, type Ranked, type SortOrder } from "./rank.js";
 
@@ -93,6 +93,51 @@ function verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
   return item.verified;
 }
 
+/** Decode a needle's posting lists only while they are at most this many times the candidates so far. */
+const DECODE_RATIO = 16;
+
+/**
+ * The articles that have every required item. Needles of single-item groups are intersected
+ * rarest first; once the candidates are few compared with a needle's lists, that needle is checked
+ * on the candidates' text instead of decoding its lists (a one-character word like 年 is in most
+ * articles, and decoding its list would cost more than the whole rest of the query).
+ */
+function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][]): DocSet {
+  if (groups.some((group) => group.every((item) => item.needles.length === 0))) return EMPTY;
+  const needs = groups
+    .filter((group) => group.length === 1)
+    .flatMap(([item]) => item!.needles.map((needle) => ({ needle, field: item!.atom.field, estimate: estimateCandidates(snapshot, needle), decoded: false })))
+    .sort((a, b) => a.estimate - b.estimate);
+  let candidates: DocSet | undefined;
+  for (const need of needs) {
+    if (candidates && need.estimate > candidates.length * DECODE_RATIO) continue;
+    const docs = needleCandidates(snapshot, need.needle);
+    candidates = candidates ? intersect(candidates, docs) : docs;
+    need.decoded = true;
+  }
+  const alternatives = groups.filter((group) => group.length > 1);
+  for (const group of alternatives) {
+    const docs = unionAll(group.map((item) => candidatesOf(snapshot, item)));
+    candidates = candidates ? intersect(candidates, docs) : docs;
+  }
+  return filter(candidates ?? EMPTY, (doc) =>
+    needs.every((need) => (need.decoded ? candidateHolds : needleInField)(snapshot, doc, need.needle, need.field)) &&
+    alternatives.every((group) => group.some((item) => atomHolds(snapshot, item, doc))),
+  );
+}
+
+/** Whether an article has an excluded item: by posting lists when many articles are to be checked, else by their text. */
+function exclusionCheck(snapshot: IndexSnapshot, excluded: AnalyzedAtom[], population: number): (doc: number) => boolean {
+  const checks = excluded
+    .filter((item) => item.needles.length > 0)
+    .map((item) => {
+      const cheapest = Math.min(...item.needles.map((needle) => estimateCandidates(snapshot, needle)));
+      if (population * DECODE_RATIO >= cheapest) return (doc: number) => atomHolds(snapshot, item, doc);
+      return (doc: number) => item.needles.every((needle) => needleInField(snapshot, doc, needle, item.atom.field));
+    });
+  return (doc) => checks.some((check) => check(doc));
+}
+
 function binaryHas(set: DocSet, doc: number): boolean {
   let lo = 0;
   let hi = set.length - 1;
@@ -125,14 +170,13 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
     phrases.push({ phrase: item.needles[0]!, field: item.atom.field, articles: docs.length, occurrences: count });
   }
 
-  const groupCandidates = groups.map((group) => unionAll(group.map((item) => candidatesOf(snapshot, item))));
-  const isExcluded = (doc: number): boolean =>
-    excluded.some((item) => item.needles.length > 0 && atomHolds(snapshot, item, doc));
   const groupHolds = (group: AnalyzedAtom[], doc: number): boolean => group.some((item) => atomHolds(snapshot, item, doc));
 
   // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
-  const hasEveryItem = filter(intersectAll(groupCandidates), (doc) => groups.every((group) => groupHolds(group, doc)));
-  let matched = filter(hasEveryItem, (doc) => passesFilters(doc) && !isExcluded(doc));
+  const hasEveryItem = strictMatches(snapshot, groups);
+  const filtered = filter(hasEveryItem, passesFilters);
+  const isExcluded = exclusionCheck(snapshot, excluded, filtered.length);
+  let matched = filter(filtered, (doc) => !isExcluded(doc));
   let relaxed = false;
   let matchedGroups: Uint8Array | undefined;
   if (hasEveryItem.length === 0 && groups.length > 1) {
@@ -145,7 +189,8 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
       for (const doc of docs) matchedGroups[doc]! += 1;
       any = union(any, docs);
     }
-    matched = filter(any, (doc) => !isExcluded(doc));
+    const isExcludedFromAny = exclusionCheck(snapshot, excluded, any.length);
+    matched = filter(any, (doc) => !isExcludedFromAny(doc));
   }
 
   const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
