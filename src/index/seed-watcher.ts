@@ -5,6 +5,8 @@ import { watch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
 import { findSeedPaths } from "../ingest/read-seeds.js";
 
+const RETRY_AFTER_MS = 5000;
+
 export interface SeedWatcherOptions {
   roots: readonly string[];
   debounceMs?: number;
@@ -15,6 +17,7 @@ export interface SeedWatcherOptions {
 export class SeedWatcher {
   private readonly watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private building = false;
   private pending = false;
 
@@ -26,6 +29,7 @@ export class SeedWatcher {
 
   private schedule(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.retry);
     this.timer = setTimeout(() => void this.run(), this.options.debounceMs ?? 1000);
   }
 
@@ -39,7 +43,11 @@ export class SeedWatcher {
       await this.waitUntilStable();
       await this.options.rebuild();
     } catch (error) {
+      // A failed rebuild (another build holds the lock, a seed directory briefly gone) must not
+      // lose the change that triggered it: try again later, unless a new event comes first.
       this.options.onError(error as Error);
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => void this.run(), RETRY_AFTER_MS);
     } finally {
       this.building = false;
       if (this.pending) {
@@ -67,6 +75,7 @@ export class SeedWatcher {
 
   close(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.retry);
     for (const watcher of this.watchers) watcher.close();
   }
 }

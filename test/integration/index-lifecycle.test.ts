@@ -370,5 +370,24 @@ describe("index lifecycle (integration)", function () {
         await watcher.kill("SIGTERM");
       }
     });
+
+    it("retries a rebuild that failed because another build held the lock", async () => {
+      const seeds = pagesDir();
+      const index = path.join(tempDir("index"), "index");
+      const watcher = new CliProcess(["--seeds", seeds, "--index", index, "--watch"]);
+      try {
+        await watcher.waitFor(/watching .* for changes/);
+        writeFileSync(path.join(index, LOCK_FILE), `${process.pid}\n`); // a live build (this test process)
+        const records = corpusRecords(700, 703);
+        writeRecords(path.join(seeds, "during-lock.jsonl"), records);
+        await watcher.waitFor(/another build \(pid \d+\) is writing/, 15_000);
+        rmSync(path.join(index, LOCK_FILE));
+        await watcher.waitFor(/generation \d+ committed[^]*generation \d+ committed/, 20_000);
+        const snapshot = await openIndex(index);
+        for (const record of records) expect(snapshot.findArticle(record.id), record.id).to.not.equal(undefined);
+      } finally {
+        await watcher.kill("SIGTERM");
+      }
+    });
   });
 });
