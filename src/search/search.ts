@@ -1,14 +1,14 @@
-// The one entry point of a search: parse → analyze atoms → candidates (n-gram index) → exact check
-// → filters → BM25 ranking (word index) → proximity re-rank of the head → page of hits with the
-// match offsets that snippets need. Pure with respect to the snapshot: no IO but reading it.
-import { queryTerms } from "../analysis/analyze.js";
+// The one entry point of a search: parse → candidates (candidates.ts: n-gram index, exact check)
+// → filters → BM25 ranking (rank.ts: word index) → proximity re-rank of the head → page of hits
+// with the match offsets that snippets need. Pure with respect to the snapshot: no IO but reading it.
 import { fold } from "../analysis/fold.js";
 import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import type { TextRange } from "../types.js";
-import { EMPTY, filter, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
-import { candidateHolds, estimateCandidates, fieldRange, needleCandidates, needleInField, occurrences, verifyNeedle, type Field } from "./phrase-check.js";
-import { parseQuery, type Atom, type ParsedQuery } from "./query-parser.js";
+import { analyzeAtom, excludes, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
+import { filter, type DocSet } from "./doc-sets.js";
+import { fieldRange, occurrences, type Field } from "./phrase-check.js";
+import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { addBm25, compareRanked, topK, type Ranked, type SortOrder } from "./rank.js";
 
 export interface SearchRequest {
@@ -54,103 +54,6 @@ export interface SearchResult {
 /** Re-rank this many of the best BM25 results with proximity bonuses (they only add, so the head is where they matter). */
 const RERANK_DEPTH = 200;
 
-interface AnalyzedAtom {
-  atom: Atom;
-  /** Strings the field must contain, all of them (folded). */
-  needles: string[];
-  /** jieba terms for BM25. */
-  terms: string[];
-  /** The atom's folded text without spaces: the bonus when it stands together. */
-  joined: string;
-  candidates?: DocSet;
-  verified?: DocSet;
-}
-
-function analyzeAtom(atom: Atom): AnalyzedAtom {
-  const folded = fold(atom.text).trim();
-  const terms = queryTerms(folded);
-  const needles = atom.kind === "phrase" || terms.length === 0 ? [folded] : [...new Set(terms)];
-  return { atom, needles: needles.filter((needle) => needle.length > 0), terms, joined: folded.replace(/\s+/g, "") };
-}
-
-function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
-  item.candidates ??= item.needles.length === 0 ? EMPTY : intersectAll(item.needles.map((needle) => needleCandidates(snapshot, needle)));
-  return item.candidates;
-}
-
-/** For a member of the atom's candidates: does it really match? */
-function atomHolds(snapshot: IndexSnapshot, item: AnalyzedAtom, doc: number): boolean {
-  if (item.verified) return binaryHas(item.verified, doc);
-  if (!binaryHas(candidatesOf(snapshot, item), doc)) return false;
-  return item.needles.every((needle) => candidateHolds(snapshot, doc, needle, item.atom.field));
-}
-
-function verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
-  item.verified ??= item.needles.reduce(
-    (docs, needle) => verifyNeedle(snapshot, docs, needle, item.atom.field),
-    candidatesOf(snapshot, item),
-  );
-  return item.verified;
-}
-
-/** Decode a needle's posting lists only while they are at most this many times the candidates so far. */
-const DECODE_RATIO = 16;
-
-/**
- * The articles that have every required item. Needles of single-item groups are intersected
- * rarest first; once the candidates are few compared with a needle's lists, that needle is checked
- * on the candidates' text instead of decoding its lists (a one-character word like 年 is in most
- * articles, and decoding its list would cost more than the whole rest of the query).
- */
-function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][]): DocSet {
-  if (groups.some((group) => group.every((item) => item.needles.length === 0))) return EMPTY;
-  const needs = groups
-    .filter((group) => group.length === 1)
-    .flatMap(([item]) => item!.needles.map((needle) => ({ needle, field: item!.atom.field, estimate: estimateCandidates(snapshot, needle), decoded: false })))
-    .sort((a, b) => a.estimate - b.estimate);
-  let candidates: DocSet | undefined;
-  for (const need of needs) {
-    if (candidates && need.estimate > candidates.length * DECODE_RATIO) continue;
-    const docs = needleCandidates(snapshot, need.needle);
-    candidates = candidates ? intersect(candidates, docs) : docs;
-    need.decoded = true;
-  }
-  const alternatives = groups.filter((group) => group.length > 1);
-  for (const group of alternatives) {
-    const docs = unionAll(group.map((item) => candidatesOf(snapshot, item)));
-    candidates = candidates ? intersect(candidates, docs) : docs;
-  }
-  return filter(candidates ?? EMPTY, (doc) =>
-    needs.every((need) => (need.decoded ? candidateHolds : needleInField)(snapshot, doc, need.needle, need.field)) &&
-    alternatives.every((group) => group.some((item) => atomHolds(snapshot, item, doc))),
-  );
-}
-
-/** Whether an article has an excluded item: by posting lists when many articles are to be checked, else by their text. */
-function exclusionCheck(snapshot: IndexSnapshot, excluded: AnalyzedAtom[], population: number): (doc: number) => boolean {
-  const checks = excluded
-    .filter((item) => item.needles.length > 0)
-    .map((item) => {
-      const cheapest = Math.min(...item.needles.map((needle) => estimateCandidates(snapshot, needle)));
-      if (population * DECODE_RATIO >= cheapest) return (doc: number) => atomHolds(snapshot, item, doc);
-      return (doc: number) => item.needles.every((needle) => needleInField(snapshot, doc, needle, item.atom.field));
-    });
-  return (doc) => checks.some((check) => check(doc));
-}
-
-function binaryHas(set: DocSet, doc: number): boolean {
-  let lo = 0;
-  let hi = set.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const value = set[mid]!;
-    if (value === doc) return true;
-    if (value < doc) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
   const query = parseQuery(request.query);
   const groups = query.required.map((group) => group.map(analyzeAtom));
@@ -170,28 +73,13 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
     phrases.push({ phrase: item.needles[0]!, field: item.atom.field, articles: docs.length, occurrences: count });
   }
 
-  const groupHolds = (group: AnalyzedAtom[], doc: number): boolean => group.some((item) => atomHolds(snapshot, item, doc));
-
   // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
   const hasEveryItem = strictMatches(snapshot, groups);
   const filtered = filter(hasEveryItem, passesFilters);
-  const isExcluded = exclusionCheck(snapshot, excluded, filtered.length);
-  let matched = filter(filtered, (doc) => !isExcluded(doc));
-  let relaxed = false;
+  let matched = filter(filtered, excludes(snapshot, excluded, filtered.length));
   let matchedGroups: Uint8Array | undefined;
-  if (hasEveryItem.length === 0 && groups.length > 1) {
-    // Nothing has every item: rank the articles that have some, those with more items first.
-    relaxed = true;
-    matchedGroups = new Uint8Array(snapshot.size);
-    let any: DocSet = EMPTY;
-    for (const group of groups) {
-      const docs = filter(unionAll(group.map((item) => candidatesOf(snapshot, item))), (doc) => passesFilters(doc) && groupHolds(group, doc));
-      for (const doc of docs) matchedGroups[doc]! += 1;
-      any = union(any, docs);
-    }
-    const isExcludedFromAny = exclusionCheck(snapshot, excluded, any.length);
-    matched = filter(any, (doc) => !isExcludedFromAny(doc));
-  }
+  const relaxed = hasEveryItem.length === 0 && groups.length > 1;
+  if (relaxed) ({ matched, matchedGroups } = relaxedMatches(snapshot, groups, excluded, passesFilters));
 
   const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
   const from = (request.page - 1) * request.size;

@@ -1,0 +1,133 @@
+// The candidate stage: which articles have the query's words and phrases. Every word or phrase
+// becomes "needles" (folded strings the article must contain); the n-gram index proposes the
+// articles that can contain them, and the text decides (phrase-check.ts). AND, OR, exclusions and
+// the relaxed fallback are combined here; ranking is rank.ts's.
+import { queryTerms } from "../analysis/analyze.js";
+import { fold } from "../analysis/fold.js";
+import type { IndexSnapshot } from "../index/index-reader.js";
+import { EMPTY, filter, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
+import { candidateHolds, estimateCandidates, needleCandidates, needleInField, verifyNeedle } from "./phrase-check.js";
+import type { Atom } from "./query-parser.js";
+
+/** One word or phrase of the query, analyzed; its candidate sets are computed once per query, when first needed. */
+export interface AnalyzedAtom {
+  atom: Atom;
+  /** Strings the field must contain, all of them (folded). */
+  needles: string[];
+  /** jieba terms for BM25. */
+  terms: string[];
+  /** The atom's folded text without spaces: the bonus when it stands together. */
+  joined: string;
+  candidates?: DocSet;
+  verified?: DocSet;
+}
+
+/** A phrase needs its whole folded text; a word needs each of its jieba terms (anywhere in the field). */
+export function analyzeAtom(atom: Atom): AnalyzedAtom {
+  const folded = fold(atom.text).trim();
+  const terms = queryTerms(folded);
+  const needles = atom.kind === "phrase" || terms.length === 0 ? [folded] : [...new Set(terms)];
+  return { atom, needles: needles.filter((needle) => needle.length > 0), terms, joined: folded.replace(/\s+/g, "") };
+}
+
+function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
+  item.candidates ??= item.needles.length === 0 ? EMPTY : intersectAll(item.needles.map((needle) => needleCandidates(snapshot, needle)));
+  return item.candidates;
+}
+
+/** For a member of the atom's candidates: does it really match? */
+function atomHolds(snapshot: IndexSnapshot, item: AnalyzedAtom, doc: number): boolean {
+  if (item.verified) return binaryHas(item.verified, doc);
+  if (!binaryHas(candidatesOf(snapshot, item), doc)) return false;
+  return item.needles.every((needle) => candidateHolds(snapshot, doc, needle, item.atom.field));
+}
+
+export function verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
+  item.verified ??= item.needles.reduce(
+    (docs, needle) => verifyNeedle(snapshot, docs, needle, item.atom.field),
+    candidatesOf(snapshot, item),
+  );
+  return item.verified;
+}
+
+/** Decode a needle's posting lists only while they are at most this many times the candidates so far. */
+const DECODE_RATIO = 16;
+
+/**
+ * The articles that have every required item. Needles of single-item groups are intersected
+ * rarest first; once the candidates are few compared with a needle's lists, that needle is checked
+ * on the candidates' text instead of decoding its lists (a one-character word like 年 is in most
+ * articles, and decoding its list would cost more than the whole rest of the query).
+ */
+export function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][]): DocSet {
+  if (groups.some((group) => group.every((item) => item.needles.length === 0))) return EMPTY;
+  const needs = groups
+    .filter((group) => group.length === 1)
+    .flatMap(([item]) => item!.needles.map((needle) => ({ needle, field: item!.atom.field, estimate: estimateCandidates(snapshot, needle), decoded: false })))
+    .sort((a, b) => a.estimate - b.estimate);
+  let candidates: DocSet | undefined;
+  for (const need of needs) {
+    if (candidates && need.estimate > candidates.length * DECODE_RATIO) continue;
+    const docs = needleCandidates(snapshot, need.needle);
+    candidates = candidates ? intersect(candidates, docs) : docs;
+    need.decoded = true;
+  }
+  const alternatives = groups.filter((group) => group.length > 1);
+  for (const group of alternatives) {
+    const docs = unionAll(group.map((item) => candidatesOf(snapshot, item)));
+    candidates = candidates ? intersect(candidates, docs) : docs;
+  }
+  return filter(candidates ?? EMPTY, (doc) =>
+    needs.every((need) => (need.decoded ? candidateHolds : needleInField)(snapshot, doc, need.needle, need.field)) &&
+    alternatives.every((group) => group.some((item) => atomHolds(snapshot, item, doc))),
+  );
+}
+
+/**
+ * A filter that keeps the articles with none of the excluded items: checked by posting lists when
+ * many articles are to be checked, else on their text.
+ */
+export function excludes(snapshot: IndexSnapshot, excluded: AnalyzedAtom[], population: number): (doc: number) => boolean {
+  const checks = excluded
+    .filter((item) => item.needles.length > 0)
+    .map((item) => {
+      const cheapest = Math.min(...item.needles.map((needle) => estimateCandidates(snapshot, needle)));
+      if (population * DECODE_RATIO >= cheapest) return (doc: number) => atomHolds(snapshot, item, doc);
+      return (doc: number) => item.needles.every((needle) => needleInField(snapshot, doc, needle, item.atom.field));
+    });
+  return (doc) => !checks.some((check) => check(doc));
+}
+
+/**
+ * When no article has every item: the articles that have at least one, and how many each has
+ * (ranking puts more items first). Filters and exclusions still apply.
+ */
+export function relaxedMatches(
+  snapshot: IndexSnapshot,
+  groups: AnalyzedAtom[][],
+  excluded: AnalyzedAtom[],
+  passesFilters: (doc: number) => boolean,
+): { matched: DocSet; matchedGroups: Uint8Array } {
+  const matchedGroups = new Uint8Array(snapshot.size);
+  let any: DocSet = EMPTY;
+  for (const group of groups) {
+    const docs = filter(unionAll(group.map((item) => candidatesOf(snapshot, item))), (doc) => passesFilters(doc) && group.some((item) => atomHolds(snapshot, item, doc)));
+    for (const doc of docs) matchedGroups[doc]! += 1;
+    any = union(any, docs);
+  }
+  return { matched: filter(any, excludes(snapshot, excluded, any.length)), matchedGroups };
+}
+
+function binaryHas(set: DocSet, doc: number): boolean {
+  let lo = 0;
+  let hi = set.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const value = set[mid]!;
+    if (value === doc) return true;
+    if (value < doc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
