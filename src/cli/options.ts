@@ -2,8 +2,8 @@
 import { Command, Option } from "commander";
 import path from "node:path";
 
-export const DEFAULT_SEEDS = "seeds";
-export const DEFAULT_INDEX = "index";
+const DEFAULT_SEEDS = "seeds";
+const DEFAULT_INDEX = "index";
 
 export interface CommonOptions {
   seeds: string[];

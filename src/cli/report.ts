@@ -4,7 +4,7 @@ import { SearchError } from "../errors.js";
 import { buildIndex, type BuildProgress, type BuildSummary } from "../index/index-writer.js";
 
 /** A progress bar on a terminal; a line every few seconds otherwise (CI logs). */
-export function progressReporter(stream: NodeJS.WriteStream = process.stdout): { update: (event: BuildProgress) => void; stop: () => void } {
+function progressReporter(stream: NodeJS.WriteStream = process.stdout): { update: (event: BuildProgress) => void; stop: () => void } {
   if (stream.isTTY) {
     const bar = new SingleBar(
       { format: "{phase} [{bar}] {value}/{total} articles | {rate}/s | ETA {eta_formatted}", stream, hideCursor: true },
@@ -36,7 +36,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stdout): {
   };
 }
 
-export function formatSummary(summary: BuildSummary): string {
+function formatSummary(summary: BuildSummary): string {
   const mb = (summary.bytes / 1024 / 1024).toFixed(1);
   const lines = [
     summary.upToDate

@@ -1,6 +1,6 @@
 // The on-disk layout of index/, shared by the writer and the reader.
 //
-//   index/CURRENT                  name of the generation in use ("gen-000007"); replaced by rename
+//   index/CURRENT                  the manifest in use ("gen-000007.json"); replaced by rename
 //   index/gen-000007.json          generation manifest: segments, seeds, analyzer, checksums
 //   index/segments/<name>/         one immutable segment (files below), shared by generations
 //   index/.lock                    pid of the build in progress
@@ -63,10 +63,6 @@ export interface GenerationManifest {
   counts: { files: number; articles: number; distinctTerms: number; bytes: number };
 }
 
-export function generationName(generation: number): string {
-  return `gen-${String(generation).padStart(6, "0")}`;
-}
-
 export function generationManifestFile(generation: number): string {
-  return `${generationName(generation)}.json`;
+  return `gen-${String(generation).padStart(6, "0")}.json`;
 }

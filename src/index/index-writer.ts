@@ -26,7 +26,7 @@ import type { SegmentJob, SegmentWorkerMessage } from "./segment-worker.js";
 import { writeSegment } from "./segment-writer.js";
 
 /** Large inputs are cut into segments of at most this many articles. */
-export const SEGMENT_MAX_ARTICLES = 40_000;
+const SEGMENT_MAX_ARTICLES = 40_000;
 /** Below this many new articles, starting worker threads (a second jieba each, ~1 s) costs more than it saves. */
 const PARALLEL_MIN_ARTICLES = 5_000;
 const MAX_WORKERS = 4;

@@ -8,7 +8,7 @@
 import { Index } from "flexsearch";
 
 /** Term frequencies above this count as this: BM25 saturates long before (k1 = 1.2). */
-export const TF_SLOTS = 8;
+const TF_SLOTS = 8;
 
 /** Terms are already analyzed: FlexSearch only splits our space-joined list. */
 const splitTerms = (text: string): string[] => (text ? text.split(" ") : []);
