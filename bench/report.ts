@@ -4,37 +4,28 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { BuildFigures } from "./build.js";
 import { REPO } from "./child.js";
+import type { LoadFigures } from "./load.js";
+import type { QueryFigures } from "./query.js";
 
-/** null: not measured in this run (--index without --build). */
-export interface Figures {
+/** Build figures are null when not measured in this run (--index without --build). */
+export type Figures = {
   articles: number;
   raw_bytes: number;
   index_bytes: number;
   disk_ratio: number;
-  floor_s: number | null;
-  build_s: number | null;
   build_ratio: number | null;
-  incremental_s: number | null;
   incremental_ratio: number | null;
-  load_ms: number;
-  load_floor_ms: number;
   load_ratio: number;
-  rss_mb: number;
-  keyword_p50_ms: number;
-  keyword_p99_ms: number;
-  phrase_p50_ms: number;
-  phrase_p99_ms: number;
-  keyword_queries: number;
-  phrase_queries: number;
-  keyword_success10: number;
   http_rps: number;
   http_p99_ms: number;
   http_requests: number;
   hello_rps: number;
   hello_p99_ms: number;
   http_ratio: number;
-}
+} & { [K in keyof BuildFigures]: BuildFigures[K] | null } & LoadFigures &
+  QueryFigures;
 
 type Key = keyof Figures;
 
