@@ -42,6 +42,11 @@ export interface Article {
   /** 1-based line range in `file` (pages: the article's lines; JSONL: the record's line). */
   lineStart: number;
   lineEnd: number;
+  /**
+   * Pages only: where the body's text stands in `file`, as pairs [bodyOffset, line, bodyOffset, line, …]
+   * sorted by offset: the body from each offset up to the next one is on that 1-based line.
+   */
+  bodyLines?: number[];
   /** `YYYY-MM-DD`, or a full ISO 8601 time as given by a JSONL record, when the text states one. */
   date?: string;
 }

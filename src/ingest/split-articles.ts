@@ -34,6 +34,10 @@ interface Draft {
   byline?: string;
   authors: string[];
   body: string[];
+  /** Length of body.join("\n") so far. */
+  bodyLength: number;
+  /** Article.bodyLines under construction. */
+  bodyLines: number[];
   lineStart: number;
   lineEnd: number;
   /** An author line or a photo credit ended it: what follows belongs to another article. */
@@ -66,7 +70,7 @@ export function splitArticles(paragraphs: Paragraph[], file: string): Article[] 
   };
   /** An article whose headline is not on the page: text at the page top, or after a closed article. */
   const untitled = (paragraph: Paragraph, marker: Draft["untitled"] = drafts.length === 0 ? "(续)" : "") =>
-    begin({ title: "", untitled: marker, authors: [], body: [], lineStart: paragraph.lineStart, lineEnd: paragraph.lineEnd, closed: false });
+    begin({ title: "", untitled: marker, authors: [], body: [], bodyLength: 0, bodyLines: [], lineStart: paragraph.lineStart, lineEnd: paragraph.lineEnd, closed: false });
   const open = (paragraph: Paragraph) => running() ?? untitled(paragraph);
 
   for (let index = 0; index < paragraphs.length; index++) {
@@ -194,6 +198,8 @@ function draftFrom(headline: Headline, title = joinHeadline(headline.lines.map((
     title,
     authors: [],
     body: [],
+    bodyLength: 0,
+    bodyLines: [],
     lineStart: headline.lines[0]!.lineStart,
     lineEnd: last.lineEnd,
     closed: false,
@@ -201,7 +207,7 @@ function draftFrom(headline: Headline, title = joinHeadline(headline.lines.map((
   if (headline.byline) {
     draft.byline = headline.byline.match.text;
     draft.authors.push(...headline.byline.match.names);
-    if (headline.byline.match.rest) draft.body.push(headline.byline.match.rest);
+    if (headline.byline.match.rest) appendBody(draft, headline.byline.line, headline.byline.match.rest);
   }
   return draft;
 }
@@ -218,8 +224,24 @@ function joinHeadline(lines: string[]): string {
 }
 
 function addBody(draft: Draft, paragraph: Paragraph, text = paragraph.text): void {
-  draft.body.push(text);
+  appendBody(draft, paragraph, text);
   draft.lineEnd = Math.max(draft.lineEnd, paragraph.lineEnd);
+}
+
+/**
+ * Adds `text` (the paragraph's text, or its tail: a heading's title, what follows a byline) to the
+ * body, and records on which file line each of its pieces stands, so that a match can be cited by
+ * line (a paragraph rejoined from broken lines has a piece per line).
+ */
+function appendBody(draft: Draft, paragraph: Paragraph, text: string): void {
+  const base = draft.body.length === 0 ? 0 : draft.bodyLength + 1;
+  const shift = Math.max(0, paragraph.text.lastIndexOf(text));
+  let first = paragraph.pieces[0]!;
+  for (const piece of paragraph.pieces) if (piece.at <= shift) first = piece;
+  draft.bodyLines.push(base, first.line);
+  for (const piece of paragraph.pieces) if (piece.at > shift) draft.bodyLines.push(base + piece.at - shift, piece.line);
+  draft.body.push(text);
+  draft.bodyLength = base + text.length;
 }
 
 function toArticle(draft: Draft, file: string, ordinal: number): Article {
@@ -236,6 +258,7 @@ function toArticle(draft: Draft, file: string, ordinal: number): Article {
     file,
     lineStart: draft.lineStart,
     lineEnd: draft.lineEnd,
+    ...(draft.bodyLines.length === 0 ? {} : { bodyLines: draft.bodyLines }),
     ...(date === undefined ? {} : { date }),
   };
 }

@@ -301,4 +301,37 @@ describe("golden seed pages", () => {
     expect(articles[0]!.body).to.include("了解了权威的防疫知识,就会让更多家庭受益");
     expect(articles[0]!.body).not.to.include("防疫知\n识");
   });
+
+  /** The 1-based file line of body offset `at`, from Article.bodyLines. */
+  const lineOf = (article: Article, at: number): number => {
+    const pairs = article.bodyLines ?? [];
+    let line = article.lineStart;
+    for (let i = 0; i < pairs.length && pairs[i]! <= at; i += 2) line = pairs[i + 1]!;
+    return line;
+  };
+
+  it("cites the file line of every piece of every body (bodyLines), on all five pages", () => {
+    for (const file of readdirSync(SEEDS).filter((name) => name.endsWith(".txt"))) {
+      const lines = readFileSync(path.join(SEEDS, file), "utf8").split("\n");
+      for (const article of splitArticles(repairPage(readFileSync(path.join(SEEDS, file), "utf8")), file)) {
+        const pairs = article.bodyLines ?? [];
+        expect(pairs.length, `${article.id} has a line map`).to.be.greaterThan(0);
+        for (let i = 0; i < pairs.length; i += 2) {
+          const end = i + 2 < pairs.length ? pairs[i + 2]! : article.body.length;
+          const piece = article.body.slice(pairs[i], end).split("\n")[0]!.slice(0, 12);
+          expect(pairs[i + 1], `${article.id} line of "${piece}"`).to.be.within(article.lineStart, article.lineEnd);
+          if (piece.trim() !== "") expect(lines[pairs[i + 1]! - 1], `${article.id} @${pairs[i]}`).to.include(piece);
+        }
+      }
+    }
+  });
+
+  it("cites 防疫知识 in 000 at line 25, where the broken word starts, and the text after the break at 27", () => {
+    const file = "000_74dd44bdc35d0dd1.txt";
+    const article = splitArticles(repairPage(readFileSync(path.join(SEEDS, file), "utf8")), file)[0]!;
+    const at = article.body.indexOf("防疫知识");
+    expect(lineOf(article, at)).to.equal(25);
+    expect(lineOf(article, at + 3)).to.equal(27);
+    expect(lineOf(article, article.body.indexOf("潘希强自2019年"))).to.equal(15);
+  });
 });
