@@ -32,7 +32,7 @@ export interface SearchView {
   hits: HitView[];
 }
 
-function articleUrl(id: string, query?: string): string {
+export function articleUrl(id: string, query?: string): string {
   const path = `/article/${encodeURIComponent(id)}`;
   return query ? `${path}?q=${encodeURIComponent(query)}` : path;
 }

@@ -54,8 +54,19 @@ export interface SearchResult {
 /** Re-rank this many of the best BM25 results with proximity bonuses (they only add, so the head is where they matter). */
 const RERANK_DEPTH = 200;
 
-export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
-  const query = parseQuery(request.query);
+interface QueryMatches {
+  query: ParsedQuery;
+  groups: AnalyzedAtom[][];
+  matched: DocSet;
+  /** Relaxed results only: how many required items each article has. */
+  matchedGroups: Uint8Array | undefined;
+  relaxed: boolean;
+  phrases: PhraseCount[];
+}
+
+/** Everything up to ranking: which articles match, and the exact counts of the quoted phrases. */
+function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
+  const query = parseQuery(queryText);
   const groups = query.required.map((group) => group.map(analyzeAtom));
   const excluded = query.excluded.map(analyzeAtom);
   const passesFilters = metadataFilter(snapshot, query);
@@ -80,11 +91,69 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
   let matchedGroups: Uint8Array | undefined;
   const relaxed = hasEveryItem.length === 0 && groups.length > 1;
   if (relaxed) ({ matched, matchedGroups } = relaxedMatches(snapshot, groups, excluded, passesFilters));
+  return { query, groups, matched, matchedGroups, relaxed, phrases };
+}
 
+export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
+  const { query, groups, matched, matchedGroups, relaxed, phrases } = matchQuery(snapshot, request.query);
   const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
   const from = (request.page - 1) * request.size;
   const hits = ranked.slice(from, from + request.size).map((entry) => toHit(snapshot, groups, entry));
   return { query, total: matched.length, relaxed, phrases, hits };
+}
+
+export interface Occurrence {
+  doc: number;
+  article: ArticleMeta;
+  /** Where the match is; offsets into the title or into the body. */
+  field: "title" | "body";
+  range: TextRange;
+}
+
+export interface OccurrenceResult {
+  articles: number;
+  /** Every occurrence of the query's words and phrases in the matching articles. */
+  total: number;
+  relaxed: boolean;
+  phrases: PhraseCount[];
+  /** The requested page of occurrences: articles in result order, occurrences in text order. */
+  occurrences: Occurrence[];
+}
+
+/** Every occurrence, one by one (a reporter's concordance): the articles of search(), in the same order. */
+export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest): OccurrenceResult {
+  const { groups, matched, matchedGroups, relaxed, phrases } = matchQuery(snapshot, request.query);
+  const ranked = rankMatches(snapshot, groups, matched, matchedGroups, { ...request, page: 1, size: Math.max(1, matched.length) });
+  const from = (request.page - 1) * request.size;
+  const page: Occurrence[] = [];
+  let total = 0;
+  for (const { doc } of ranked) {
+    const { segment, local } = snapshot.locate(doc);
+    const { titleMatches, bodyMatches } = matchesOfNeedles(snapshot, doc, groups);
+    const found = [
+      ...mergeRanges(titleMatches).map((range) => ({ field: "title" as const, range })),
+      ...mergeRanges(bodyMatches).map((range) => ({ field: "body" as const, range })),
+    ];
+    for (const { field, range } of found) {
+      if (total >= from && page.length < request.size) page.push({ doc, article: segment.store.metas[local]!, field, range });
+      total++;
+    }
+  }
+  return { articles: matched.length, total, relaxed, phrases, occurrences: page };
+}
+
+/**
+ * Matches that overlap or touch are one occurrence: a phrase and a word inside it, or the words
+ * 疫情 and 防控 of the query 疫情防控 standing together.
+ */
+function mergeRanges(ranges: readonly TextRange[]): TextRange[] {
+  const merged: TextRange[] = [];
+  for (const range of [...ranges].sort((a, b) => a.start - b.start || b.end - a.end)) {
+    const last = merged.at(-1);
+    if (last && range.start <= last.end) last.end = Math.max(last.end, range.end);
+    else merged.push({ start: range.start, end: range.end });
+  }
+  return merged;
 }
 
 /**

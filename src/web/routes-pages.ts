@@ -1,34 +1,59 @@
-// HTML pages: GET / (search form and results), GET /article/:id (the article, every match marked).
-import { Router } from "express";
+// HTML pages: GET / (search form and results), GET /occurrences (every occurrence, one a line),
+// GET /article/:id (the article, every match marked).
+import { Router, type Request, type Response } from "express";
 import { QueryParseError, InvalidParameterError } from "../errors.js";
-import { articleView, searchView, type SearchView } from "../present/results.js";
-import { matchesInArticle, search } from "../search/search.js";
+import type { IndexSnapshot } from "../index/index-reader.js";
+import { occurrencesView } from "../present/occurrences.js";
+import { articleView, searchView } from "../present/results.js";
+import { listOccurrences, matchesInArticle, search } from "../search/search.js";
 import type { SnapshotSource } from "./app.js";
 import { NotFoundError } from "./error-handler.js";
-import { parseSearchParams } from "./validate.js";
+import { OCCURRENCE_PAGE_SIZE, parseSearchParams } from "./validate.js";
 
 export function pagesRouter(source: SnapshotSource): Router {
   const router = Router();
-  router.get("/", (request, response) => {
-    const typed = typeof request.query.q === "string" ? request.query.q : "";
-    const snapshot = source.current();
-    let view: SearchView | undefined;
-    let error: { message: string; start?: number; end?: number } | undefined;
-    if (typed.trim() !== "") {
-      try {
-        const params = parseSearchParams(request.query);
-        const started = performance.now();
-        const result = search(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort });
-        view = searchView(result, params, performance.now() - started);
-      } catch (caught) {
-        // A bad query is shown inline, beside the user's own input, not on an error page.
-        if (!(caught instanceof QueryParseError || caught instanceof InvalidParameterError)) throw caught;
-        error = caught instanceof QueryParseError ? { message: caught.message, start: caught.start, end: caught.end } : { message: caught.message };
-        response.status(400);
+  /**
+   * A page for a typed query: its data when the query is usable; otherwise the error shown inline,
+   * beside the user's own input (status 400), not on an error page.
+   */
+  const queryPage =
+    <T>(template: string, run: (snapshot: IndexSnapshot, query: Record<string, unknown>) => T) =>
+    (request: Request, response: Response): void => {
+      const typed = typeof request.query.q === "string" ? request.query.q : "";
+      const snapshot = source.current();
+      let view: T | undefined;
+      let error: { message: string; start?: number; end?: number } | undefined;
+      if (typed.trim() !== "") {
+        try {
+          view = run(snapshot, request.query);
+        } catch (caught) {
+          if (!(caught instanceof QueryParseError || caught instanceof InvalidParameterError)) throw caught;
+          error = caught instanceof QueryParseError ? { message: caught.message, start: caught.start, end: caught.end } : { message: caught.message };
+          response.status(400);
+        }
       }
-    }
-    response.render("search", { typed, view, error, articles: snapshot.size, sort: request.query.sort === "date" ? "date" : "relevance" });
-  });
+      response.render(template, { typed, view, error, articles: snapshot.size, sort: request.query.sort === "date" ? "date" : "relevance" });
+    };
+
+  router.get(
+    "/",
+    queryPage("search", (snapshot, query) => {
+      const params = parseSearchParams(query);
+      const started = performance.now();
+      const result = search(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort });
+      return searchView(result, params, performance.now() - started);
+    }),
+  );
+
+  router.get(
+    "/occurrences",
+    queryPage("occurrences", (snapshot, query) => {
+      const params = parseSearchParams(query, OCCURRENCE_PAGE_SIZE);
+      const started = performance.now();
+      const result = listOccurrences(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort });
+      return occurrencesView(snapshot, result, params, performance.now() - started);
+    }),
+  );
 
   router.get("/article/:id", (request, response) => {
     const snapshot = source.current();

@@ -3,7 +3,15 @@ import { InvalidParameterError } from "../errors.js";
 import type { SortOrder } from "../search/rank.js";
 import { MAX_QUERY_LENGTH } from "../search/query-parser.js";
 
-export const PAGE_SIZE = { default: 10, max: 50 } as const;
+export interface PageSize {
+  default: number;
+  max: number;
+}
+
+/** Hits per page of results. */
+export const PAGE_SIZE: PageSize = { default: 10, max: 50 };
+/** Lines per page of the occurrence list (each is one short line of context). */
+export const OCCURRENCE_PAGE_SIZE: PageSize = { default: 20, max: 100 };
 export const MAX_PAGE = 500;
 
 export interface SearchParams {
@@ -31,7 +39,7 @@ function integer(query: Query, name: string, fallback: number, min: number, max:
   return value;
 }
 
-export function parseSearchParams(query: Query): SearchParams {
+export function parseSearchParams(query: Query, pageSize: PageSize = PAGE_SIZE): SearchParams {
   const q = single(query, "q") ?? "";
   if (q.trim() === "") throw new InvalidParameterError("q", "empty query: type a word or a \"quoted phrase\"");
   if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `too long (${q.length} characters, at most ${MAX_QUERY_LENGTH})`);
@@ -40,7 +48,7 @@ export function parseSearchParams(query: Query): SearchParams {
   return {
     q,
     page: integer(query, "page", 1, 1, MAX_PAGE),
-    size: integer(query, "size", PAGE_SIZE.default, 1, PAGE_SIZE.max),
+    size: integer(query, "size", pageSize.default, 1, pageSize.max),
     sort,
   };
 }

@@ -91,6 +91,46 @@ describe("server (integration)", function () {
     expect((report.body.hits as Hit[])[0]!.snippet).to.include("<mark>&lt;政府工作报告&gt;</mark>");
   });
 
+  it("lists every occurrence of a phrase with context, article and file line (the reporter's concordance)", async () => {
+    const q = encodeURIComponent('"防疫知识"');
+    const { body: found } = await api(`/api/search?q=${q}`);
+    const phrase = (found.phrases as Array<{ articles: number; occurrences: number }>)[0]!;
+    const { status, body } = await api(`/api/occurrences?q=${q}&size=100`);
+    expect(status).to.equal(200);
+    expect(body).to.include({ total: phrase.occurrences, articles: phrase.articles });
+    const listed = body.occurrences as Array<{ id: string; file: string; line: number; context_html: string; url: string }>;
+    expect(listed).to.have.length(phrase.occurrences);
+    for (const occurrence of listed) {
+      expect(occurrence.context_html).to.include("<mark>防疫知识</mark>");
+      expect(foreignTags(occurrence.context_html)).to.deep.equal([]);
+    }
+    // 防疫知 / 识 is broken across lines 25 and 27 of the page: cited where it starts.
+    expect(listed.some((occurrence) => occurrence.file === "000_74dd44bdc35d0dd1.txt" && occurrence.line === 25)).to.equal(true);
+
+    const onePerPage = await Promise.all(listed.map((_, i) => api(`/api/occurrences?q=${q}&size=1&page=${i + 1}`)));
+    const paged = onePerPage.map(({ body: page }) => (page.occurrences as typeof listed)[0]!);
+    expect(paged).to.deep.equal(listed);
+    const beyond = await api(`/api/occurrences?q=${q}&size=1&page=${listed.length + 1}`);
+    expect(beyond.body.occurrences).to.deep.equal([]);
+    expect((await api(`/api/occurrences?q=${q}&size=101`)).status).to.equal(400);
+  });
+
+  it("counts the words of 疫情防控 standing together as one occurrence", async () => {
+    const { body } = await api(`/api/occurrences?q=${encodeURIComponent("疫情防控")}&size=100`);
+    const contexts = (body.occurrences as Array<{ context_html: string }>).map((occurrence) => occurrence.context_html);
+    expect(contexts.some((html) => html.includes("<mark>疫情防控</mark>"))).to.equal(true);
+    expect(contexts.some((html) => html.includes("<mark>疫情</mark><mark>防控</mark>"))).to.equal(false);
+  });
+
+  it("links the results page to the occurrence list, which renders every row", async () => {
+    const q = encodeURIComponent('"防疫知识"');
+    const results = await (await fetch(`${server.url}/?q=${q}`)).text();
+    expect(results).to.include(`href="/occurrences?q=${q}"`);
+    const html = await (await fetch(`${server.url}/occurrences?q=${q}`)).text();
+    expect(html.match(/<mark>防疫知识<\/mark>/g)?.length).to.be.at.least(3);
+    expect(html).to.include("000_74dd44bdc35d0dd1.txt:25");
+  });
+
   it("serves an article as JSON and 404s an unknown id", async () => {
     const found = await api("/api/articles/rec-004");
     expect(found.status).to.equal(200);

@@ -1,0 +1,88 @@
+// OccurrenceResult → the reporter's concordance: every occurrence on its own line, with a little
+// context, the article it is in and the line of the seed file it stands on.
+import type { ArticleMeta } from "../index/article-store.js";
+import type { IndexSnapshot } from "../index/index-reader.js";
+import type { OccurrenceResult } from "../search/search.js";
+import type { PhraseCount } from "../search/search.js";
+import type { SafeHtml } from "../types.js";
+import { highlightFragments } from "./highlight.js";
+import { articleUrl } from "./results.js";
+
+/** Characters of context shown on each side of an occurrence. */
+const CONTEXT = 30;
+
+export interface OccurrenceView {
+  id: string;
+  title: string;
+  source: string;
+  file: string;
+  /** The 1-based line of `file` the occurrence starts on. */
+  line: number;
+  date: string | null;
+  field: "title" | "body";
+  context_html: SafeHtml;
+  url: string;
+}
+
+export interface OccurrencesView {
+  query: string;
+  articles: number;
+  total: number;
+  page: number;
+  size: number;
+  took_ms: number;
+  relaxed: boolean;
+  phrases: PhraseCount[];
+  occurrences: OccurrenceView[];
+}
+
+/** The file line of body offset `at`: Article.bodyLines for pages, the record's line for JSONL. */
+export function sourceLine(article: ArticleMeta, at: number): number {
+  const pairs = article.bodyLines ?? [];
+  let line = article.lineStart;
+  for (let i = 0; i < pairs.length && pairs[i]! <= at; i += 2) line = pairs[i + 1]!;
+  return line;
+}
+
+export function occurrencesView(
+  snapshot: IndexSnapshot,
+  result: OccurrenceResult,
+  params: { q: string; page: number; size: number },
+  tookMs: number,
+): OccurrencesView {
+  const bodies = new Map<number, string>();
+  const bodyOf = (doc: number): string => {
+    let body = bodies.get(doc);
+    if (body === undefined) {
+      const { segment, local } = snapshot.locate(doc);
+      bodies.set(doc, (body = segment.store.body(local)));
+    }
+    return body;
+  };
+  return {
+    query: params.q,
+    articles: result.articles,
+    total: result.total,
+    page: params.page,
+    size: params.size,
+    took_ms: Math.round(tookMs * 100) / 100,
+    relaxed: result.relaxed,
+    phrases: result.phrases,
+    occurrences: result.occurrences.map(({ doc, article, field, range }) => {
+      const text = field === "title" ? article.title : bodyOf(doc);
+      const start = Math.max(0, range.start - CONTEXT);
+      const end = Math.min(text.length, range.end + CONTEXT);
+      return {
+        id: article.id,
+        title: article.title,
+        source: article.source,
+        file: article.file,
+        line: field === "title" ? article.lineStart : sourceLine(article, range.start),
+        date: article.date ?? null,
+        field,
+        context_html: highlightFragments(text, [{ start, end, matches: [range], cutBefore: start > 0, cutAfter: end < text.length }]),
+        url: articleUrl(article.id, params.q),
+      };
+    }),
+  };
+}
