@@ -143,17 +143,18 @@ export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest)
 }
 
 /**
- * Matches that overlap or touch are one occurrence: a phrase and a word inside it, or the words
- * 疫情 and 防控 of the query 疫情防控 standing together.
+ * Matches of different needles that overlap or touch are one occurrence: a phrase and a word inside
+ * it, or the words 疫情 and 防控 of the query 疫情防控 standing together. Repeats of one needle stay
+ * apart (哈哈 twice in 哈哈哈哈), as the phrase counts count them.
  */
-function mergeRanges(ranges: readonly TextRange[]): TextRange[] {
-  const merged: TextRange[] = [];
+function mergeRanges(ranges: readonly KeyedRange[]): TextRange[] {
+  const merged: KeyedRange[] = [];
   for (const range of [...ranges].sort((a, b) => a.start - b.start || b.end - a.end)) {
     const last = merged.at(-1);
-    if (last && range.start <= last.end) last.end = Math.max(last.end, range.end);
-    else merged.push({ start: range.start, end: range.end });
+    if (last && (range.start < last.end || (range.start === last.end && range.key !== last.key))) last.end = Math.max(last.end, range.end);
+    else merged.push({ ...range });
   }
-  return merged;
+  return merged.map(({ start, end }) => ({ start, end }));
 }
 
 /**

@@ -8,7 +8,7 @@ import { buildIndex } from "../../src/index/index-writer.js";
 import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
 import { parseQuery, type Atom } from "../../src/search/query-parser.js";
 import type { SortOrder } from "../../src/search/rank.js";
-import { search, type SearchResult } from "../../src/search/search.js";
+import { listOccurrences, search, type SearchResult } from "../../src/search/search.js";
 import { forAll, type Random } from "../support/random.js";
 
 // End to end over a real index: the fixture records are written to a temporary seeds directory,
@@ -162,6 +162,10 @@ describe("search (end to end over a temporary index)", function () {
         highlighted += hit.titleMatches.length + hit.bodyMatches.length;
       }
       expect(highlighted, `${label}: highlighted occurrences`).to.equal(occurrences);
+      // The occurrence list agrees with the count, one entry per occurrence.
+      const listed = listOccurrences(snapshot, { query, page: 1, size: 1000, sort: "relevance" });
+      expect({ articles: listed.articles, total: listed.total }, `${label}: occurrence list`).to.deep.equal({ articles: holders.length, total: occurrences });
+      expect(listed.occurrences, label).to.have.length(occurrences);
       return holders.length;
     }
 
