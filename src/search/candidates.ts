@@ -61,11 +61,13 @@ const DECODE_RATIO = 16;
  */
 export function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][]): DocSet {
   if (groups.some((group) => group.every((item) => item.needles.length === 0))) return EMPTY;
+  // Phrases already verified for their counts are exact sets: start from them, check nothing again.
+  const verified = groups.flatMap((group) => (group.length === 1 && group[0]!.verified ? [group[0]!.verified] : []));
+  let candidates: DocSet | undefined = verified.length > 0 ? intersectAll(verified) : undefined;
   const needs = groups
-    .filter((group) => group.length === 1)
+    .filter((group) => group.length === 1 && !group[0]!.verified)
     .flatMap(([item]) => item!.needles.map((needle) => ({ needle, field: item!.atom.field, estimate: estimateCandidates(snapshot, needle), decoded: false })))
     .sort((a, b) => a.estimate - b.estimate);
-  let candidates: DocSet | undefined;
   for (const need of needs) {
     if (candidates && need.estimate > candidates.length * DECODE_RATIO) continue;
     const docs = needleCandidates(snapshot, need.needle);
