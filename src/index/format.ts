@@ -10,7 +10,7 @@
 import type { AnalyzerIdentity } from "../analysis/analyze.js";
 
 /** Bump when any file format below changes: older indexes are refused, not misread. */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 export const CURRENT_FILE = "CURRENT";
 export const LOCK_FILE = ".lock";
@@ -25,8 +25,9 @@ export const SEGMENT_FILES = {
   unfold: "unfold.bin",
   columns: "columns.bin",
   ngrams: "ngrams.bin",
+  /** A directory of FlexSearch export chunks. */
   titleWords: "title-words",
-  bodyWords: "body-words",
+  bodyWords: "body-words.bin",
   vocabulary: "vocabulary.txt",
 } as const;
 

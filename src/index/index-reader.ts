@@ -11,7 +11,8 @@ import { IndexUnusableError } from "../errors.js";
 import { ArticleStore } from "./article-store.js";
 import { COMPRESSED_SUFFIX, CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, type GenerationManifest, type SegmentRecord } from "./format.js";
 import { NgramIndex } from "./ngram-index.js";
-import { WordIndexReader } from "./word-index.js";
+import { HeadlineIndex } from "./headline-index.js";
+import { WordIndex } from "./word-index.js";
 
 const gunzip = promisify(gunzipCallback);
 
@@ -21,8 +22,8 @@ export interface Segment {
   docBase: number;
   store: ArticleStore;
   ngrams: NgramIndex;
-  titleWords: WordIndexReader;
-  bodyWords: WordIndexReader;
+  titleWords: HeadlineIndex;
+  bodyWords: WordIndex;
 }
 
 /** One loaded generation. Requests hold the snapshot they started with until they finish. */
@@ -157,13 +158,13 @@ function loadSegment(dir: string, record: SegmentRecord, files: Map<string, Buff
     throw new IndexUnusableError(dir, `holds ${store.size} articles, the manifest says ${record.articles}`);
   }
   const ngrams = guard(SEGMENT_FILES.ngrams, () => NgramIndex.fromBuffer(take(SEGMENT_FILES.ngrams)));
-  const loadWords = (subdir: string): WordIndexReader =>
-    guard(subdir, () => {
-      const reader = new WordIndexReader();
-      for (const [file, data] of files) {
-        if (file.startsWith(`${subdir}/`)) reader.import(path.basename(file), data.toString("utf8"));
-      }
-      return reader;
-    });
-  return { record, docBase, store, ngrams, titleWords: loadWords(SEGMENT_FILES.titleWords), bodyWords: loadWords(SEGMENT_FILES.bodyWords) };
+  const bodyWords = guard(SEGMENT_FILES.bodyWords, () => WordIndex.fromBuffer(take(SEGMENT_FILES.bodyWords)));
+  const titleWords = guard(SEGMENT_FILES.titleWords, () => {
+    const index = new HeadlineIndex();
+    for (const [file, data] of files) {
+      if (file.startsWith(`${SEGMENT_FILES.titleWords}/`)) index.import(path.basename(file), data.toString("utf8"));
+    }
+    return index;
+  });
+  return { record, docBase, store, ngrams, titleWords, bodyWords };
 }

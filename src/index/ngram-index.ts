@@ -11,6 +11,7 @@
 //   keys u32[keyCount] (sorted), docCounts u32[keyCount], starts u32[keyCount + 1], data u8[dataBytes].
 
 import { ByteReader, ByteWriter } from "./byte-coding.js";
+import { alignedBytes, bytesOf, PostingPairs } from "./posting-pairs.js";
 
 const MAGIC = 0x31474e5a; // "ZNG1"
 const HEADER_BYTES = 12;
@@ -43,15 +44,9 @@ export function needleKeys(needle: string): number[] {
   return [...keys];
 }
 
-/**
- * Collects documents in increasing id order, then serializes. Each document contributes its
- * distinct keys as (key, doc) pairs; a stable radix sort by key then yields every key's posting
- * list already in document order, with no per-key objects (a Map per key was the build's hot spot).
- */
+/** Collects documents in increasing id order, then serializes (see posting-pairs.ts). */
 export class NgramIndexBuilder {
-  private pairKeys = new Uint32Array(1 << 16);
-  private pairDocs = new Uint32Array(1 << 16);
-  private pairs = 0;
+  private readonly pairs = new PostingPairs();
   private docs = 0;
   private scratch = new Uint32Array(1 << 12);
 
@@ -63,80 +58,40 @@ export class NgramIndexBuilder {
       this.scratch[n++] = key;
     });
     const keys = this.scratch.subarray(0, n).sort();
-    this.reserve(n);
+    this.pairs.reserve(n);
     let previous = -1;
     for (const key of keys) {
       if (key === previous) continue;
       previous = key;
-      this.pairKeys[this.pairs] = key;
-      this.pairDocs[this.pairs++] = doc;
+      this.pairs.push(key, doc);
     }
-  }
-
-  private reserve(extra: number): void {
-    if (this.pairs + extra <= this.pairKeys.length) return;
-    const capacity = Math.max(this.pairKeys.length * 2, this.pairs + extra);
-    const keys = new Uint32Array(capacity);
-    keys.set(this.pairKeys.subarray(0, this.pairs));
-    const docs = new Uint32Array(capacity);
-    docs.set(this.pairDocs.subarray(0, this.pairs));
-    this.pairKeys = keys;
-    this.pairDocs = docs;
   }
 
   serialize(): Buffer {
-    const { keys, docs } = radixSortByKey(this.pairKeys.subarray(0, this.pairs), this.pairDocs.subarray(0, this.pairs));
     const distinct: number[] = [];
     const counts: number[] = [];
-    const data = new ByteWriter(docs.length * 2);
     const starts: number[] = [];
-    let previousDoc = 0;
-    for (let i = 0; i < keys.length; i++) {
-      if (i === 0 || keys[i] !== keys[i - 1]) {
-        distinct.push(keys[i]!);
-        counts.push(0);
-        starts.push(data.size);
-        previousDoc = 0;
+    const data = new ByteWriter(this.pairs.size * 2);
+    this.pairs.forEachKey((key, docs) => {
+      distinct.push(key);
+      counts.push(docs.length);
+      starts.push(data.size);
+      let previousDoc = 0;
+      for (const doc of docs) {
+        data.varint(doc - previousDoc);
+        previousDoc = doc;
       }
-      counts[counts.length - 1]! += 1;
-      data.varint(docs[i]! - previousDoc);
-      previousDoc = docs[i]!;
-    }
+    });
     starts.push(data.size);
     const header = new Uint32Array([MAGIC, distinct.length, data.size]);
     return Buffer.concat([
-      u8(header),
-      u8(Uint32Array.from(distinct)),
-      u8(Uint32Array.from(counts)),
-      u8(Uint32Array.from(starts)),
+      bytesOf(header),
+      bytesOf(Uint32Array.from(distinct)),
+      bytesOf(Uint32Array.from(counts)),
+      bytesOf(Uint32Array.from(starts)),
       data.toBuffer(),
     ]);
   }
-}
-
-/** Stable LSD radix sort of (key, doc) pairs by key, 16 bits a pass. */
-function radixSortByKey(keys: Uint32Array, docs: Uint32Array): { keys: Uint32Array; docs: Uint32Array } {
-  let inKeys: Uint32Array = keys;
-  let inDocs: Uint32Array = docs;
-  let outKeys: Uint32Array = new Uint32Array(keys.length);
-  let outDocs: Uint32Array = new Uint32Array(keys.length);
-  for (const shift of [0, 16]) {
-    const offsets = new Uint32Array(0x10001);
-    for (let i = 0; i < inKeys.length; i++) offsets[((inKeys[i]! >>> shift) & 0xffff) + 1]! += 1;
-    for (let b = 0; b < 0x10000; b++) offsets[b + 1]! += offsets[b]!;
-    for (let i = 0; i < inKeys.length; i++) {
-      const at = offsets[(inKeys[i]! >>> shift) & 0xffff]!++;
-      outKeys[at] = inKeys[i]!;
-      outDocs[at] = inDocs[i]!;
-    }
-    [inKeys, outKeys] = [outKeys, inKeys];
-    [inDocs, outDocs] = [outDocs, inDocs];
-  }
-  return { keys: inKeys, docs: inDocs };
-}
-
-function u8(array: Uint32Array): Uint8Array {
-  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
 
 /** Read-only view over a serialized n-gram index; lookups binary-search the key array. */
@@ -150,9 +105,7 @@ export class NgramIndex {
 
   /** Throws a plain Error naming what is wrong; the index reader adds the file name. */
   static fromBuffer(buffer: Buffer): NgramIndex {
-    // Typed-array views need 4-byte alignment: a file read whole usually has it; else copy.
-    let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    if (buffer.byteOffset % 4 !== 0) bytes = Uint8Array.from(bytes);
+    const bytes = alignedBytes(buffer);
     if (bytes.byteLength < HEADER_BYTES) throw new Error("file is too short for an n-gram index");
     const header = new Uint32Array(bytes.buffer, bytes.byteOffset, 3);
     if (header[0] !== MAGIC) throw new Error("not an n-gram index (bad magic number)");

@@ -1,5 +1,5 @@
 // Article[] → one immutable segment directory: article store, n-gram index, and the two word
-// indexes (title, body). Every file's checksum goes into the segment record.
+// indexes (headlines in FlexSearch, bodies in word-index.ts's compact format). Every file's checksum goes into the segment record.
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -11,7 +11,8 @@ import type { Article } from "../types.js";
 import { serializeStore, type StoredArticleInput } from "./article-store.js";
 import { COMPRESSED_SUFFIX, SEGMENT_FILES, type SegmentRecord } from "./format.js";
 import { NgramIndexBuilder } from "./ngram-index.js";
-import { WordIndexWriter } from "./word-index.js";
+import { HeadlineIndexWriter } from "./headline-index.js";
+import { WordIndexBuilder } from "./word-index.js";
 
 const gzip = promisify(gzipCallback);
 
@@ -22,8 +23,8 @@ export async function writeSegment(
   articles: readonly Article[],
   onArticle: () => void = () => {},
 ): Promise<SegmentRecord> {
-  const titleWords = new WordIndexWriter();
-  const bodyWords = new WordIndexWriter();
+  const titleWords = new HeadlineIndexWriter();
+  const bodyWords = new WordIndexBuilder();
   const ngrams = new NgramIndexBuilder();
   const stored: StoredArticleInput[] = [];
   articles.forEach((article, local) => {
@@ -49,16 +50,14 @@ export async function writeSegment(
   await put(SEGMENT_FILES.unfold, store.unfold);
   await put(SEGMENT_FILES.columns, store.columns);
   await put(SEGMENT_FILES.ngrams, ngrams.serialize());
-  const terms = new Set([...titleWords.vocabulary, ...bodyWords.vocabulary]);
+  await put(SEGMENT_FILES.bodyWords, bodyWords.serialize());
+  const terms = new Set([...titleWords.vocabulary, ...bodyWords.terms()]);
   await put(SEGMENT_FILES.vocabulary, [...terms].sort().join("\n"));
-  for (const [subdir, words] of [
-    [SEGMENT_FILES.titleWords, titleWords],
-    [SEGMENT_FILES.bodyWords, bodyWords],
-  ] as const) {
-    await mkdir(path.join(dir, subdir));
-    // FlexSearch exports JSON text; gzip makes it 2.5× smaller on disk, and the reader inflates it
-    // on the I/O threads while the main thread loads jieba.
-    await words.export(async (key, data) => put(path.join(subdir, `${key}${COMPRESSED_SUFFIX}`), await gzip(data, { level: 4 })));
-  }
+  await mkdir(path.join(dir, SEGMENT_FILES.titleWords));
+  // FlexSearch exports JSON text; gzip makes it 2.5× smaller on disk, and the reader inflates it
+  // on the I/O threads while the main thread loads jieba.
+  await titleWords.export(async (key, data) =>
+    put(path.join(SEGMENT_FILES.titleWords, `${key}${COMPRESSED_SUFFIX}`), await gzip(data, { level: 4 })),
+  );
   return { name, articles: articles.length, distinctTerms: terms.size, checksums };
 }

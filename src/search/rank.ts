@@ -2,7 +2,6 @@
 // BM25F: each field saturates on its own, the sum is weighted), plus bonuses for the query's
 // words standing together. Ties break deterministically: newer first, then id.
 import type { IndexSnapshot } from "../index/index-reader.js";
-import type { TermPostings } from "../index/word-index.js";
 
 export const BM25 = { k1: 1.2, bBody: 0.75, bTitle: 0.5, titleWeight: 5 } as const;
 
@@ -15,12 +14,6 @@ function saturate(tf: number, length: number, average: number, b: number): numbe
   return (tf * (BM25.k1 + 1)) / (tf + BM25.k1 * (1 - b + (b * length) / average));
 }
 
-function documentFrequency(postings: readonly TermPostings[]): number {
-  let df = 0;
-  for (const byFrequency of postings) for (const docs of byFrequency) df += docs?.length ?? 0;
-  return df;
-}
-
 /**
  * Adds each term's BM25 contribution to `scores[doc]` for the documents marked in `inResult`.
  * `weights` scale terms (a repeated query term counts more; a relaxed match counts less).
@@ -31,27 +24,25 @@ export function addBm25(
   inResult: Uint8Array,
   scores: Float64Array,
 ): void {
-  const size = snapshot.size;
   for (const { term, weight } of terms) {
-    const title = snapshot.segments.map((segment) => segment.titleWords.postings(term));
-    const body = snapshot.segments.map((segment) => segment.bodyWords.postings(term));
-    const termIdf = weight * idf(size, Math.max(documentFrequency(title), documentFrequency(body)));
-    snapshot.segments.forEach((segment, s) => {
-      const { docBase, store } = segment;
-      for (const [fieldPostings, lengths, average, b, fieldWeight] of [
-        [title[s]!, store.titleTerms, snapshot.averageTitleTerms, BM25.bTitle, BM25.titleWeight],
-        [body[s]!, store.bodyTerms, snapshot.averageBodyTerms, BM25.bBody, 1],
+    let titleFrequency = 0;
+    let bodyFrequency = 0;
+    for (const segment of snapshot.segments) {
+      titleFrequency += segment.titleWords.documentFrequency(term);
+      bodyFrequency += segment.bodyWords.documentFrequency(term);
+    }
+    const termIdf = weight * idf(snapshot.size, Math.max(titleFrequency, bodyFrequency));
+    for (const { docBase, store, titleWords, bodyWords } of snapshot.segments) {
+      for (const [postings, lengths, average, b, fieldWeight] of [
+        [titleWords, store.titleTerms, snapshot.averageTitleTerms, BM25.bTitle, BM25.titleWeight],
+        [bodyWords, store.bodyTerms, snapshot.averageBodyTerms, BM25.bBody, 1],
       ] as const) {
-        fieldPostings.forEach((docs, slot) => {
-          if (!docs) return;
-          const tf = slot + 1;
-          for (const local of docs) {
-            const doc = local + docBase;
-            if (inResult[doc] === 1) scores[doc]! += termIdf * fieldWeight * saturate(tf, lengths[local]!, average, b);
-          }
+        postings.forEachPosting(term, (local, tf) => {
+          const doc = local + docBase;
+          if (inResult[doc] === 1) scores[doc]! += termIdf * fieldWeight * saturate(tf, lengths[local]!, average, b);
         });
       }
-    });
+    }
   }
 }
 
