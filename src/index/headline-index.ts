@@ -63,12 +63,23 @@ export class HeadlineIndex implements FieldPostings {
     return count;
   }
 
-  /** Slot by slot, so documents come in decreasing tf, not in increasing order. */
-  forEachPosting(term: string, visit: (doc: number, tf: number) => void): void {
+  /** Slot by slot (documents in decreasing tf); each slot is in document order, walked together with `docs`. */
+  forEachPostingIn(term: string, docs: ArrayLike<number>, base: number, visit: (doc: number, tf: number) => void): void {
     const slots = this.slots(term);
     for (let slot = 0; slot < slots.length; slot++) {
-      const tf = TF_SLOTS - slot;
-      for (const doc of slots[slot] ?? []) visit(doc, tf);
+      const list = slots[slot];
+      if (!list) continue;
+      for (let i = 0, j = 0; i < list.length && j < docs.length; ) {
+        const doc = list[i]!;
+        const wanted = docs[j]! - base;
+        if (doc < wanted) i++;
+        else if (doc > wanted) j++;
+        else {
+          visit(doc, TF_SLOTS - slot);
+          i++;
+          j++;
+        }
+      }
     }
   }
 

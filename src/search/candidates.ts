@@ -5,7 +5,7 @@
 import { queryTerms } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
-import { EMPTY, filter, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
+import { EMPTY, filter, has, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
 import { candidateHolds, estimateCandidates, needleCandidates, needleInField, verifyNeedle } from "./phrase-check.js";
 import type { Atom } from "./query-parser.js";
 
@@ -37,8 +37,8 @@ function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
 
 /** For a member of the atom's candidates: does it really match? */
 function atomHolds(snapshot: IndexSnapshot, item: AnalyzedAtom, doc: number): boolean {
-  if (item.verified) return binaryHas(item.verified, doc);
-  if (!binaryHas(candidatesOf(snapshot, item), doc)) return false;
+  if (item.verified) return has(item.verified, doc);
+  if (!has(candidatesOf(snapshot, item), doc)) return false;
   return item.needles.every((needle) => candidateHolds(snapshot, doc, needle, item.atom.field));
 }
 
@@ -119,17 +119,3 @@ export function relaxedMatches(
   }
   return { matched: filter(any, excludes(snapshot, excluded, any.length)), matchedGroups };
 }
-
-function binaryHas(set: DocSet, doc: number): boolean {
-  let lo = 0;
-  let hi = set.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const value = set[mid]!;
-    if (value === doc) return true;
-    if (value < doc) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-

@@ -19,7 +19,7 @@ export function intersect(a: DocSet, b: DocSet): DocSet {
 }
 
 /** First index ≥ from whose value is ≥ target. */
-function gallop(array: DocSet, target: number, from: number): number {
+export function gallop(array: DocSet, target: number, from: number): number {
   let step = 1;
   let hi = from;
   while (hi < array.length && array[hi]! < target) {
@@ -75,4 +75,18 @@ export function filter(set: DocSet, keep: (doc: number) => boolean): DocSet {
   let n = 0;
   for (const doc of set) if (keep(doc)) out[n++] = doc;
   return out.subarray(0, n);
+}
+
+/** Whether `doc` is a member (binary search). */
+export function has(set: DocSet, doc: number): boolean {
+  let lo = 0;
+  let hi = set.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const value = set[mid]!;
+    if (value === doc) return true;
+    if (value < doc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }

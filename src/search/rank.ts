@@ -2,6 +2,7 @@
 // BM25F: each field saturates on its own, the sum is weighted), plus bonuses for the query's
 // words standing together. Ties break deterministically: newer first, then id.
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { gallop, type DocSet } from "./doc-sets.js";
 
 export const BM25 = { k1: 1.2, bBody: 0.75, bTitle: 0.5, titleWeight: 5 } as const;
 
@@ -15,13 +16,13 @@ function saturate(tf: number, length: number, average: number, b: number): numbe
 }
 
 /**
- * Adds each term's BM25 contribution to `scores[doc]` for the documents marked in `inResult`.
+ * Adds each term's BM25 contribution to `scores[doc]` for the documents of `matched`.
  * `weights` scale terms (a repeated query term counts more; a relaxed match counts less).
  */
 export function addBm25(
   snapshot: IndexSnapshot,
   terms: ReadonlyArray<{ term: string; weight: number }>,
-  inResult: Uint8Array,
+  matched: DocSet,
   scores: Float64Array,
 ): void {
   for (const { term, weight } of terms) {
@@ -32,14 +33,18 @@ export function addBm25(
       bodyFrequency += segment.bodyWords.documentFrequency(term);
     }
     const termIdf = weight * idf(snapshot.size, Math.max(titleFrequency, bodyFrequency));
+    let from = 0;
     for (const { docBase, store, titleWords, bodyWords } of snapshot.segments) {
+      const to = gallop(matched, docBase + store.size, from);
+      const docs = matched.subarray(from, to);
+      from = to;
+      if (docs.length === 0) continue;
       for (const [postings, lengths, average, b, fieldWeight] of [
         [titleWords, store.titleTerms, snapshot.averageTitleTerms, BM25.bTitle, BM25.titleWeight],
         [bodyWords, store.bodyTerms, snapshot.averageBodyTerms, BM25.bBody, 1],
       ] as const) {
-        postings.forEachPosting(term, (local, tf) => {
-          const doc = local + docBase;
-          if (inResult[doc] === 1) scores[doc]! += termIdf * fieldWeight * saturate(tf, lengths[local]!, average, b);
+        postings.forEachPostingIn(term, docs, docBase, (local, tf) => {
+          scores[local + docBase]! += termIdf * fieldWeight * saturate(tf, lengths[local]!, average, b);
         });
       }
     }

@@ -158,15 +158,15 @@ function mergeRanges(ranges: readonly KeyedRange[]): TextRange[] {
 }
 
 /**
- * Per-article arrays for one query, reused across queries: allocating and zeroing them for 75k
- * articles on every request cost more than the scoring. Safe because search() is synchronous.
+ * A per-article score array for one query, reused across queries: allocating and zeroing one for
+ * 75k articles on every request cost more than the scoring. Safe because search() is synchronous.
  */
-const scratch = new WeakMap<IndexSnapshot, { inResult: Uint8Array; scores: Float64Array }>();
+const scratch = new WeakMap<IndexSnapshot, Float64Array>();
 
-function scratchFor(snapshot: IndexSnapshot): { inResult: Uint8Array; scores: Float64Array } {
-  let arrays = scratch.get(snapshot);
-  if (!arrays) scratch.set(snapshot, (arrays = { inResult: new Uint8Array(snapshot.size), scores: new Float64Array(snapshot.size) }));
-  return arrays;
+function scoresFor(snapshot: IndexSnapshot): Float64Array {
+  let scores = scratch.get(snapshot);
+  if (!scores) scratch.set(snapshot, (scores = new Float64Array(snapshot.size)));
+  return scores;
 }
 
 function rankMatches(
@@ -176,11 +176,10 @@ function rankMatches(
   matchedGroups: Uint8Array | undefined,
   request: SearchRequest,
 ): Ranked[] {
-  const { inResult, scores } = scratchFor(snapshot);
-  for (const doc of matched) inResult[doc] = 1;
+  const scores = scoresFor(snapshot);
   const weights = new Map<string, number>();
   for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + 1);
-  addBm25(snapshot, [...weights].map(([term, weight]) => ({ term, weight })), inResult, scores);
+  addBm25(snapshot, [...weights].map(([term, weight]) => ({ term, weight })), matched, scores);
 
   const entries: Ranked[] = [];
   for (const doc of matched) {
@@ -188,8 +187,7 @@ function rankMatches(
     const { segment, local } = snapshot.locate(doc);
     const meta = segment.store.metas[local]!;
     entries.push({ doc, tier, score: scores[doc]!, date: meta.date ?? "", id: meta.id });
-    inResult[doc] = 0; // leave the scratch arrays zeroed for the next query
-    scores[doc] = 0;
+    scores[doc] = 0; // leave the scratch array zeroed for the next query
   }
   const compare = compareRanked(request.sort);
   const wanted = request.page * request.size;

@@ -22,10 +22,13 @@ async function buildHeadlines(docs: Documents): Promise<HeadlineIndex> {
   return index;
 }
 
-/** [doc, tf] of every document holding `term`, in document order. */
-function postingsOf(index: FieldPostings, term: string): Array<[number, number]> {
+const upTo = (count: number): number[] => Array.from({ length: count }, (_, doc) => doc);
+
+/** [doc, tf] of the documents among `docs` (sorted, all documents by default) that hold `term`, in document order. */
+function postingsOf(index: FieldPostings, term: string, docs: readonly number[] = upTo(64)): Array<[number, number]> {
   const list: Array<[number, number]> = [];
-  index.forEachPosting(term, (doc, tf) => list.push([doc, tf]));
+  const base = 7; // the caller's numbers are global: the index sees them minus its segment's base
+  index.forEachPostingIn(term, Uint32Array.from(docs, (doc) => doc + base), base, (doc, tf) => list.push([doc, tf]));
   return list.sort((a, b) => a[0] - b[0]);
 }
 
@@ -65,7 +68,23 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
     const docs = [0, 63, 64, 8_255, 8_256, 40_000];
     const tfs = [1, 2, 127, 128, 255, 1_000];
     docs.forEach((doc, i) => builder.add(doc, Array<string>(tfs[i]!).fill("罕见")));
-    expect(postingsOf(WordIndex.fromBuffer(builder.serialize()), "罕见")).to.deep.equal(docs.map((doc, i) => [doc, Math.min(tfs[i]!, 255)]));
+    expect(postingsOf(WordIndex.fromBuffer(builder.serialize()), "罕见", upTo(40_001))).to.deep.equal(docs.map((doc, i) => [doc, Math.min(tfs[i]!, 255)]));
+  });
+
+  it("finds the wanted documents of a long list through its skip points, whatever their spacing", () => {
+    const builder = new WordIndexBuilder();
+    const holders = Array.from({ length: 3_000 }, (_, i) => i * 3 + (i % 7 === 0 ? 1 : 0));
+    for (const doc of holders) builder.add(doc, Array<string>((doc % 5) + 1).fill("常见"));
+    const index = WordIndex.fromBuffer(builder.serialize());
+    const tfOf = (doc: number): [number, number] => [doc, (doc % 5) + 1];
+    forAll(60, (random) => {
+      const wanted = random.sortedSet(9_100, random.pick([1, 2, 10, 300, 5_000]));
+      const expected = wanted.filter((doc) => holders.includes(doc)).map(tfOf);
+      expect(postingsOf(index, "常见", wanted), JSON.stringify(wanted.slice(0, 20))).to.deep.equal(expected);
+    });
+    expect(postingsOf(index, "常见", [holders.at(-1)!])).to.deep.equal([tfOf(holders.at(-1)!)]);
+    expect(postingsOf(index, "常见", [holders[128]!, holders[256]!, holders[257]!])).to.deep.equal([holders[128]!, holders[256]!, holders[257]!].map(tfOf));
+    expect(postingsOf(index, "常见", [9_500])).to.deep.equal([]);
   });
 
   it("refuses documents out of order", () => {
@@ -75,14 +94,16 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
     expect(() => builder.add(1 << 24, ["b"])).to.throw(/out of range/);
   });
 
-  it("gives every term the brute-force documents and frequencies, as FlexSearch does for headlines (random corpora)", async () => {
+  it("gives every term the brute-force documents and frequencies, among all or some documents, as FlexSearch does for headlines (random corpora)", async () => {
     const cases: Array<{ docs: string[][]; probes: string[] }> = [];
     forAll(120, (random) => {
       const docs = randomDocs(random);
       const probes = [...new Set(docs.flat()), "无", random.string(CJK, 2)];
       const index = build(docs);
+      const some = random.sortedSet(docs.length + 2, random.int(0, docs.length + 2));
       for (const term of probes) {
         expect(postingsOf(index, term), `${term} in ${JSON.stringify(docs)}`).to.deep.equal(bruteForce(docs, term, 255));
+        expect(postingsOf(index, term, some)).to.deep.equal(bruteForce(docs, term, 255).filter(([doc]) => some.includes(doc)));
         expect(index.documentFrequency(term)).to.equal(bruteForce(docs, term, 255).length);
       }
       if (random.bool(0.25)) cases.push({ docs, probes });
@@ -91,6 +112,7 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
       const headlines = await buildHeadlines(docs);
       for (const term of probes) {
         expect(postingsOf(headlines, term), `${term} in ${JSON.stringify(docs)}`).to.deep.equal(bruteForce(docs, term, 8));
+        expect(postingsOf(headlines, term, [1, 2, 5])).to.deep.equal(bruteForce(docs, term, 8).filter(([doc]) => [1, 2, 5].includes(doc)));
         expect(headlines.documentFrequency(term)).to.equal(bruteForce(docs, term, 8).length);
       }
     }
@@ -107,7 +129,7 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
     it("refuses a short, foreign, truncated or extended buffer, saying which", () => {
       const bytes = good();
       expect(() => WordIndex.fromBuffer(bytes.subarray(0, 15))).to.throw(/too short/);
-      expect(() => WordIndex.fromBuffer(Buffer.from('{"not":"an index"}'))).to.throw(/bad magic/);
+      expect(() => WordIndex.fromBuffer(Buffer.from('{"not":"a word index at all"}'))).to.throw(/bad magic/);
       expect(() => WordIndex.fromBuffer(bytes.subarray(0, bytes.length - 1))).to.throw(`truncated: ${bytes.length - 1} bytes, expected ${bytes.length}`);
       expect(() => WordIndex.fromBuffer(Buffer.concat([bytes, Buffer.from([0])]))).to.throw(/truncated/);
       bytes.writeUInt32LE(0xffffff, 4);
