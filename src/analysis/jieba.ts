@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import nodejieba from "nodejieba";
 
 // The default dictionary paths are exported at run time but missing from nodejieba's types.
@@ -10,12 +11,17 @@ const defaults = nodejieba as unknown as Record<
   "DEFAULT_DICT" | "DEFAULT_HMM_DICT" | "DEFAULT_USER_DICT" | "DEFAULT_IDF_DICT" | "DEFAULT_STOP_WORD_DICT",
   string
 >;
+/** The project's dict/ folder (this file is dist/src/analysis/jieba.js once compiled). */
+const projectFile = (name: string): string => fileURLToPath(new URL(`../../../dict/${name}`, import.meta.url));
+
 const DICTIONARIES = {
   dict: defaults.DEFAULT_DICT,
   hmmDict: defaults.DEFAULT_HMM_DICT,
   userDict: defaults.DEFAULT_USER_DICT,
-  idfDict: defaults.DEFAULT_IDF_DICT,
-  stopWordDict: defaults.DEFAULT_STOP_WORD_DICT,
+  // load() also builds keyword extractors, which we never call: one-line tables instead of the
+  // 6 MB defaults save about 0.2 s and 20 MiB at every start. They do not affect segmentation.
+  idfDict: projectFile("keyword-extractor-idf.utf8"),
+  stopWordDict: projectFile("keyword-extractor-stop-words.utf8"),
 };
 
 /** What index and query must agree on: the manifest records it and the reader compares it. */
@@ -33,7 +39,7 @@ function ensureLoaded(): void {
   if (loaded) return;
   for (const [name, file] of Object.entries(DICTIONARIES)) {
     if (!existsSync(file)) {
-      throw new Error(`nodejieba ${name} not found at ${file}: reinstall dependencies with \`npm ci\``);
+      throw new Error(`nodejieba ${name} not found at ${file}: reinstall dependencies with \`npm ci\` (dict/ files come with the repository)`);
     }
   }
   nodejieba.load(DICTIONARIES);
