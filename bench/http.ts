@@ -37,6 +37,23 @@ export async function measureHttp(name: string, url: string, paths: readonly str
   return { rps: ok / result.duration, p99_ms: result.latency.p99, requests: ok };
 }
 
+/** Share of the server's answers that came from its result cache so far (from /healthz). */
+export async function cacheHitRate(url: string): Promise<number> {
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { result_cache: { search: { hits: number; misses: number } } };
+  const { hits, misses } = health.result_cache.search;
+  return hits / Math.max(1, hits + misses);
+}
+
+/** The server with its result cache off: every request searches and builds snippets. */
+export async function measureUncachedHttp(seedsDir: string, indexDir: string, paths: readonly string[], seconds: number, checks: Checks): Promise<HttpRun> {
+  const server = await spawnListening("dist/src/cli/serve.js", ["--seeds", seedsDir, "--index", indexDir, "--port", "0", "--result-cache", "0"]);
+  try {
+    return await measureHttp("GET /api/search, result cache off", server.url, paths, seconds, checks);
+  } finally {
+    await server.stop();
+  }
+}
+
 /** The floor: Express answering a fixed JSON object, in its own process like our server. */
 export async function measureHelloFloor(paths: readonly string[], seconds: number, checks: Checks): Promise<HttpRun> {
   const hello = await spawnListening("dist/bench/hello-server.js", []);

@@ -24,6 +24,12 @@ export type Figures = {
   hello_rps: number;
   hello_p99_ms: number;
   http_ratio: number;
+  /** Share of the cached server's answers (warm-up included) that came from its result cache. */
+  http_cache_hit_rate: number;
+  /** The same load on a server started with --result-cache 0. */
+  http_uncached_rps: number;
+  http_uncached_p99_ms: number;
+  http_uncached_ratio: number;
 } & { [K in keyof BuildFigures]: BuildFigures[K] | null } & LoadFigures &
   QueryFigures;
 

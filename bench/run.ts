@@ -11,7 +11,7 @@ import { listSeedFiles } from "../src/ingest/read-seeds.js";
 import { EXTRA_ARTICLES, measureBuilds, type BuildFigures } from "./build.js";
 import { CheckFailed, Checks, UsageError } from "./checks.js";
 import { extraRecords, readCorpus, writeSeeds, type Corpus } from "./corpus.js";
-import { CONNECTIONS, measureHelloFloor, measureHttp, type HttpRun } from "./http.js";
+import { cacheHitRate, CONNECTIONS, measureHelloFloor, measureHttp, measureUncachedHttp, type HttpRun } from "./http.js";
 import { currentGenerationBytes, currentManifest } from "./index-files.js";
 import { queryText, readQueries, type EvalQuery } from "./known-item.js";
 import { measureStarts, type Probe } from "./load.js";
@@ -79,6 +79,10 @@ async function main(): Promise<void> {
     const load = os.loadavg()[0]!.toFixed(1);
     console.log(`\n${figures.articles} articles, ${figures.keyword_queries + figures.phrase_queries} queries, ${os.cpus().length} cpus (load average ${load} now), node ${process.version}\n`);
     console.log(formatTable(figures, targets));
+    console.log(
+      `\nGET /api/search answers ${(figures.http_cache_hit_rate * 100).toFixed(1)}% from its result cache here (${figures.keyword_queries + figures.phrase_queries} distinct queries in turn);` +
+        ` with the cache off: ${Math.round(figures.http_uncached_rps)} req/s, ratio ${figures.http_uncached_ratio.toFixed(2)}, p99 ${figures.http_uncached_p99_ms.toFixed(0)} ms`,
+    );
     console.log(`\nslowest queries (median): ${slowest.map((query) => `${query.qid} ${query.median_ms.toFixed(2)} ms`).join(", ")}`);
     if (options.json) {
       const report = { ...env, options: { ...options, connections: CONNECTIONS }, ...rounded(figures), slowest_queries: slowest, checks, targets };
@@ -121,11 +125,14 @@ async function runScenarios(options: Options, work: string): Promise<{ figures: 
   const paths = queries.map((item) => `/api/search?q=${encodeURIComponent(queryText(item))}`);
   step(`HTTP: ${CONNECTIONS} connections, ${options.duration} s per server`);
   let http: HttpRun;
+  let hitRate: number;
   try {
     http = await measureHttp("GET /api/search", server.url, paths, options.duration, checks);
+    hitRate = await cacheHitRate(server.url);
   } finally {
     await server.stop();
   }
+  const uncached = await measureUncachedHttp(seedsDir, indexDir, paths, options.duration, checks);
   const hello = await measureHelloFloor(paths, options.duration, checks);
 
   const figures: Figures = {
@@ -149,6 +156,10 @@ async function runScenarios(options: Options, work: string): Promise<{ figures: 
     hello_rps: hello.rps,
     hello_p99_ms: hello.p99_ms,
     http_ratio: http.rps / hello.rps,
+    http_cache_hit_rate: hitRate,
+    http_uncached_rps: uncached.rps,
+    http_uncached_p99_ms: uncached.p99_ms,
+    http_uncached_ratio: uncached.rps / hello.rps,
   };
   return { figures, checks: checks.passed, slowest };
 }

@@ -6,11 +6,16 @@ import { IndexUnusableError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
 import { SeedWatcher } from "../index/seed-watcher.js";
 import { loadSegmenter } from "../analysis/jieba.js";
-import { createApp } from "../web/app.js";
+import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
 import { buildAndReport, describe } from "./report.js";
 import { commonCommand, resolveCommon, type CommonOptions } from "./options.js";
 
 const RELOAD_POLL_MS = 2000;
+
+function parseCacheEntries(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("give a whole number of answers (0 turns the cache off).");
+  return Number(value);
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -34,11 +39,15 @@ async function prepareIndex(options: CommonOptions): Promise<LiveIndex> {
 }
 
 async function main(): Promise<void> {
-  const command = commonCommand("start", "Serve the search page and JSON API (builds the index first if it is missing or stale).").addOption(
-    new Option("--port <n>", "port to listen on").env("PORT").default(3000).argParser(parsePort),
-  );
+  const command = commonCommand("start", "Serve the search page and JSON API (builds the index first if it is missing or stale).")
+    .addOption(new Option("--port <n>", "port to listen on").env("PORT").default(3000).argParser(parsePort))
+    .addOption(
+      new Option("--result-cache <n>", "answers to repeated queries kept per kind (search, occurrences) for each index generation; 0 = off")
+        .default(DEFAULT_RESULT_CACHE_ENTRIES)
+        .argParser(parseCacheEntries),
+    );
   command.parse();
-  const raw = command.opts<{ port: number }>();
+  const raw = command.opts<{ port: number; resultCache: number }>();
   const options = resolveCommon(command.opts());
   const live = await prepareIndex(options);
   live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
@@ -48,7 +57,7 @@ async function main(): Promise<void> {
   const watcher = options.watch
     ? new SeedWatcher({ roots: options.seeds, rebuild: () => buildAndReport(options.seeds, options.index, false).then(() => {}), onError: (error) => console.error(describe(error)) })
     : undefined;
-  const server: Server = createApp(live).listen(raw.port, () => {
+  const server: Server = createApp(live, { resultCacheEntries: raw.resultCache }).listen(raw.port, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : raw.port;
     console.log(`zh-news-search: ${live.current().size} articles, generation ${live.current().manifest.generation}`);

@@ -4,6 +4,7 @@ import helmet from "helmet";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { Answers } from "./answers.js";
 import { errorHandler, NotFoundError } from "./error-handler.js";
 import { apiRouter } from "./routes-api.js";
 import { pagesRouter } from "./routes-pages.js";
@@ -15,7 +16,15 @@ export interface SnapshotSource {
 
 const VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../views");
 
-export function createApp(source: SnapshotSource): Express {
+export interface AppOptions {
+  /** Answers kept per kind (search, occurrences) for each index generation; 0 turns the cache off. */
+  resultCacheEntries?: number;
+}
+
+export const DEFAULT_RESULT_CACHE_ENTRIES = 1000;
+
+export function createApp(source: SnapshotSource, options: AppOptions = {}): Express {
+  const answers = new Answers(options.resultCacheEntries ?? DEFAULT_RESULT_CACHE_ENTRIES);
   const app = express();
   app.set("views", VIEWS);
   app.set("view engine", "ejs");
@@ -25,10 +34,10 @@ export function createApp(source: SnapshotSource): Express {
   app.use("/static", express.static(path.join(VIEWS, "static"), { maxAge: "1h" }));
   app.get("/healthz", (_request, response) => {
     const { manifest, size } = source.current();
-    response.json({ status: "ok", articles: size, generation: manifest.generation, built_at: manifest.builtAt });
+    response.json({ status: "ok", articles: size, generation: manifest.generation, built_at: manifest.builtAt, result_cache: answers.cacheStats() });
   });
-  app.use("/api", apiRouter(source));
-  app.use(pagesRouter(source));
+  app.use("/api", apiRouter(source, answers));
+  app.use(pagesRouter(source, answers));
   app.use((request, _response, next) => next(new NotFoundError(`no such page: ${request.path}`)));
   app.use(errorHandler);
   return app;

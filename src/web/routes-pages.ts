@@ -3,14 +3,14 @@
 import { Router, type Request, type Response } from "express";
 import { QueryParseError, InvalidParameterError } from "../errors.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
-import { occurrencesView } from "../present/occurrences.js";
-import { articleView, searchView } from "../present/results.js";
-import { listOccurrences, matchesInArticle, search } from "../search/search.js";
+import { articleView } from "../present/results.js";
+import { matchesInArticle } from "../search/search.js";
+import type { Answers } from "./answers.js";
 import type { SnapshotSource } from "./app.js";
 import { NotFoundError } from "./error-handler.js";
 import { OCCURRENCE_PAGE_SIZE, parseSearchParams } from "./validate.js";
 
-export function pagesRouter(source: SnapshotSource): Router {
+export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
   const router = Router();
   /**
    * A page for a typed query: its data when the query is usable; otherwise the error shown inline,
@@ -37,22 +37,12 @@ export function pagesRouter(source: SnapshotSource): Router {
 
   router.get(
     "/",
-    queryPage("search", (snapshot, query) => {
-      const params = parseSearchParams(query);
-      const started = performance.now();
-      const result = search(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort });
-      return searchView(result, params, performance.now() - started);
-    }),
+    queryPage("search", (snapshot, query) => answers.search(snapshot, parseSearchParams(query))),
   );
 
   router.get(
     "/occurrences",
-    queryPage("occurrences", (snapshot, query) => {
-      const params = parseSearchParams(query, OCCURRENCE_PAGE_SIZE);
-      const started = performance.now();
-      const result = listOccurrences(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort });
-      return occurrencesView(snapshot, result, params, performance.now() - started);
-    }),
+    queryPage("occurrences", (snapshot, query) => answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE))),
   );
 
   router.get("/article/:id", (request, response) => {

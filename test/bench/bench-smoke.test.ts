@@ -16,7 +16,7 @@ const QUERIES = path.resolve(REPO, "../shared/eval/dev-known-item.jsonl");
 const FIGURES = [
   "build_ratio", "build_s", "floor_s", "incremental_ratio", "incremental_s", "load_ms", "load_ratio",
   "keyword_p50_ms", "keyword_p99_ms", "phrase_p50_ms", "phrase_p99_ms", "http_ratio", "http_rps", "http_p99_ms",
-  "rss_mb", "disk_ratio",
+  "rss_mb", "disk_ratio", "http_cache_hit_rate", "http_uncached_rps", "http_uncached_ratio", "http_uncached_p99_ms",
 ];
 
 interface Report {
@@ -54,7 +54,7 @@ describe("bench (smoke)", function () {
     }
     expect(report.articles).to.equal(300);
     // Each scenario checked its answers (the bench exits non-zero on a failed check).
-    for (const scenario of ["jieba floor", "full build", "incremental build", "phrase ", "title ", "load floor", "server: first answer", "GET /api/search", "express hello-world"]) {
+    for (const scenario of ["jieba floor", "full build", "incremental build", "phrase ", "title ", "load floor", "server: first answer", "GET /api/search", "GET /api/search, result cache off", "express hello-world"]) {
       expect(report.checks.some((check) => check.startsWith(scenario)), `a check of "${scenario}" in ${report.checks.length} checks`).to.equal(true);
     }
     for (const [key, target] of Object.entries(report.targets)) {

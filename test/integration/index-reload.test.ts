@@ -13,6 +13,7 @@ interface Health {
   generation: number;
   articles: number;
   built_at: string;
+  result_cache: Record<"search" | "occurrences", { entries: number; hits: number; misses: number }>;
 }
 
 interface LoadReport {
@@ -79,10 +80,18 @@ describe("index reload by a running server (integration)", function () {
   });
 
   const health = async (): Promise<Health> => (await getJson(`${server.url}/healthz`)).body as unknown as Health;
+  /** Ids found for the words all live-k articles share; `cached` is what the answer must say, when given. */
+  const liveIds = async (cached?: boolean): Promise<string[]> => {
+    const { body } = await getJson(`${server.url}/api/search?q=${encodeURIComponent("重载测试")}&size=50`);
+    if (cached !== undefined) expect(body.cached, "cached").to.equal(cached);
+    return (body.hits as Array<{ id: string }>).map((hit) => hit.id);
+  };
 
   it("/healthz reports the generation, build time and article count being served", async () => {
     const manifest = await readCurrentManifest(index);
-    expect(await health()).to.deep.equal({ status: "ok", generation: manifest.generation, built_at: manifest.builtAt, articles: manifest.counts.articles });
+    const { result_cache, ...served } = await health();
+    expect(served).to.deep.equal({ status: "ok", generation: manifest.generation, built_at: manifest.builtAt, articles: manifest.counts.articles });
+    expect(result_cache.search).to.have.all.keys("entries", "hits", "misses");
   });
 
   it("picks up generations committed by separate build processes within seconds, with no failed or empty answer meanwhile", async () => {
@@ -90,6 +99,8 @@ describe("index reload by a running server (integration)", function () {
     const seen: Health[] = [await health()];
     try {
       for (let k = 1; k <= 3; k++) {
+        // The result cache now holds this query's answer for the generation being served.
+        expect(await liveIds(), "before rebuild").to.not.include(`live-${k}`);
         // Each rebuild adds an article with a phrase found nowhere else.
         writeRecords(path.join(seeds, `live-${k}.jsonl`), [{ id: `live-${k}`, title: `重载测试第${k}批`, body: `蓝鲸跃迁计划${k}号今天启动。` }]);
         const build = await runBuildCli(["--seeds", seeds, "--index", index]);
@@ -108,6 +119,9 @@ describe("index reload by a running server (integration)", function () {
         seen.push(now);
         const found = await getJson(`${server.url}/api/search?q=${encodeURIComponent(`"蓝鲸跃迁计划${k}号"`)}`);
         expect((found.body.hits as Array<{ id: string }>).map((hit) => hit.id)).to.deep.equal([`live-${k}`]);
+        // No cached answer outlives its generation; the new one is cached in turn.
+        expect(await liveIds(false), "after reload").to.include(`live-${k}`);
+        expect(await liveIds(true), "repeated").to.include(`live-${k}`);
       }
     } finally {
       const report = await load.stop();

@@ -1,0 +1,56 @@
+import { expect } from "chai";
+import type { IndexSnapshot } from "../../src/index/index-reader.js";
+import { ResultCache } from "../../src/web/result-cache.js";
+import type { SearchParams } from "../../src/web/validate.js";
+
+interface View {
+  took_ms: number;
+  answer: string;
+}
+
+/** The cache only uses a snapshot as a key: any distinct object stands for a generation. */
+const generation = (): IndexSnapshot => ({}) as IndexSnapshot;
+const params = (q: string, page = 1): SearchParams => ({ q, page, size: 10, sort: "relevance" });
+
+describe("result-cache", () => {
+  it("computes once per generation and parameters; repeats come from the cache, marked and timed anew", () => {
+    const cache = new ResultCache<View>(10);
+    const snapshot = generation();
+    let computed = 0;
+    const compute = (answer: string) => () => ({ took_ms: 5, answer: `${answer}#${++computed}` });
+    expect(cache.answer(snapshot, params("疫情"), compute("a"))).to.deep.equal({ took_ms: 5, answer: "a#1", cached: false });
+    const again = cache.answer(snapshot, params("疫情"), compute("a"));
+    expect(again).to.include({ answer: "a#1", cached: true });
+    expect(again.took_ms).to.be.below(5);
+    expect(cache.answer(snapshot, params("疫情", 2), compute("b")).answer, "another page").to.equal("b#2");
+    expect(cache.answer(snapshot, { ...params("疫情"), sort: "date" }, compute("c")).answer, "another order").to.equal("c#3");
+    expect(cache.answer(generation(), params("疫情"), compute("d")), "a new generation").to.include({ answer: "d#4", cached: false });
+    expect(cache.stats()).to.deep.equal({ entries: 1, hits: 1, misses: 4 });
+  });
+
+  it("keeps at most the given number of answers, dropping the least recently used", () => {
+    const cache = new ResultCache<View>(2);
+    const snapshot = generation();
+    const view = (): View => ({ took_ms: 1, answer: "x" });
+    for (const q of ["a", "b", "a", "c"]) cache.answer(snapshot, params(q), view);
+    expect(cache.answer(snapshot, params("a"), view).cached, "used recently").to.equal(true);
+    expect(cache.answer(snapshot, params("b"), view).cached, "least recently used").to.equal(false);
+    expect(cache.stats().entries).to.equal(2);
+  });
+
+  it("with 0 entries computes every answer", () => {
+    const cache = new ResultCache<View>(0);
+    const snapshot = generation();
+    let computed = 0;
+    for (let i = 0; i < 3; i++) cache.answer(snapshot, params("a"), () => ({ took_ms: 1, answer: String(++computed) }));
+    expect(computed).to.equal(3);
+    expect(cache.stats()).to.deep.equal({ entries: 0, hits: 0, misses: 0 });
+  });
+
+  it("does not cache a query that fails", () => {
+    const cache = new ResultCache<View>(10);
+    const snapshot = generation();
+    expect(() => cache.answer(snapshot, params("\"open"), () => { throw new Error("unclosed quote"); })).to.throw("unclosed quote");
+    expect(cache.answer(snapshot, params("\"open"), () => ({ took_ms: 1, answer: "ok" })).cached).to.equal(false);
+  });
+});
