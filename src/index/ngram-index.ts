@@ -11,7 +11,7 @@
 //   keys u32[keyCount] (sorted), docCounts u32[keyCount], starts u32[keyCount + 1], data u8[dataBytes].
 
 import { ByteReader, ByteWriter } from "./byte-coding.js";
-import { alignedBytes, bytesOf, PostingPairs } from "./posting-pairs.js";
+import { bytesOf, checkFileLength, openPostingFile, PostingPairs, Sections } from "./posting-pairs.js";
 
 const MAGIC = 0x31474e5a; // "ZNG1"
 const HEADER_BYTES = 12;
@@ -105,22 +105,12 @@ export class NgramIndex {
 
   /** Throws a plain Error naming what is wrong; the index reader adds the file name. */
   static fromBuffer(buffer: Buffer): NgramIndex {
-    const bytes = alignedBytes(buffer);
-    if (bytes.byteLength < HEADER_BYTES) throw new Error("file is too short for an n-gram index");
-    const header = new Uint32Array(bytes.buffer, bytes.byteOffset, 3);
-    if (header[0] !== MAGIC) throw new Error("not an n-gram index (bad magic number)");
+    const { bytes, header } = openPostingFile(buffer, MAGIC, HEADER_BYTES / 4, "an n-gram index");
     const keyCount = header[1]!;
     const dataBytes = header[2]!;
-    const expected = HEADER_BYTES + keyCount * 12 + 4 + dataBytes;
-    if (bytes.byteLength !== expected) throw new Error(`truncated: ${bytes.byteLength} bytes, expected ${expected}`);
-    let at = bytes.byteOffset + HEADER_BYTES;
-    const keys = new Uint32Array(bytes.buffer, at, keyCount);
-    at += keyCount * 4;
-    const counts = new Uint32Array(bytes.buffer, at, keyCount);
-    at += keyCount * 4;
-    const starts = new Uint32Array(bytes.buffer, at, keyCount + 1);
-    at += (keyCount + 1) * 4;
-    return new NgramIndex(keys, counts, starts, new Uint8Array(bytes.buffer, at, dataBytes));
+    checkFileLength(bytes, HEADER_BYTES + keyCount * 12 + 4 + dataBytes);
+    const file = new Sections(bytes, HEADER_BYTES);
+    return new NgramIndex(file.u32(keyCount), file.u32(keyCount), file.u32(keyCount + 1), file.u8(dataBytes));
   }
 
   get keyCount(): number {

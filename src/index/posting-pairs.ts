@@ -76,10 +76,51 @@ export function bytesOf(array: Uint32Array | Uint16Array): Uint8Array {
 }
 
 /**
- * A view of `bytes` that typed arrays of 4-byte elements can be laid over: a file read whole
- * usually is aligned, a slice of a larger buffer may not be (then it is copied).
+ * Opens a posting file: checks its magic number and returns its `headerWords` u32 header words
+ * (the magic first) and its bytes, aligned so typed arrays of 4-byte elements can be laid over
+ * them (a file read whole usually is; a slice of a larger buffer may not be, and is copied).
+ * Throws a plain Error naming what is wrong; the index reader adds the file name.
  */
-export function alignedBytes(buffer: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  return buffer.byteOffset % 4 === 0 ? bytes : Uint8Array.from(bytes);
+export function openPostingFile(buffer: Uint8Array, magic: number, headerWords: number, what: string): { bytes: Uint8Array; header: Uint32Array } {
+  let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  if (bytes.byteOffset % 4 !== 0) bytes = Uint8Array.from(bytes);
+  if (bytes.byteLength < headerWords * 4) throw new Error(`file is too short for ${what}`);
+  const header = new Uint32Array(bytes.buffer, bytes.byteOffset, headerWords);
+  if (header[0] !== magic) throw new Error(`not ${what} (bad magic number)`);
+  return { bytes, header };
+}
+
+/** Refuses a file whose size is not what its header says. */
+export function checkFileLength(bytes: Uint8Array, expected: number): void {
+  if (bytes.byteLength !== expected) throw new Error(`truncated: ${bytes.byteLength} bytes, expected ${expected}`);
+}
+
+/** Lays typed arrays over the consecutive sections of a posting file, in file order. */
+export class Sections {
+  private at: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    offset: number,
+  ) {
+    this.at = bytes.byteOffset + offset;
+  }
+
+  u32(length: number): Uint32Array {
+    const view = new Uint32Array(this.bytes.buffer, this.at, length);
+    this.at += view.byteLength;
+    return view;
+  }
+
+  u16(length: number): Uint16Array {
+    const view = new Uint16Array(this.bytes.buffer, this.at, length);
+    this.at += view.byteLength;
+    return view;
+  }
+
+  u8(length: number): Uint8Array {
+    const view = new Uint8Array(this.bytes.buffer, this.at, length);
+    this.at += view.byteLength;
+    return view;
+  }
 }

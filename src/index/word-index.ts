@@ -14,7 +14,7 @@
 //   skipDocs u32[skipCount], skipOffsets u32[skipCount] (into data),
 //   term text u16[termUnits] (terms sorted by code unit), data u8[dataBytes].
 import { ByteReader, ByteWriter } from "./byte-coding.js";
-import { alignedBytes, bytesOf, PostingPairs } from "./posting-pairs.js";
+import { bytesOf, checkFileLength, openPostingFile, PostingPairs, Sections } from "./posting-pairs.js";
 
 const MAGIC = 0x3244575a; // "ZWD2"
 const HEADER_BYTES = 20;
@@ -124,32 +124,23 @@ export class WordIndex implements FieldPostings {
 
   /** Throws a plain Error naming what is wrong; the index reader adds the file name. */
   static fromBuffer(buffer: Uint8Array): WordIndex {
-    const bytes = alignedBytes(buffer);
-    if (bytes.byteLength < HEADER_BYTES) throw new Error("file is too short for a word index");
-    const header = new Uint32Array(bytes.buffer, bytes.byteOffset, HEADER_BYTES / 4);
-    if (header[0] !== MAGIC) throw new Error("not a word index (bad magic number)");
+    const { bytes, header } = openPostingFile(buffer, MAGIC, HEADER_BYTES / 4, "a word index");
     const termCount = header[1]!;
     const termUnits = header[2]!;
     const skipCount = header[3]!;
     const dataBytes = header[4]!;
-    const expected = HEADER_BYTES + (termCount * 4 + 3 + skipCount * 2) * 4 + termUnits * 2 + dataBytes;
-    if (bytes.byteLength !== expected) throw new Error(`truncated: ${bytes.byteLength} bytes, expected ${expected}`);
-    let at = bytes.byteOffset + HEADER_BYTES;
-    const termStarts = new Uint32Array(bytes.buffer, at, termCount + 1);
-    at += (termCount + 1) * 4;
-    const docCounts = new Uint32Array(bytes.buffer, at, termCount);
-    at += termCount * 4;
-    const starts = new Uint32Array(bytes.buffer, at, termCount + 1);
-    at += (termCount + 1) * 4;
-    const skipStarts = new Uint32Array(bytes.buffer, at, termCount + 1);
-    at += (termCount + 1) * 4;
-    const skipDocs = new Uint32Array(bytes.buffer, at, skipCount);
-    at += skipCount * 4;
-    const skipOffsets = new Uint32Array(bytes.buffer, at, skipCount);
-    at += skipCount * 4;
-    const text = new Uint16Array(bytes.buffer, at, termUnits);
-    at += termUnits * 2;
-    return new WordIndex(termStarts, docCounts, starts, skipStarts, skipDocs, skipOffsets, text, new Uint8Array(bytes.buffer, at, dataBytes));
+    checkFileLength(bytes, HEADER_BYTES + (termCount * 4 + 3 + skipCount * 2) * 4 + termUnits * 2 + dataBytes);
+    const file = new Sections(bytes, HEADER_BYTES);
+    return new WordIndex(
+      file.u32(termCount + 1),
+      file.u32(termCount),
+      file.u32(termCount + 1),
+      file.u32(termCount + 1),
+      file.u32(skipCount),
+      file.u32(skipCount),
+      file.u16(termUnits),
+      file.u8(dataBytes),
+    );
   }
 
   get termCount(): number {
