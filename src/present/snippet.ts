@@ -40,10 +40,15 @@ const MIN_CONTEXT = 8;
 /** Text left out between two fragments at least, so that the " … " between them never lies. */
 const MIN_OMITTED = 10;
 
-const SENTENCE_ENDS = new Set("。！？；!?;");
+/** Code-unit sets: a one-character string per checked position would be allocated otherwise (CJK is never in V8's one-byte cache). */
+const unitsOf = (chars: string): Set<number> => new Set([...chars].map((char) => char.charCodeAt(0)));
+const SENTENCE_ENDS = unitsOf("。！？；!?;");
 // ASCII quotes are left out: in running text they open as often as they close.
-const CLOSERS = new Set("”’」』）》〉】)");
-const CLAUSE_ENDS = new Set("，、：,:");
+const CLOSERS = unitsOf("”’」』）》〉】)");
+const CLAUSE_ENDS = unitsOf("，、：,:");
+const NEWLINE = 0x0a;
+/** What /\s/ matches. */
+const SPACES = unitsOf("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff");
 
 /**
  * The best passages of `text` for `matches`. A window's worth is its number of distinct keys, then its
@@ -227,10 +232,10 @@ function frameCluster(text: string, ranges: readonly TextRange[], cluster: Clust
 function paragraphAround(text: string, cluster: Cluster, limit: number): TextRange {
   let start = cluster.start;
   const lowest = Math.max(cluster.gap.start, cluster.start - limit);
-  while (start > lowest && text[start - 1] !== "\n") start--;
+  while (start > lowest && text.charCodeAt(start - 1) !== NEWLINE) start--;
   let end = cluster.end;
   const highest = Math.min(cluster.gap.end, cluster.end + limit);
-  while (end < highest && text[end] !== "\n") end++;
+  while (end < highest && text.charCodeAt(end) !== NEWLINE) end++;
   return { start, end };
 }
 
@@ -262,7 +267,7 @@ function snapStart(text: string, desired: number, lo: number, hi: number): numbe
   const to = Math.min(hi, desired + SNAP);
   const at =
     nearest(from, to, desired, (p) => isSentenceStart(text, p)) ??
-    nearest(from, to, desired, (p) => CLAUSE_ENDS.has(text[p - 1] ?? "")) ??
+    nearest(from, to, desired, (p) => CLAUSE_ENDS.has(text.charCodeAt(p - 1))) ??
     (splitsPair(text, desired) ? desired - 1 : desired);
   return skipSpaceForward(text, at, hi);
 }
@@ -273,7 +278,7 @@ function snapEnd(text: string, desired: number, lo: number, hi: number): number 
   const to = Math.min(hi, desired + SNAP);
   const at =
     nearest(from, to, desired, (p) => isSentenceEnd(text, p)) ??
-    nearest(from, to, desired, (p) => CLAUSE_ENDS.has(text[p - 1] ?? "")) ??
+    nearest(from, to, desired, (p) => CLAUSE_ENDS.has(text.charCodeAt(p - 1))) ??
     (splitsPair(text, desired) ? desired + 1 : desired);
   return skipSpaceBackward(text, at, lo);
 }
@@ -289,36 +294,36 @@ function nearest(from: number, to: number, desired: number, accepts: (p: number)
 /** Whether a sentence begins at `p` (ignoring spaces before it): text start, line start, or after a sentence end. */
 function isSentenceStart(text: string, p: number): boolean {
   let q = p;
-  while (q > 0 && isInlineSpace(text[q - 1]!)) q--;
-  return q === 0 || text[q - 1] === "\n" || closesSentence(text, q);
+  while (q > 0 && isInlineSpace(text.charCodeAt(q - 1))) q--;
+  return q === 0 || text.charCodeAt(q - 1) === NEWLINE || closesSentence(text, q);
 }
 
 /** Whether a sentence ends at `p` (ignoring spaces after it): text end, line end, or after a sentence end. */
 function isSentenceEnd(text: string, p: number): boolean {
   let q = p;
-  while (q < text.length && isInlineSpace(text[q]!)) q++;
-  return q === text.length || text[q] === "\n" || closesSentence(text, p);
+  while (q < text.length && isInlineSpace(text.charCodeAt(q))) q++;
+  return q === text.length || text.charCodeAt(q) === NEWLINE || closesSentence(text, p);
 }
 
 /** A terminator, then any closing quotes or brackets, ends right before `p` (“……。”: after the ”). */
 function closesSentence(text: string, p: number): boolean {
-  if (CLOSERS.has(text[p] ?? "")) return false;
+  if (CLOSERS.has(text.charCodeAt(p))) return false;
   let q = p;
-  while (q > 0 && CLOSERS.has(text[q - 1]!)) q--;
-  return q > 0 && SENTENCE_ENDS.has(text[q - 1]!);
+  while (q > 0 && CLOSERS.has(text.charCodeAt(q - 1))) q--;
+  return q > 0 && SENTENCE_ENDS.has(text.charCodeAt(q - 1));
 }
 
-function isInlineSpace(char: string): boolean {
-  return char !== "\n" && /\s/.test(char);
+function isInlineSpace(unit: number): boolean {
+  return unit !== NEWLINE && SPACES.has(unit);
 }
 
 function skipSpaceForward(text: string, p: number, limit: number): number {
-  while (p < limit && /\s/.test(text[p]!)) p++;
+  while (p < limit && SPACES.has(text.charCodeAt(p))) p++;
   return p;
 }
 
 function skipSpaceBackward(text: string, p: number, limit: number): number {
-  while (p > limit && /\s/.test(text[p - 1]!)) p--;
+  while (p > limit && SPACES.has(text.charCodeAt(p - 1))) p--;
   return p;
 }
 
