@@ -181,6 +181,22 @@ describe("server (integration)", function () {
     expect(html).to.match(/<mark id="m0">/);
   });
 
+  it("answers a repeated query from the result cache, the same hits, and says so in the API and on the page", async () => {
+    for (const [path, rows] of [
+      ["/api/search?q=" + encodeURIComponent("科普 宣传"), "hits"],
+      ["/api/occurrences?q=" + encodeURIComponent("\"防控\""), "occurrences"],
+    ] as const) {
+      const first = await api(path);
+      const again = await api(path);
+      expect([first.body.cached, again.body.cached], path).to.deep.equal([false, true]);
+      expect(again.body[rows], path).to.deep.equal(first.body[rows]);
+      expect((again.body[rows] as unknown[]).length, path).to.be.greaterThan(0);
+    }
+    const page = async (): Promise<string> => (await fetch(`${server.url}/?q=${encodeURIComponent("扶贫 街道")}`)).text();
+    expect(await page()).to.not.include("来自缓存");
+    expect(await page()).to.include("来自缓存");
+  });
+
   it("answers unknown pages with 404", async () => {
     const response = await fetch(`${server.url}/nope`);
     expect(response.status).to.equal(404);
