@@ -7,7 +7,7 @@
 // compact word-index.ts). The export does not contain this configuration, so writer and reader
 // must both build their instances here, from the same options.
 import { Index } from "flexsearch";
-import type { FieldPostings } from "./word-index.js";
+import { NO_POSTINGS, type FieldPostings, type TermPostings } from "./word-index.js";
 
 /** Term frequencies above this count as this: BM25 saturates long before (k1 = 1.2). */
 const TF_SLOTS = 8;
@@ -57,33 +57,35 @@ export class HeadlineIndex implements FieldPostings {
     this.index.import(name, data);
   }
 
-  documentFrequency(term: string): number {
-    let count = 0;
-    for (const docs of this.slots(term)) count += docs?.length ?? 0;
-    return count;
+  lookup(term: string): TermPostings {
+    const slots = this.index.search(term, { resolve: false }).result as ReadonlyArray<readonly number[] | null | undefined>;
+    let documentFrequency = 0;
+    for (const docs of slots) documentFrequency += docs?.length ?? 0;
+    if (documentFrequency === 0) return NO_POSTINGS;
+    return { documentFrequency, forEachIn: (docs, base, visit) => walk(slots, docs, base, visit) };
   }
+}
 
-  /** Slot by slot (documents in decreasing tf); each slot is in document order, walked together with `docs`. */
-  forEachPostingIn(term: string, docs: ArrayLike<number>, base: number, visit: (doc: number, tf: number) => void): void {
-    const slots = this.slots(term);
-    for (let slot = 0; slot < slots.length; slot++) {
-      const list = slots[slot];
-      if (!list) continue;
-      for (let i = 0, j = 0; i < list.length && j < docs.length; ) {
-        const doc = list[i]!;
-        const wanted = docs[j]! - base;
-        if (doc < wanted) i++;
-        else if (doc > wanted) j++;
-        else {
-          visit(doc, TF_SLOTS - slot);
-          i++;
-          j++;
-        }
+/** Slot by slot (documents in decreasing tf); each slot is in document order, walked together with `docs`. */
+function walk(
+  slots: ReadonlyArray<readonly number[] | null | undefined>,
+  docs: ArrayLike<number>,
+  base: number,
+  visit: (doc: number, tf: number) => void,
+): void {
+  for (let slot = 0; slot < slots.length; slot++) {
+    const list = slots[slot];
+    if (!list) continue;
+    for (let i = 0, j = 0; i < list.length && j < docs.length; ) {
+      const doc = list[i]!;
+      const wanted = docs[j]! - base;
+      if (doc < wanted) i++;
+      else if (doc > wanted) j++;
+      else {
+        visit(doc, TF_SLOTS - slot);
+        i++;
+        j++;
       }
     }
-  }
-
-  private slots(term: string): ReadonlyArray<readonly number[] | null | undefined> {
-    return this.index.search(term, { resolve: false }).result as ReadonlyArray<number[] | null | undefined>;
   }
 }

@@ -28,14 +28,21 @@ const MAX_DOCS = 1 << 24;
 
 /** A field's word postings, as ranking reads them (this file's format, or FlexSearch for headlines). */
 export interface FieldPostings {
-  /** How many documents contain `term`. */
-  documentFrequency(term: string): number;
+  /** The term's postings, looked up once for both of ranking's questions; empty when no document has it. */
+  lookup(term: string): TermPostings;
+}
+
+export interface TermPostings {
+  /** How many documents contain the term. */
+  readonly documentFrequency: number;
   /**
-   * Calls `visit(doc - base, tf)` once for every document of `docs` that contains `term` (in no
+   * Calls `visit(doc - base, tf)` once for every document of `docs` that contains the term (in no
    * promised order). `docs` are sorted and in this index's range: `base` plus its own numbers.
    */
-  forEachPostingIn(term: string, docs: ArrayLike<number>, base: number, visit: (doc: number, tf: number) => void): void;
+  forEachIn(docs: ArrayLike<number>, base: number, visit: (doc: number, tf: number) => void): void;
 }
+
+export const NO_POSTINGS: TermPostings = { documentFrequency: 0, forEachIn: () => {} };
 
 export class WordIndexBuilder {
   private readonly termIds = new Map<string, number>();
@@ -147,15 +154,14 @@ export class WordIndex implements FieldPostings {
     return this.docCounts.length;
   }
 
-  documentFrequency(term: string): number {
+  lookup(term: string): TermPostings {
     const rank = this.find(term);
-    return rank < 0 ? 0 : this.docCounts[rank]!;
+    if (rank < 0) return NO_POSTINGS;
+    return { documentFrequency: this.docCounts[rank]!, forEachIn: (docs, base, visit) => this.walk(rank, docs, base, visit) };
   }
 
-  /** Walks the list and the sorted `docs` together, jumping over skip blocks that end before the next wanted document. */
-  forEachPostingIn(term: string, docs: ArrayLike<number>, base: number, visit: (doc: number, tf: number) => void): void {
-    const rank = this.find(term);
-    if (rank < 0) return;
+  /** Walks term `rank`'s list and the sorted `docs` together, jumping over skip blocks that end before the next wanted document. */
+  private walk(rank: number, docs: ArrayLike<number>, base: number, visit: (doc: number, tf: number) => void): void {
     const count = this.docCounts[rank]!;
     const reader = new ByteReader(this.data, this.starts[rank]!);
     const firstSkip = this.skipStarts[rank]!;

@@ -26,28 +26,29 @@ export function addBm25(
   scores: Float64Array,
 ): void {
   for (const { term, weight } of terms) {
+    const postings = snapshot.segments.map((segment) => ({ title: segment.titleWords.lookup(term), body: segment.bodyWords.lookup(term) }));
     let titleFrequency = 0;
     let bodyFrequency = 0;
-    for (const segment of snapshot.segments) {
-      titleFrequency += segment.titleWords.documentFrequency(term);
-      bodyFrequency += segment.bodyWords.documentFrequency(term);
+    for (const { title, body } of postings) {
+      titleFrequency += title.documentFrequency;
+      bodyFrequency += body.documentFrequency;
     }
     const termIdf = weight * idf(snapshot.size, Math.max(titleFrequency, bodyFrequency));
     let from = 0;
-    for (const { docBase, store, titleWords, bodyWords } of snapshot.segments) {
+    snapshot.segments.forEach(({ docBase, store }, s) => {
       const to = gallop(matched, docBase + store.size, from);
       const docs = matched.subarray(from, to);
       from = to;
-      if (docs.length === 0) continue;
-      for (const [postings, lengths, average, b, fieldWeight] of [
-        [titleWords, store.titleTerms, snapshot.averageTitleTerms, BM25.bTitle, BM25.titleWeight],
-        [bodyWords, store.bodyTerms, snapshot.averageBodyTerms, BM25.bBody, 1],
+      if (docs.length === 0) return;
+      for (const [field, lengths, average, b, fieldWeight] of [
+        [postings[s]!.title, store.titleTerms, snapshot.averageTitleTerms, BM25.bTitle, BM25.titleWeight],
+        [postings[s]!.body, store.bodyTerms, snapshot.averageBodyTerms, BM25.bBody, 1],
       ] as const) {
-        postings.forEachPostingIn(term, docs, docBase, (local, tf) => {
+        field.forEachIn(docs, docBase, (local, tf) => {
           scores[local + docBase]! += termIdf * fieldWeight * saturate(tf, lengths[local]!, average, b);
         });
       }
-    }
+    });
   }
 }
 

@@ -28,7 +28,7 @@ const upTo = (count: number): number[] => Array.from({ length: count }, (_, doc)
 function postingsOf(index: FieldPostings, term: string, docs: readonly number[] = upTo(64)): Array<[number, number]> {
   const list: Array<[number, number]> = [];
   const base = 7; // the caller's numbers are global: the index sees them minus its segment's base
-  index.forEachPostingIn(term, Uint32Array.from(docs, (doc) => doc + base), base, (doc, tf) => list.push([doc, tf]));
+  index.lookup(term).forEachIn(Uint32Array.from(docs, (doc) => doc + base), base, (doc, tf) => list.push([doc, tf]));
   return list.sort((a, b) => a[0] - b[0]);
 }
 
@@ -50,8 +50,8 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
     const index = build([["防疫", "知识", "防疫"], [], ["知识讲座", "知识", "讲座"], ["covid", "防疫"]]);
     expect(postingsOf(index, "防疫")).to.deep.equal([[0, 2], [3, 1]]);
     expect(postingsOf(index, "知识")).to.deep.equal([[0, 1], [2, 1]]);
-    expect(index.documentFrequency("知识")).to.equal(2);
-    expect(index.documentFrequency("知")).to.equal(0);
+    expect(index.lookup("知识").documentFrequency).to.equal(2);
+    expect(index.lookup("知").documentFrequency).to.equal(0);
     expect(postingsOf(index, "知")).to.deep.equal([]);
     expect(postingsOf(index, "")).to.deep.equal([]);
     expect(index.termCount).to.equal(5);
@@ -60,7 +60,7 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
   it("round-trips an empty index", () => {
     const index = build([]);
     expect(index.termCount).to.equal(0);
-    expect(index.documentFrequency("防疫")).to.equal(0);
+    expect(index.lookup("防疫").documentFrequency).to.equal(0);
   });
 
   it("codes gaps and frequencies at the varint boundaries, capping tf at 255", () => {
@@ -104,7 +104,7 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
       for (const term of probes) {
         expect(postingsOf(index, term), `${term} in ${JSON.stringify(docs)}`).to.deep.equal(bruteForce(docs, term, 255));
         expect(postingsOf(index, term, some)).to.deep.equal(bruteForce(docs, term, 255).filter(([doc]) => some.includes(doc)));
-        expect(index.documentFrequency(term)).to.equal(bruteForce(docs, term, 255).length);
+        expect(index.lookup(term).documentFrequency).to.equal(bruteForce(docs, term, 255).length);
       }
       if (random.bool(0.25)) cases.push({ docs, probes });
     });
@@ -113,7 +113,7 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
       for (const term of probes) {
         expect(postingsOf(headlines, term), `${term} in ${JSON.stringify(docs)}`).to.deep.equal(bruteForce(docs, term, 8));
         expect(postingsOf(headlines, term, [1, 2, 5])).to.deep.equal(bruteForce(docs, term, 8).filter(([doc]) => [1, 2, 5].includes(doc)));
-        expect(headlines.documentFrequency(term)).to.equal(bruteForce(docs, term, 8).length);
+        expect(headlines.lookup(term).documentFrequency).to.equal(bruteForce(docs, term, 8).length);
       }
     }
   });
