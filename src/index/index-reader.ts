@@ -1,20 +1,16 @@
 // IO: CURRENT → generation manifest → segments, loaded into an immutable IndexSnapshot. Anything
 // that does not match what this build of the program writes (format, analyzer, checksums) is
 // refused with the file's name, never served.
-import { webcrypto } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
-import { gunzip as gunzipCallback } from "node:zlib";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { IndexUnusableError } from "../errors.js";
 import { ArticleStore } from "./article-store.js";
 import { COMPRESSED_SUFFIX, CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, type GenerationManifest, type SegmentRecord } from "./format.js";
+import { loadIndexFiles, type FileRequest } from "./index-file-loader.js";
 import { NgramIndex } from "./ngram-index.js";
 import { HeadlineIndex } from "./headline-index.js";
 import { WordIndex } from "./word-index.js";
-
-const gunzip = promisify(gunzipCallback);
 
 export interface Segment {
   record: SegmentRecord;
@@ -91,8 +87,8 @@ export interface OpenOptions {
   /** Recompute every file's sha256 and compare with the manifest (detects corrupt or truncated files). */
   verifyChecksums?: boolean;
   /**
-   * Main-thread work to do while the files are read and hashed on the I/O threads (the server
-   * loads jieba's dictionaries here: a second of synchronous work that would otherwise come after).
+   * Main-thread work to do while a worker reads, verifies and inflates the files (the server loads
+   * jieba's dictionaries here: synchronous work that would otherwise come before or after).
    */
   whileReading?: () => void;
 }
@@ -106,40 +102,33 @@ export async function openIndex(indexDir: string, options: OpenOptions = {}): Pr
   if (JSON.stringify(manifest.analyzer) !== expected) {
     throw new IndexUnusableError(indexDir, `built with another analyzer (${JSON.stringify(manifest.analyzer)}; now ${expected})`);
   }
-  // Every file of every segment is requested at once, so reading and hashing overlap each other
-  // and whatever the caller does meanwhile.
-  const reading = manifest.segments.map((record) => readSegmentFiles(path.join(indexDir, SEGMENTS_DIR, record.name), record, options));
+  const requests = manifest.segments.map((record) => segmentFileRequests(path.join(indexDir, SEGMENTS_DIR, record.name), record, options));
+  const loading = loadIndexFiles(requests.flat());
   options.whileReading?.();
-  const contents = await Promise.all(reading);
+  const contents = await loading;
   const segments: Segment[] = [];
   let docBase = 0;
+  let next = 0;
   manifest.segments.forEach((record, i) => {
-    const segment = loadSegment(path.join(indexDir, SEGMENTS_DIR, record.name), record, contents[i]!, docBase);
+    const files = new Map(requests[i]!.map(({ name }) => [name, contents[next++]!] as const));
+    const segment = loadSegment(path.join(indexDir, SEGMENTS_DIR, record.name), record, files, docBase);
     segments.push(segment);
     docBase += segment.store.size;
   });
   return new IndexSnapshot(indexDir, manifest, segments);
 }
 
-async function readSegmentFiles(dir: string, record: SegmentRecord, options: OpenOptions): Promise<Map<string, Buffer>> {
-  const entries = await Promise.all(
-    Object.entries(record.checksums).map(async ([file, sha256]) => {
-      const filePath = path.join(dir, file);
-      const data = await readFile(filePath).catch((error: Error) => {
-        throw new IndexUnusableError(filePath, `missing or unreadable (${error.message})`);
-      });
-      // WebCrypto hashes on the thread pool, off the main thread.
-      if (options.verifyChecksums && Buffer.from(await webcrypto.subtle.digest("SHA-256", data)).toString("hex") !== sha256) {
-        throw new IndexUnusableError(filePath, "checksum mismatch: the file is corrupt or truncated");
-      }
-      if (!file.endsWith(COMPRESSED_SUFFIX)) return [file, data] as const;
-      const inflated = await gunzip(data).catch((error: Error) => {
-        throw new IndexUnusableError(filePath, `cannot be decompressed (${error.message})`);
-      });
-      return [file.slice(0, -COMPRESSED_SUFFIX.length), inflated] as const;
-    }),
-  );
-  return new Map(entries);
+/** One request per file the manifest lists; `name` is the file's name once inflated. */
+function segmentFileRequests(dir: string, record: SegmentRecord, options: OpenOptions): (FileRequest & { name: string })[] {
+  return Object.entries(record.checksums).map(([file, sha256]) => {
+    const inflate = file.endsWith(COMPRESSED_SUFFIX);
+    return {
+      path: path.join(dir, file),
+      name: inflate ? file.slice(0, -COMPRESSED_SUFFIX.length) : file,
+      inflate,
+      ...(options.verifyChecksums ? { sha256 } : {}),
+    };
+  });
 }
 
 function loadSegment(dir: string, record: SegmentRecord, files: Map<string, Buffer>, docBase: number): Segment {
