@@ -10,7 +10,7 @@
 import type { AnalyzerIdentity } from "../analysis/analyze.js";
 
 /** Bump when any file format below changes: older indexes are refused, not misread. */
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 
 export const CURRENT_FILE = "CURRENT";
 export const LOCK_FILE = ".lock";
@@ -20,7 +20,7 @@ export const SEGMENTS_DIR = "segments";
 export const COMPRESSED_SUFFIX = ".gz";
 
 export const SEGMENT_FILES = {
-  articles: "articles.json",
+  articles: "articles.bin",
   folded: "folded.bin",
   unfold: "unfold.bin",
   columns: "columns.bin",

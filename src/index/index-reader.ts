@@ -27,7 +27,8 @@ export class IndexSnapshot {
   readonly size: number;
   readonly averageTitleTerms: number;
   readonly averageBodyTerms: number;
-  private readonly docById = new Map<string, number>();
+  /** Built on the first lookup by id: only article pages need it, and a start should not wait for it. */
+  private docById: Map<string, number> | undefined;
 
   constructor(
     readonly directory: string,
@@ -37,11 +38,10 @@ export class IndexSnapshot {
     this.size = segments.reduce((sum, segment) => sum + segment.store.size, 0);
     let title = 0;
     let body = 0;
-    for (const { store, docBase } of segments) {
+    for (const { store } of segments) {
       for (let i = 0; i < store.size; i++) {
         title += store.titleTerms[i]!;
         body += store.bodyTerms[i]!;
-        this.docById.set(store.metas[i]!.id, docBase + i);
       }
     }
     this.averageTitleTerms = Math.max(1, title / Math.max(1, this.size));
@@ -50,6 +50,11 @@ export class IndexSnapshot {
 
   /** Global article number of the article with this id. */
   findArticle(id: string): number | undefined {
+    if (!this.docById) {
+      const byId = new Map<string, number>();
+      for (const { store, docBase } of this.segments) for (let i = 0; i < store.size; i++) byId.set(store.id(i), docBase + i);
+      this.docById = byId;
+    }
     return this.docById.get(id);
   }
 
@@ -141,7 +146,7 @@ function loadSegment(dir: string, record: SegmentRecord, files: Map<string, Buff
     }
   };
   const store = guard(SEGMENT_FILES.articles, () =>
-    ArticleStore.load(take(SEGMENT_FILES.articles).toString("utf8"), take(SEGMENT_FILES.folded), take(SEGMENT_FILES.unfold), take(SEGMENT_FILES.columns)),
+    ArticleStore.load(take(SEGMENT_FILES.articles), take(SEGMENT_FILES.folded), take(SEGMENT_FILES.unfold), take(SEGMENT_FILES.columns)),
   );
   if (store.size !== record.articles) {
     throw new IndexUnusableError(dir, `holds ${store.size} articles, the manifest says ${record.articles}`);

@@ -10,6 +10,7 @@ import { analyzerIdentity } from "../analysis/analyze.js";
 import { IndexUnusableError, SeedFormatError } from "../errors.js";
 import { listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
+import { storedIds } from "./article-store.js";
 import {
   CURRENT_FILE,
   FORMAT_VERSION,
@@ -364,15 +365,16 @@ async function lastGenerationOnDisk(indexDir: string): Promise<number> {
 async function idsOfSegments(indexDir: string, segments: readonly SegmentRecord[]): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const segment of segments) {
-    const file = path.join(indexDir, SEGMENTS_DIR, segment.name, SEGMENT_FILES.articles);
+    const dir = path.join(indexDir, SEGMENTS_DIR, segment.name);
     // Fix: a damaged segment that is kept failed the build with a bare SyntaxError or ENOENT; now
     // it names the file and says what to do (and `npm start` rebuilds on this error).
-    const metas = await readFile(file, "utf8")
-      .then((text) => JSON.parse(text) as Array<{ id: string }>)
+    const file = path.join(dir, SEGMENT_FILES.articles);
+    const stored = await Promise.all([file, path.join(dir, SEGMENT_FILES.columns)].map((name) => readFile(name)))
+      .then(([articles, columns]) => storedIds(articles!, columns!))
       .catch((error: Error) => {
         throw new IndexUnusableError(file, `unreadable (${error.message})`);
       });
-    for (const { id } of metas) ids.add(id);
+    for (const id of stored) ids.add(id);
   }
   return ids;
 }

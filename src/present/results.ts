@@ -81,7 +81,7 @@ export interface ArticleView {
 /** The whole article with every match marked and numbered (m0, m1, …) so the reader can jump between them. */
 export function articleView(snapshot: IndexSnapshot, doc: number, matches: { title: TextRange[]; body: TextRange[] }): ArticleView {
   const { segment, local } = snapshot.locate(doc);
-  const article: Article = { ...segment.store.metas[local]!, body: segment.store.body(local) };
+  const article: Article = { ...segment.store.meta(local), body: segment.store.body(local) };
   // Overlapping matches become one mark: count marks, so every numbered link has its target.
   const bodyMatchCount = mergeMatches(article.body, matches.body).length;
   return {

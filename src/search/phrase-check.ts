@@ -44,7 +44,7 @@ function candidatesAreExact(needle: string, field: Field): boolean {
 export function fieldRange(snapshot: IndexSnapshot, doc: number, field: Field): { text: string; start: number; end: number } {
   const { segment, local } = snapshot.locate(doc);
   const text = segment.store.folded(local);
-  const titleLength = segment.store.metas[local]!.title.length;
+  const titleLength = segment.store.titleLength(local);
   return field === "title" ? { text, start: 0, end: titleLength } : { text, start: 0, end: text.length };
 }
 

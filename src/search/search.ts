@@ -135,7 +135,7 @@ export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest)
       ...mergeRanges(bodyMatches).map((range) => ({ field: "body" as const, range })),
     ];
     for (const { field, range } of found) {
-      if (total >= from && page.length < request.size) page.push({ doc, article: segment.store.metas[local]!, field, range });
+      if (total >= from && page.length < request.size) page.push({ doc, article: segment.store.meta(local), field, range });
       total++;
     }
   }
@@ -185,8 +185,7 @@ function rankMatches(
   for (const doc of matched) {
     const tier = matchedGroups ? matchedGroups[doc]! : groups.length;
     const { segment, local } = snapshot.locate(doc);
-    const meta = segment.store.metas[local]!;
-    entries.push({ doc, tier, score: scores[doc]!, date: meta.date ?? "", id: meta.id });
+    entries.push({ doc, tier, score: scores[doc]!, date: segment.store.date(local) ?? "", id: segment.store.id(local) });
     scores[doc] = 0; // leave the scratch array zeroed for the next query
   }
   const compare = compareRanked(request.sort);
@@ -221,7 +220,7 @@ function toHit(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], entry: Ranked)
   return {
     doc: entry.doc,
     score: entry.score,
-    article: segment.store.metas[local]!,
+    article: segment.store.meta(local),
     body: segment.store.body(local),
     ...matchesOfNeedles(snapshot, entry.doc, groups),
   };
@@ -235,7 +234,7 @@ export function matchesInArticle(snapshot: IndexSnapshot, doc: number, queryText
 function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
   const { segment, local } = snapshot.locate(doc);
   const folded = segment.store.folded(local);
-  const titleEnd = segment.store.metas[local]!.title.length;
+  const titleEnd = segment.store.titleLength(local);
   const titleMatches: KeyedRange[] = [];
   const bodyMatches: KeyedRange[] = [];
   const needles = [...new Set(groups.flat().flatMap((item) => item.needles))];
@@ -255,11 +254,11 @@ function metadataFilter(snapshot: IndexSnapshot, query: ParsedQuery): (doc: numb
   const wantedSources = sources.map(fold);
   return (doc) => {
     const { segment, local } = snapshot.locate(doc);
-    const meta = segment.store.metas[local]!;
-    if (wantedAuthors.length > 0 && !meta.authors.some((author) => wantedAuthors.includes(fold(author)))) return false;
-    if (wantedSources.length > 0 && !wantedSources.includes(fold(meta.source))) return false;
+    const { store } = segment;
+    if (wantedAuthors.length > 0 && !store.authors(local).some((author) => wantedAuthors.includes(fold(author)))) return false;
+    if (wantedSources.length > 0 && !wantedSources.includes(fold(store.source(local)))) return false;
     if (date) {
-      const day = meta.date?.slice(0, 10);
+      const day = store.date(local)?.slice(0, 10);
       if (!day || day < date.from || day > date.to) return false;
     }
     return true;

@@ -18,7 +18,7 @@ export function apiRouter(source: SnapshotSource, answers: Answers): Router {
     const doc = snapshot.findArticle(request.params.id);
     if (doc === undefined) throw new NotFoundError(`no article with id "${request.params.id}"`);
     const { segment, local } = snapshot.locate(doc);
-    response.json({ ...segment.store.metas[local]!, body: segment.store.body(local) });
+    response.json({ ...segment.store.meta(local), body: segment.store.body(local) });
   });
   return router;
 }

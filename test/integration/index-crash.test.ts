@@ -280,7 +280,7 @@ describe("index crash safety (integration)", function () {
 
     for (const [label, file, seedsChanged] of [
       ["a flipped byte in ngrams.bin", SEGMENT_FILES.ngrams, false],
-      ["a truncated articles.json, and a new seed file", SEGMENT_FILES.articles, true],
+      ["a truncated articles.bin, and a new seed file", SEGMENT_FILES.articles, true],
     ] as const) {
       it(`\`npm start\` rebuilds an index with ${label} and serves correct results`, async () => {
         const { index, target } = damagedCopy(file);

@@ -173,7 +173,7 @@ describe("index lifecycle (integration)", function () {
         const doc = snapshot.findArticle(x.id);
         expect(doc, "the id is still indexed, from z.jsonl").to.not.equal(undefined);
         const { segment, local } = snapshot.locate(doc!);
-        expect(segment.store.metas[local]!.file).to.equal("z.jsonl");
+        expect(segment.store.meta(local).file).to.equal("z.jsonl");
       } finally {
       }
     });

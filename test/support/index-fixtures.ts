@@ -192,9 +192,10 @@ export interface IndexSignature {
 export function indexSignature(snapshot: IndexSnapshot, queries: readonly string[], size = 100): IndexSignature {
   const articles: IndexSignature["articles"] = [];
   for (const segment of snapshot.segments) {
-    segment.store.metas.forEach((meta, local) => {
+    for (let local = 0; local < segment.store.size; local++) {
+      const meta = segment.store.meta(local);
       articles.push({ id: meta.id, title: meta.title, file: meta.file, lineStart: meta.lineStart, lineEnd: meta.lineEnd, bodyLength: segment.store.body(local).length });
-    });
+    }
   }
   articles.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const searches: SearchSignature[] = [];
