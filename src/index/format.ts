@@ -36,6 +36,8 @@ export interface SeedRecord {
   file: string;
   sha256: string;
   bytes: number;
+  /** SeedFile.mtimeNs: the next build trusts `sha256` while size and time are unchanged. */
+  mtimeNs?: string;
   articles: number;
   /** The segments that hold this file's articles (a change to the file rebuilds all of them). */
   segments: string[];

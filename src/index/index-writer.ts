@@ -81,8 +81,9 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
   const release = acquireBuildLock(options.indexDir);
   try {
     await removeLeftovers(options.indexDir);
-    const seeds = await listSeedFiles(options.seeds);
-    let plan = await planBuild(options, seeds);
+    const previous = options.full ? undefined : await readCurrentManifest(options.indexDir).catch(() => undefined);
+    const seeds = await listSeedFiles(options.seeds, previous?.seeds);
+    let plan = planBuild(previous, seeds);
     const report = (event: BuildProgress): void => options.progress?.(event);
 
     if (plan.previous && plan.toRead.length === 0 && plan.removed.length === 0) {
@@ -132,10 +133,11 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     // after a removal, so the index never counted as up to date again).
     const readAgain = new Set(plan.toRead.map((seed) => seed.file));
     const present = new Set(seeds.map((seed) => seed.file));
-    const keptSeedRecords = (plan.previous?.seeds ?? []).filter((seed) =>
-      present.has(seed.file) && !readAgain.has(seed.file) &&
-      seed.segments.every((name) => plan.keep.some((segment) => segment.name === name)),
-    );
+    const listed = new Map(seeds.map((seed) => [seed.file, seed]));
+    const keptSeedRecords = (plan.previous?.seeds ?? [])
+      .filter((seed) => present.has(seed.file) && !readAgain.has(seed.file) && seed.segments.every((name) => plan.keep.some((segment) => segment.name === name)))
+      // The time as listed now, so that a file touched without a change is trusted again.
+      .map((record) => ({ ...record, mtimeNs: listed.get(record.file)!.mtimeNs }));
     const allSegments = [...plan.keep, ...segments];
     const manifest: GenerationManifest = {
       format: FORMAT_VERSION,
@@ -149,6 +151,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
           file: seed.file,
           sha256: seed.sha256,
           bytes: seed.bytes,
+          mtimeNs: seed.mtimeNs,
           articles: articles.length,
           segments: seedSegments.get(seed.file) ?? [],
           ...(duplicates.has(seed.file) ? { duplicates: duplicates.get(seed.file) } : {}),
@@ -177,8 +180,7 @@ function duplicateIdProblem(file: string, article: Article): SeedFormatError {
   return new SeedFormatError(file, article.lineStart, `duplicate article id "${article.id}" (already indexed from another line or file); skipped`);
 }
 
-async function planBuild(options: BuildOptions, seeds: SeedFile[]): Promise<Plan> {
-  const previous = options.full ? undefined : await readCurrentManifest(options.indexDir).catch(() => undefined);
+function planBuild(previous: GenerationManifest | undefined, seeds: SeedFile[]): Plan {
   const usable =
     previous &&
     previous.format === FORMAT_VERSION &&

@@ -22,7 +22,20 @@ export interface SeedFile {
   file: string;
   bytes: number;
   sha256: string;
+  /**
+   * Modification time (ns since the epoch, as a decimal string) when the file had not changed for a
+   * while before it was hashed: a later listing that finds the same size and time reuses the hash.
+   * Absent for a file modified just before it was hashed, which could change again within the
+   * same clock tick (git's "racy" files): those are hashed again every time.
+   */
+  mtimeNs?: string;
 }
+
+/** What an earlier listing (a manifest's seed records) knew of a file. */
+export type KnownSeed = Pick<SeedFile, "file" | "bytes" | "sha256" | "mtimeNs">;
+
+/** A file modified less than this long before it was hashed is not trusted by its time later. */
+const SETTLED_NS = 2_000_000_000n;
 
 export interface SeedContent {
   articles: Article[];
@@ -63,12 +76,26 @@ export async function findSeedPaths(roots: readonly string[]): Promise<SeedPath[
   return found;
 }
 
-/** The seed files with their sizes and content hashes (what decides whether a file must be analyzed again). */
-export async function listSeedFiles(roots: readonly string[]): Promise<SeedFile[]> {
+/**
+ * The seed files with their sizes and content hashes (what decides whether a file must be analyzed
+ * again). A file whose size and modification time match what `known` recorded is not read again:
+ * hashing the 46 MB corpus took a tenth of a second of every server start.
+ */
+export async function listSeedFiles(roots: readonly string[], known: readonly KnownSeed[] = []): Promise<SeedFile[]> {
+  const knownByFile = new Map(known.map((seed) => [seed.file, seed]));
   const files: SeedFile[] = [];
   for (const { path: filePath, file } of await findSeedPaths(roots)) {
+    // Stat before reading: a change during the read leaves a newer time than the one recorded.
+    const { size, mtimeNs } = await stat(filePath, { bigint: true });
+    const before = knownByFile.get(file);
+    if (before?.mtimeNs !== undefined && before.mtimeNs === String(mtimeNs) && before.bytes === Number(size)) {
+      files.push({ path: filePath, file, bytes: before.bytes, sha256: before.sha256, mtimeNs: before.mtimeNs });
+      continue;
+    }
+    const hashedAtNs = BigInt(Date.now()) * 1_000_000n;
     const content = await readFile(filePath);
-    files.push({ path: filePath, file, bytes: content.length, sha256: createHash("sha256").update(content).digest("hex") });
+    const sha256 = createHash("sha256").update(content).digest("hex");
+    files.push({ path: filePath, file, bytes: content.length, sha256, ...(hashedAtNs - mtimeNs >= SETTLED_NS ? { mtimeNs: String(mtimeNs) } : {}) });
   }
   return files;
 }

@@ -3,7 +3,7 @@
 // is run as a child process where its own behaviour (output, --watch, locking) is under test.
 // Crash safety and reload by a running server are in index-crash.test.ts and index-reload.test.ts.
 import { expect } from "chai";
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, appendFileSync } from "node:fs";
 import path from "node:path";
 import { SearchError } from "../../src/errors.js";
 import { CURRENT_FILE, LOCK_FILE, SEGMENTS_DIR, generationManifestFile, type GenerationManifest } from "../../src/index/format.js";
@@ -187,6 +187,27 @@ describe("index lifecycle (integration)", function () {
       writeRecords(path.join(seeds, "b.jsonl"), corpusRecords(50, 61));
       const summary = await buildIndex({ seeds: [seeds], indexDir: index });
       expect(summary.articlesAnalyzed).to.equal(11);
+    });
+
+    it("trusts a settled seed file's size and time instead of hashing it, and still sees a same-size edit", async () => {
+      const seeds = pagesDir();
+      const index = path.join(tempDir("index"), "index");
+      const file = path.join(seeds, "a.jsonl");
+      writeRecords(file, corpusRecords(0, 20));
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(file, hourAgo, hourAgo);
+      await buildIndex({ seeds: [seeds], indexDir: index });
+      const record = (await readCurrentManifest(index)).seeds.find((seed) => seed.file === "a.jsonl")!;
+      expect(record.mtimeNs, "the settled file's time is recorded").to.equal(String(statSync(file, { bigint: true }).mtimeNs));
+      expect((await buildIndex({ seeds: [seeds], indexDir: index })).upToDate).to.equal(true);
+      // The same number of bytes with other words: only the time tells, and it moved.
+      const text = readFileSync(file, "utf8");
+      const edited = text.replace(/[\u4e00-\u9fff]/, (first) => (first === "新" ? "旧" : "新"));
+      expect(Buffer.byteLength(edited)).to.equal(Buffer.byteLength(text));
+      writeFileSync(file, edited);
+      const summary = await buildIndex({ seeds: [seeds], indexDir: index });
+      expect(summary.changed).to.deep.equal(["a.jsonl"]);
+      await expectSameAsFullBuild(seeds, index, "same-size edit");
     });
   });
 
