@@ -35,14 +35,20 @@ export interface SegmenterIdentity {
 }
 
 let loaded = false;
+let loading: Promise<void> | undefined;
 
-function ensureLoaded(): void {
-  if (loaded) return;
+function checkDictionaries(): void {
   for (const [name, file] of Object.entries(DICTIONARIES)) {
     if (!existsSync(file)) {
       throw new Error(`nodejieba ${name} not found at ${file}: reinstall dependencies with \`npm ci\` (dict/ files come with the repository)`);
     }
   }
+}
+
+function ensureLoaded(): void {
+  if (loaded) return;
+  checkDictionaries();
+  // Also when a background load is under way: the handles that load installs later are equivalent.
   nodejieba.load(DICTIONARIES);
   loaded = true;
 }
@@ -65,9 +71,25 @@ export function isDictionaryWord(word: string): boolean {
   return nodejieba.cutAll(word).includes(word);
 }
 
-/** Loads the dictionaries now (about a second), rather than on the first cut. */
+/** Loads the dictionaries now (most of a second), rather than on the first cut. */
 export function loadSegmenter(): void {
   ensureLoaded();
+}
+
+/**
+ * Loads the dictionaries on a libuv thread (loadAsync comes with patches/nodejieba+3.5.8.patch),
+ * so that a starting server reads its index meanwhile. Cut nothing before the promise resolves:
+ * a cut would load the dictionaries a second time, on this thread.
+ */
+export function loadSegmenterInBackground(): Promise<void> {
+  if (loaded) return Promise.resolve();
+  if (!loading) {
+    checkDictionaries();
+    loading = nodejieba.loadAsync(DICTIONARIES).then(() => {
+      loaded = true;
+    });
+  }
+  return loading;
 }
 
 let identity: SegmenterIdentity | undefined;

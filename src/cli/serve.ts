@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { IndexUnusableError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
 import { SeedWatcher } from "../index/seed-watcher.js";
-import { loadSegmenter } from "../analysis/jieba.js";
+import { loadSegmenterInBackground } from "../analysis/jieba.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
 import { buildAndReport, describe } from "./report.js";
 import { commonCommand, resolveCommon, type CommonOptions } from "./options.js";
@@ -29,12 +29,12 @@ async function prepareIndex(options: CommonOptions): Promise<LiveIndex> {
     // Fix: the incremental build is inside the try as well: it reads the segments it keeps, and a
     // damaged one (IndexUnusableError naming the file) used to stop the server instead of a rebuild.
     await buildAndReport(options.seeds, options.index, options.full);
-    return await LiveIndex.open(options.index, { verifyChecksums: true, whileReading: loadSegmenter });
+    return await LiveIndex.open(options.index, { verifyChecksums: true });
   } catch (error) {
     if (!(error instanceof IndexUnusableError)) throw error;
     console.error(`${describe(error)}\nrebuilding the index from the seeds`);
     await buildAndReport(options.seeds, options.index, true);
-    return LiveIndex.open(options.index, { verifyChecksums: true, whileReading: loadSegmenter });
+    return LiveIndex.open(options.index, { verifyChecksums: true });
   }
 }
 
@@ -49,7 +49,10 @@ async function main(): Promise<void> {
   command.parse();
   const raw = command.opts<{ port: number; resultCache: number }>();
   const options = resolveCommon(command.opts());
+  // Jieba's dictionaries load on another thread while the index is checked, read and decoded here.
+  const segmenter = loadSegmenterInBackground();
   const live = await prepareIndex(options);
+  await segmenter;
   live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
     if (error) console.error(`kept serving the previous index: ${describe(error)}`);
     else if (generation !== undefined) console.log(`now serving generation ${generation}`);

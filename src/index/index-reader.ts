@@ -91,11 +91,6 @@ export async function readCurrentManifest(indexDir: string): Promise<GenerationM
 export interface OpenOptions {
   /** Recompute every file's sha256 and compare with the manifest (detects corrupt or truncated files). */
   verifyChecksums?: boolean;
-  /**
-   * Main-thread work to do while a worker reads, verifies and inflates the files (the server loads
-   * jieba's dictionaries here: synchronous work that would otherwise come before or after).
-   */
-  whileReading?: () => void;
 }
 
 export async function openIndex(indexDir: string, options: OpenOptions = {}): Promise<IndexSnapshot> {
@@ -108,9 +103,7 @@ export async function openIndex(indexDir: string, options: OpenOptions = {}): Pr
     throw new IndexUnusableError(indexDir, `built with another analyzer (${JSON.stringify(manifest.analyzer)}; now ${expected})`);
   }
   const requests = manifest.segments.map((record) => segmentFileRequests(path.join(indexDir, SEGMENTS_DIR, record.name), record, options));
-  const loading = loadIndexFiles(requests.flat());
-  options.whileReading?.();
-  const contents = await loading;
+  const contents = await loadIndexFiles(requests.flat());
   const segments: Segment[] = [];
   let docBase = 0;
   let next = 0;
