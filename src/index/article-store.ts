@@ -106,20 +106,45 @@ function readColumns(columns: Buffer): { n: number; arrays: Columns } {
   return { n, arrays: carve(aligned, n) };
 }
 
+function checkBytes(file: string, bytes: number, expected: number): void {
+  if (bytes !== expected) throw new Error(`${file} has ${bytes} bytes, columns.bin says ${expected}`);
+}
+
+/** articles.bin, decoded: every article's metadata strings, and where each starts. */
+class MetadataStrings {
+  private constructor(
+    private readonly strings: string,
+    private readonly starts: Uint32Array,
+  ) {}
+
+  static decode(articles: Buffer, starts: Uint32Array, n: number): MetadataStrings {
+    checkBytes("articles.bin", articles.byteLength, starts[FIELDS.length * n]! * 2);
+    return new MetadataStrings(articles.toString("utf16le"), starts);
+  }
+
+  get(local: number, field: number): string {
+    const at = FIELDS.length * local + field;
+    return this.strings.slice(this.starts[at], this.starts[at + 1]);
+  }
+
+  /** Without building the string (phrase checks ask for title lengths of every candidate). */
+  length(local: number, field: number): number {
+    const at = FIELDS.length * local + field;
+    return this.starts[at + 1]! - this.starts[at]!;
+  }
+}
+
 /** The ids of a segment's articles without loading the rest (the writer checks new ids against kept ones). */
 export function storedIds(articles: Buffer, columns: Buffer): string[] {
   const { n, arrays } = readColumns(columns);
-  const fieldStarts = arrays[4];
-  if (articles.byteLength !== fieldStarts[FIELDS.length * n]! * 2) throw new Error(`articles.bin has ${articles.byteLength} bytes, columns.bin says ${fieldStarts[FIELDS.length * n]! * 2}`);
-  const strings = articles.toString("utf16le");
-  return Array.from({ length: n }, (_, i) => strings.slice(fieldStarts[FIELDS.length * i + FIELD.id], fieldStarts[FIELDS.length * i + FIELD.id + 1]));
+  const metadata = MetadataStrings.decode(articles, arrays[4], n);
+  return Array.from({ length: n }, (_, local) => metadata.get(local, FIELD.id));
 }
 
 /** One segment's articles, loaded. Local article numbers run from 0 to size - 1. */
 export class ArticleStore {
   private constructor(
-    private readonly strings: string,
-    private readonly fieldStarts: Uint32Array,
+    private readonly metadata: MetadataStrings,
     private readonly foldedAll: string,
     private readonly foldedStarts: Uint32Array,
     private readonly unfold: Uint8Array,
@@ -132,15 +157,10 @@ export class ArticleStore {
   static load(articles: Buffer, folded: Buffer, unfold: Buffer, columns: Buffer): ArticleStore {
     const { n, arrays } = readColumns(columns);
     const [foldedStarts, unfoldStarts, titleTerms, bodyTerms, fieldStarts] = arrays;
-    const expect = (file: string, bytes: number, expected: number): void => {
-      if (bytes !== expected) throw new Error(`${file} has ${bytes} bytes, columns.bin says ${expected}`);
-    };
-    expect("articles.bin", articles.byteLength, fieldStarts[FIELDS.length * n]! * 2);
-    expect("folded.bin", folded.byteLength, foldedStarts[n]! * 2);
-    expect("unfold.bin", unfold.byteLength, unfoldStarts[n]!);
+    checkBytes("folded.bin", folded.byteLength, foldedStarts[n]! * 2);
+    checkBytes("unfold.bin", unfold.byteLength, unfoldStarts[n]!);
     return new ArticleStore(
-      articles.toString("utf16le"),
-      fieldStarts,
+      MetadataStrings.decode(articles, fieldStarts, n),
       folded.toString("utf16le"),
       foldedStarts,
       new Uint8Array(unfold),
@@ -155,35 +175,33 @@ export class ArticleStore {
   }
 
   id(local: number): string {
-    return this.field(local, FIELD.id);
+    return this.metadata.get(local, FIELD.id);
   }
 
   title(local: number): string {
-    return this.field(local, FIELD.title);
+    return this.metadata.get(local, FIELD.title);
   }
 
-  /** Without building the title string (phrase checks ask this of every candidate). */
   titleLength(local: number): number {
-    const at = FIELDS.length * local + FIELD.title;
-    return this.fieldStarts[at + 1]! - this.fieldStarts[at]!;
+    return this.metadata.length(local, FIELD.title);
   }
 
   date(local: number): string | undefined {
-    return this.field(local, FIELD.date) || undefined;
+    return this.metadata.get(local, FIELD.date) || undefined;
   }
 
   source(local: number): string {
-    return this.field(local, FIELD.source);
+    return this.metadata.get(local, FIELD.source);
   }
 
   authors(local: number): string[] {
-    const joined = this.field(local, FIELD.authors);
+    const joined = this.metadata.get(local, FIELD.authors);
     return joined === "" ? [] : joined.split("\n");
   }
 
   /** Everything but the body, as one object (for display: a page of hits asks this of ten articles). */
   meta(local: number): ArticleMeta {
-    const details = JSON.parse(this.field(local, FIELD.details)) as Details;
+    const details = JSON.parse(this.metadata.get(local, FIELD.details)) as Details;
     const date = this.date(local);
     return {
       id: this.id(local),
@@ -215,10 +233,5 @@ export class ArticleStore {
       copied = at + 1;
     }
     return out + folded.slice(copied);
-  }
-
-  private field(local: number, field: number): string {
-    const at = FIELDS.length * local + field;
-    return this.strings.slice(this.fieldStarts[at], this.fieldStarts[at + 1]);
   }
 }
