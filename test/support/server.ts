@@ -1,7 +1,7 @@
 // Starts the real server (`node dist/src/cli/serve.js`) on a free port over a temporary index, the
-// way a user runs it, and stops it after the tests.
+// way a user runs it, and stops it after the tests (removing the temporary directories it made).
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, mkdirSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -16,7 +16,7 @@ export interface RunningServer {
 export const REPO = process.cwd();
 
 /** A seeds directory holding the five bundled pages and the JSONL fixture (with its malformed lines). */
-export function makeSeedsDir(): string {
+function makeSeedsDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "zh-news-seeds-"));
   cpSync(path.join(REPO, "seeds"), dir, { recursive: true });
   cpSync(path.join(REPO, "test/fixtures/records.jsonl"), path.join(dir, "records.jsonl"));
@@ -24,8 +24,16 @@ export function makeSeedsDir(): string {
 }
 
 export async function startServer(options: { seedsDir?: string; indexDir?: string; extraArgs?: string[] } = {}): Promise<RunningServer> {
-  const seedsDir = options.seedsDir ?? makeSeedsDir();
-  const indexDir = options.indexDir ?? path.join(mkdtempSync(path.join(os.tmpdir(), "zh-news-index-")), "index");
+  const made: string[] = [];
+  let seedsDir = options.seedsDir;
+  if (!seedsDir) made.push((seedsDir = makeSeedsDir()));
+  let indexDir = options.indexDir;
+  if (!indexDir) {
+    const parent = mkdtempSync(path.join(os.tmpdir(), "zh-news-index-"));
+    made.push(parent);
+    indexDir = path.join(parent, "index");
+  }
+  const removeMade = (): void => made.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(indexDir, { recursive: true });
   const child: ChildProcess = spawn(
     process.execPath,
@@ -41,7 +49,10 @@ export async function startServer(options: { seedsDir?: string; indexDir?: strin
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
+    child.on("exit", (code) => {
+      removeMade();
+      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+    });
   });
   return {
     url,
@@ -53,7 +64,7 @@ export async function startServer(options: { seedsDir?: string; indexDir?: strin
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
-      }),
+      }).then(removeMade),
   };
 }
 
