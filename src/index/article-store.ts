@@ -7,7 +7,8 @@
 //   unfold.bin     the code units where the display body differs from its folded copy: folding is
 //                  length-preserving, so display = folded with these units put back (a few percent
 //                  of the text: full-width punctuation, upper case, traditional characters)
-//   columns.bin    u32 arrays: folded offsets (n+1), unfold byte offsets (n+1), title and body term
+//   columns.bin    f64 date sort keys (n: ms since the epoch, -Infinity when undated), then u32
+//                  arrays: folded offsets (n+1), unfold byte offsets (n+1), title and body term
 //                  counts (n each), metadata string offsets (FIELDS.length * n + 1)
 //
 // Storing the display text as edits of the folded text instead of a second copy saves a third of
@@ -31,9 +32,15 @@ export interface StoredArticleInput {
   bodyTerms: number;
 }
 
-/** The u32 arrays of columns.bin for `n` articles, in file order. */
+/** The u32 arrays of columns.bin for `n` articles, in file order (after the n date keys). */
 function columnLengths(n: number): number[] {
   return [n + 1, n + 1, n, n, FIELDS.length * n + 1];
+}
+
+/** Dates sort as numbers: comparing date strings cut from the metadata block was most of a date-sorted query. */
+export function dateSortKey(date: string | undefined): number {
+  const time = date === undefined ? NaN : Date.parse(date);
+  return Number.isNaN(time) ? -Infinity : time;
 }
 
 export function serializeStore(items: readonly StoredArticleInput[]): {
@@ -43,8 +50,9 @@ export function serializeStore(items: readonly StoredArticleInput[]): {
   columns: Buffer;
 } {
   const n = items.length;
-  const columns = new Uint32Array(columnWords(n));
-  const [foldedStarts, unfoldStarts, titleTerms, bodyTerms, fieldStarts] = carve(columns, n);
+  const columns = new ArrayBuffer(columnBytes(n));
+  const { dateKeys, arrays } = carve(columns, n);
+  const [foldedStarts, unfoldStarts, titleTerms, bodyTerms, fieldStarts] = arrays;
   const unfold = new ByteWriter();
   const strings: string[] = [];
   let foldedUnits = 0;
@@ -58,6 +66,7 @@ export function serializeStore(items: readonly StoredArticleInput[]): {
       stringUnits += value.length;
       strings.push(value);
     });
+    dateKeys[i] = dateSortKey(date);
     foldedStarts[i] = foldedUnits;
     foldedUnits += folded.length;
     unfoldStarts[i] = unfold.size;
@@ -81,29 +90,33 @@ export function serializeStore(items: readonly StoredArticleInput[]): {
     articles: Buffer.from(strings.join(""), "utf16le"),
     folded: Buffer.from(items.map((item) => item.folded).join(""), "utf16le"),
     unfold: unfold.toBuffer(),
-    columns: Buffer.from(columns.buffer),
+    columns: Buffer.from(columns),
   };
 }
 
-function columnWords(n: number): number {
-  return columnLengths(n).reduce((sum, length) => sum + length, 0);
+function columnBytes(n: number): number {
+  return 8 * n + 4 * columnLengths(n).reduce((sum, length) => sum + length, 0);
 }
 
-type Columns = [foldedStarts: Uint32Array, unfoldStarts: Uint32Array, titleTerms: Uint32Array, bodyTerms: Uint32Array, fieldStarts: Uint32Array];
+type U32Columns = [foldedStarts: Uint32Array, unfoldStarts: Uint32Array, titleTerms: Uint32Array, bodyTerms: Uint32Array, fieldStarts: Uint32Array];
 
-function carve(columns: Uint32Array, n: number): Columns {
-  let at = 0;
-  return columnLengths(n).map((length) => columns.subarray(at, (at += length))) as Columns;
+function carve(columns: ArrayBuffer, n: number): { dateKeys: Float64Array; arrays: U32Columns } {
+  let at = 8 * n;
+  const arrays = columnLengths(n).map((length) => {
+    const array = new Uint32Array(columns, at, length);
+    at += array.byteLength;
+    return array;
+  });
+  return { dateKeys: new Float64Array(columns, 0, n), arrays: arrays as U32Columns };
 }
 
-/** columns.bin as aligned u32 arrays; the article count follows from its length. */
-function readColumns(columns: Buffer): { n: number; arrays: Columns } {
-  const words = columns.byteLength / 4;
-  const n = (words - columnWords(0)) / (columnWords(1) - columnWords(0));
+/** columns.bin, copied to aligned memory; the article count follows from its length. */
+function readColumns(columns: Buffer): { n: number; dateKeys: Float64Array; arrays: U32Columns } {
+  const n = (columns.byteLength - columnBytes(0)) / (columnBytes(1) - columnBytes(0));
   if (!Number.isInteger(n) || n < 0) throw new Error(`columns.bin has ${columns.byteLength} bytes, which fits no number of articles`);
-  const aligned = new Uint32Array(words);
-  new Uint8Array(aligned.buffer).set(columns);
-  return { n, arrays: carve(aligned, n) };
+  const aligned = new ArrayBuffer(columns.byteLength);
+  new Uint8Array(aligned).set(columns);
+  return { n, ...carve(aligned, n) };
 }
 
 function checkBytes(file: string, bytes: number, expected: number): void {
@@ -145,6 +158,8 @@ export function storedIds(articles: Buffer, columns: Buffer): string[] {
 export class ArticleStore {
   private constructor(
     private readonly metadata: MetadataStrings,
+    /** dateSortKey() of each article's date. */
+    readonly dateKeys: Float64Array,
     private readonly foldedAll: string,
     private readonly foldedStarts: Uint32Array,
     private readonly unfold: Uint8Array,
@@ -155,12 +170,13 @@ export class ArticleStore {
 
   /** Throws a plain Error saying which part is inconsistent; the reader names the segment. */
   static load(articles: Buffer, folded: Buffer, unfold: Buffer, columns: Buffer): ArticleStore {
-    const { n, arrays } = readColumns(columns);
+    const { n, dateKeys, arrays } = readColumns(columns);
     const [foldedStarts, unfoldStarts, titleTerms, bodyTerms, fieldStarts] = arrays;
     checkBytes("folded.bin", folded.byteLength, foldedStarts[n]! * 2);
     checkBytes("unfold.bin", unfold.byteLength, unfoldStarts[n]!);
     return new ArticleStore(
       MetadataStrings.decode(articles, fieldStarts, n),
+      dateKeys,
       folded.toString("utf16le"),
       foldedStarts,
       new Uint8Array(unfold),

@@ -10,7 +10,7 @@
 import type { AnalyzerIdentity } from "../analysis/analyze.js";
 
 /** Bump when any file format below changes: older indexes are refused, not misread. */
-export const FORMAT_VERSION = 7;
+export const FORMAT_VERSION = 8;
 
 export const CURRENT_FILE = "CURRENT";
 export const LOCK_FILE = ".lock";

@@ -27,6 +27,8 @@ export class IndexSnapshot {
   readonly size: number;
   readonly averageTitleTerms: number;
   readonly averageBodyTerms: number;
+  /** dateSortKey() of every article by global number: ranking reads it for every match. */
+  readonly dateKeys: Float64Array;
   /** Built on the first lookup by id: only article pages need it, and a start should not wait for it. */
   private docById: Map<string, number> | undefined;
 
@@ -36,6 +38,8 @@ export class IndexSnapshot {
     readonly segments: readonly Segment[],
   ) {
     this.size = segments.reduce((sum, segment) => sum + segment.store.size, 0);
+    this.dateKeys = new Float64Array(this.size);
+    for (const { store, docBase } of segments) this.dateKeys.set(store.dateKeys, docBase);
     let title = 0;
     let body = 0;
     for (const { store } of segments) {

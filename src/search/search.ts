@@ -184,13 +184,16 @@ function rankMatches(
   const entries: Ranked[] = [];
   for (const doc of matched) {
     const tier = matchedGroups ? matchedGroups[doc]! : groups.length;
-    const { segment, local } = snapshot.locate(doc);
-    entries.push({ doc, tier, score: scores[doc]!, date: segment.store.date(local) ?? "", id: segment.store.id(local) });
+    entries.push({ doc, tier, score: scores[doc]!, date: snapshot.dateKeys[doc]! });
     scores[doc] = 0; // leave the scratch array zeroed for the next query
   }
-  const compare = compareRanked(request.sort);
+  const idOf = (doc: number): string => {
+    const { segment, local } = snapshot.locate(doc);
+    return segment.store.id(local);
+  };
+  const compare = compareRanked(request.sort, idOf);
   const wanted = request.page * request.size;
-  const head = topK(entries, Math.max(wanted, RERANK_DEPTH), compareRanked("relevance"));
+  const head = topK(entries, Math.max(wanted, RERANK_DEPTH), compareRanked("relevance", idOf));
   // Always the same RERANK_DEPTH entries, whatever the page: re-ranking more of them for a deeper
   // page would reorder the earlier pages, and paging would show some hits twice and others never.
   for (const entry of head.slice(0, RERANK_DEPTH)) entry.score += proximityBonus(snapshot, groups, entry.doc, entry.score);

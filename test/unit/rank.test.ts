@@ -1,19 +1,24 @@
 import { expect } from "chai";
-import { compareRanked, topK, type Ranked } from "../../src/search/rank.js";
+import { dateSortKey } from "../../src/index/article-store.js";
+import { compareRanked as compareRankedBy, topK, type Ranked, type SortOrder } from "../../src/search/rank.js";
 import { forAll, type Random } from "../support/random.js";
 
-function ranked(id: string, score: number, date = "", doc = 0, tier = 1): Ranked {
-  return { doc, tier, score, date, id };
+/** Entries carry article numbers; the comparator asks this table for their ids (several may share one). */
+const idByDoc: string[] = [];
+const idOf = (doc: number): string => idByDoc[doc]!;
+const compareRanked = (order: SortOrder): ((a: Ranked, b: Ranked) => number) => compareRankedBy(order, idOf);
+
+function ranked(id: string, score: number, date = "", tier = 1): Ranked {
+  const doc = idByDoc.push(id) - 1;
+  return { doc, tier, score, date: dateSortKey(date || undefined) };
 }
 
-const ids = (items: readonly Ranked[]): string[] => items.map((item) => item.id);
+const ids = (items: readonly Ranked[]): string[] => items.map((item) => idOf(item.doc));
 
 /** Entries with few distinct scores and dates, so ties are frequent. */
 function randomEntries(random: Random, count: number): Ranked[] {
   const dates = ["", "2019-12-31", "2020-03-01", "2020-03-01T08:00:00+08:00", "2020-05-22"];
-  return Array.from({ length: count }, (_, doc) =>
-    ranked(`a-${random.int(0, 40).toString().padStart(2, "0")}`, random.int(0, 4) / 2, random.pick(dates), doc),
-  );
+  return Array.from({ length: count }, () => ranked(`a-${random.int(0, 40).toString().padStart(2, "0")}`, random.int(0, 4) / 2, random.pick(dates)));
 }
 
 describe("rank", () => {
@@ -30,8 +35,8 @@ describe("rank", () => {
     });
 
     it("relevance: more matched items (tier) first, whatever the score", () => {
-      const fewer = ranked("a", 100, "2021-01-01", 0, 1);
-      const more = ranked("b", 1, "2020-01-01", 1, 2);
+      const fewer = ranked("a", 100, "2021-01-01", 1);
+      const more = ranked("b", 1, "2020-01-01", 2);
       expect(ids([fewer, more].sort(compareRanked("relevance")))).to.deep.equal(["b", "a"]);
     });
 
@@ -52,7 +57,7 @@ describe("rank", () => {
         for (const order of ["relevance", "date"] as const) {
           const compare = compareRanked(order);
           expect(Math.sign(compare(a, b))).to.equal(-Math.sign(compare(b, a)));
-          expect(compare(a, b) === 0).to.equal(a.id === b.id && a.score === b.score && a.date === b.date);
+          expect(compare(a, b) === 0).to.equal(idOf(a.doc) === idOf(b.doc) && a.score === b.score && a.date === b.date);
         }
       });
     });
@@ -68,7 +73,7 @@ describe("rank", () => {
 
     it("returns nothing for k = 0, on the short and on the windowed path", () => {
       expect(topK([ranked("a", 1)], 0, compareRanked("relevance"))).to.deep.equal([]);
-      const many = Array.from({ length: 50 }, (_, doc) => ranked(`a-${doc}`, doc % 7, "", doc));
+      const many = Array.from({ length: 50 }, (_, i) => ranked(`a-${i}`, i % 7));
       expect(topK(many, 0, compareRanked("relevance"))).to.deep.equal([]);
     });
 
