@@ -6,7 +6,7 @@ import { queryTerms } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { EMPTY, filter, has, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
-import { candidateHolds, estimateCandidates, needleCandidates, needleInField, verifyNeedle } from "./phrase-check.js";
+import { candidateHolds, estimateCandidates, needleCandidates, needleCheck, needleInField, verifyNeedle } from "./phrase-check.js";
 import type { Atom } from "./query-parser.js";
 
 /** One word or phrase of the query, analyzed; its candidate sets are computed once per query, when first needed. */
@@ -79,10 +79,9 @@ export function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][])
     const docs = unionAll(group.map((item) => candidatesOf(snapshot, item)));
     candidates = candidates ? intersect(candidates, docs) : docs;
   }
-  return filter(candidates ?? EMPTY, (doc) =>
-    needs.every((need) => (need.decoded ? candidateHolds : needleInField)(snapshot, doc, need.needle, need.field)) &&
-    alternatives.every((group) => group.some((item) => atomHolds(snapshot, item, doc))),
-  );
+  const matched = candidates ?? EMPTY;
+  const checks = needs.map((need) => needleCheck(snapshot, matched, need.needle, need.field, need.decoded));
+  return filter(matched, (doc) => checks.every((check) => check(doc)) && alternatives.every((group) => group.some((item) => atomHolds(snapshot, item, doc))));
 }
 
 /**

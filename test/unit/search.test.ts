@@ -468,3 +468,44 @@ describe("search paging beyond the proximity re-rank depth", function () {
     });
   }
 });
+
+// Candidates that hold a word as an indexed word of the field skip the text check (needleCheck);
+// that path starts at 64 candidates, which the fixture above never reaches.
+describe("search: many candidates of a word, checked by the word index", () => {
+  let snapshot: IndexSnapshot;
+  let root: string | undefined;
+  // 习近平 as a jieba word (title or body), only as a piece of other words (学习近平常心: 学习/近/平常心),
+  // or with both of its bigrams apart (学习近况，接近平均): a candidate that does not hold it.
+  const BODIES = ["习近平主席说", "学习近平常心", "温习近平时功课", "学习近况，接近平均", "各地推进工作"];
+  const TITLES = ["会见习近平", "简报", "学习近况"];
+  const records = Array.from({ length: 240 }, (_, i) => ({
+    id: `w${String(i).padStart(3, "0")}`,
+    title: `${TITLES[i % TITLES.length]!}${i}`,
+    body: `${BODIES[(i * 7) % BODIES.length]!}。${BODIES[i % 2 === 0 ? 4 : (i * 3) % BODIES.length]!}`,
+    source: "generated",
+  }));
+
+  before(async function () {
+    this.timeout(60_000);
+    ({ snapshot, root } = await buildTempIndex((seedsDir) =>
+      writeFileSync(path.join(seedsDir, "words.jsonl"), records.map((record) => JSON.stringify(record)).join("\n")),
+    ));
+  });
+
+  after(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  for (const [query, holds] of [
+    ["习近平", (r: (typeof records)[number]) => fold(`${r.title}\n${r.body}`).includes("习近平")],
+    ["title:习近平", (r: (typeof records)[number]) => fold(r.title).includes("习近平")],
+    ["习近平 学习", (r: (typeof records)[number]) => ["习近平", "学习"].every((word) => fold(`${r.title}\n${r.body}`).includes(word))],
+  ] as const) {
+    it(`${query}: exactly the records whose text holds it, as a word or not`, () => {
+      const expected = records.filter(holds).map((record) => record.id).sort();
+      expect(expected.length, "enough candidates for the word lookup").to.be.at.least(64);
+      const found = search(snapshot, { query, page: 1, size: records.length, sort: "relevance" }).hits.map((hit) => hit.article.id).sort();
+      expect(found).to.deep.equal(expected);
+    });
+  }
+});
