@@ -29,6 +29,12 @@ const CONTINUATION_START = /^[，,、。．；;：:！!？?）)」』”’…]/
 /** A closing mark continues the previous line even after its 。 (…越来越好。 / ”面对记者…). */
 const CLOSING_START = /^[）)」』”’]/u;
 const DIGIT_END = /\d$/u;
+/**
+ * A list that starts the line (生产、流通和…): a paragraph opens with its subject, not with bare
+ * enumerated items, so the list continues the line before (…建立覆盖疫苗 / 生产、流通和…). Numbered
+ * headings (一、 二十、) are not lists.
+ */
+const LIST_START = /^(?![一二三四五六七八九十百零〇]+、)\p{Script=Han}{1,4}、/u;
 /** A number continues with more digits or its unit (于3月22 / 日开展了…, 降雨量达到306.4 / 毫米). */
 const NUMBER_CONTINUATION = /^(?:\d|[日月年号时分秒点%％万亿元千百个件人次岁毫米])/u;
 /** Ends a line that introduces what follows (他表示：); never a headline's last character. */
@@ -250,11 +256,16 @@ function continues(previous: string, next: string, blankLines: number, markdown:
   return markdown || isBodyLike(previous);
 }
 
-/** Strong evidence of a broken sentence: a word (档|案资料), a number (200|9年) or a punctuation mark (…|,) split across the break. */
+/** Strong evidence of a broken sentence: a word (档|案资料), a number (200|9年), a list (疫苗|生产、流通) or a punctuation mark (…|,) split across the break. */
 function splitsSentence(previous: string, next: string): boolean {
   if (CLOSING_START.test(next) && !isBoundary(previous) && !isBoundary(next)) return true;
   if (!mayContinue(previous, next)) return false;
-  return CONTINUATION_START.test(next) || (DIGIT_END.test(previous) && NUMBER_CONTINUATION.test(next)) || splitsWord(previous, next);
+  return (
+    CONTINUATION_START.test(next) ||
+    LIST_START.test(next) ||
+    (DIGIT_END.test(previous) && NUMBER_CONTINUATION.test(next)) ||
+    splitsWord(previous, next)
+  );
 }
 
 function mayContinue(previous: string, next: string): boolean {

@@ -125,6 +125,14 @@ describe("repairPage", () => {
       ]);
     });
 
+    it("joins a line that starts with a list to the line it continues (…覆盖疫苗 / 生产、流通和…), not a numbered heading", () => {
+      expect(texts("为积极推动建立覆盖疫苗\n\n生产、流通和预防接种全过程的信息化追溯体系,实现全部疫苗全过程可追溯。")).to.deep.equal([
+        "为积极推动建立覆盖疫苗生产、流通和预防接种全过程的信息化追溯体系,实现全部疫苗全过程可追溯。",
+      ]);
+      expect(texts("各地落实防控措施\n\n二、强化社区防控网格化管理")).to.deep.equal(["各地落实防控措施", "二、强化社区防控网格化管理"]);
+      expect(texts("会议强调。\n\n教育、卫生部门要加强协作。")).to.deep.equal(["会议强调。", "教育、卫生部门要加强协作。"]);
+    });
+
     it("joins a line that starts with a mark no sentence opens with", () => {
       expect(texts("我们完全有信心做到疫情防控与恢复产能两不误\n\n。他说")).to.deep.equal(["我们完全有信心做到疫情防控与恢复产能两不误。他说"]);
       expect(texts("“孩子们的成绩越来越好。\n\n”面对记者,他笑着说。")).to.deep.equal(["“孩子们的成绩越来越好。”面对记者,他笑着说。"]);
