@@ -61,6 +61,8 @@ export interface GenerationManifest {
   generation: number;
   builtAt: string;
   analyzer: AnalyzerIdentity;
+  /** INGEST_VERSION of the build that read the seeds. */
+  ingest: number;
   segments: SegmentRecord[];
   seeds: SeedRecord[];
   counts: { files: number; articles: number; distinctTerms: number; bytes: number };

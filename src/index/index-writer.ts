@@ -8,7 +8,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { IndexUnusableError, SeedFormatError } from "../errors.js";
-import { listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
+import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
 import { storedIds } from "./article-store.js";
 import {
@@ -144,6 +144,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
       generation,
       builtAt: new Date().toISOString(),
       analyzer: analyzerIdentity(),
+      ingest: INGEST_VERSION,
       segments: allSegments,
       seeds: [
         ...keptSeedRecords,
@@ -184,6 +185,7 @@ function planBuild(previous: GenerationManifest | undefined, seeds: SeedFile[]):
   const usable =
     previous &&
     previous.format === FORMAT_VERSION &&
+    previous.ingest === INGEST_VERSION &&
     JSON.stringify(previous.analyzer) === JSON.stringify(analyzerIdentity());
   if (!usable) {
     return { previous: undefined, keep: [], toRead: seeds, added: seeds.map((s) => s.file), changed: [], removed: [], articlesRemoved: 0 };

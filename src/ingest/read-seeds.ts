@@ -12,6 +12,12 @@ import type { Article } from "../types.js";
 import { repairPage } from "./normalize.js";
 import { splitArticles } from "./split-articles.js";
 
+/**
+ * Bump when reading, repairing or splitting may turn an unchanged seed file into other articles:
+ * an index built under another version is rebuilt in full, since no seed file shows a change.
+ */
+export const INGEST_VERSION = 2;
+
 const PAGE_EXTENSIONS = [".txt", ".md"];
 const RECORD_EXTENSIONS = [".jsonl", ".jsonl.gz"];
 

@@ -189,6 +189,24 @@ describe("index lifecycle (integration)", function () {
       expect(summary.articlesAnalyzed).to.equal(11);
     });
 
+    for (const [what, age] of [
+      ["another way of reading seeds (INGEST_VERSION)", (manifest: GenerationManifest) => ({ ...manifest, ingest: manifest.ingest - 1 })],
+      ["another analyzer", (manifest: GenerationManifest) => ({ ...manifest, analyzer: { ...manifest.analyzer, version: manifest.analyzer.version - 1 } })],
+    ] as const) {
+      it(`re-reads every seed file when the index was built with ${what}, though no file changed`, async () => {
+        const seeds = pagesDir();
+        const index = path.join(tempDir("index"), "index");
+        writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 12));
+        const first = await buildIndex({ seeds: [seeds], indexDir: index });
+        const manifestPath = path.join(index, readFileSync(path.join(index, CURRENT_FILE), "utf8").trim());
+        writeFileSync(manifestPath, JSON.stringify(age(JSON.parse(readFileSync(manifestPath, "utf8")) as GenerationManifest)));
+        const summary = await buildIndex({ seeds: [seeds], indexDir: index });
+        expect(summary.upToDate).to.equal(false);
+        expect(summary.articlesAnalyzed).to.equal(first.articles);
+        await expectSameAsFullBuild(seeds, index, what);
+      });
+    }
+
     it("trusts a settled seed file's size and time instead of hashing it, and still sees a same-size edit", async () => {
       const seeds = pagesDir();
       const index = path.join(tempDir("index"), "index");
