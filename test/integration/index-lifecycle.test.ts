@@ -3,7 +3,8 @@
 // is run as a child process where its own behaviour (output, --watch, locking) is under test.
 // Crash safety and reload by a running server are in index-crash.test.ts and index-reload.test.ts.
 import { expect } from "chai";
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, appendFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, appendFileSync } from "node:fs";
 import path from "node:path";
 import { SearchError } from "../../src/errors.js";
 import { CURRENT_FILE, LOCK_FILE, SEGMENTS_DIR, generationManifestFile, type GenerationManifest } from "../../src/index/format.js";
@@ -368,6 +369,54 @@ describe("index lifecycle (integration)", function () {
       } finally {
         live.kill();
       }
+    });
+
+    it("leaves a stale lock alone while another process is taking it over, and takes it once that process is gone", async () => {
+      const seeds = tempDir("seeds");
+      const index = path.join(tempDir("index"), "index");
+      writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 5));
+      await buildIndex({ seeds: [seeds], indexDir: index });
+      const lock = path.join(index, LOCK_FILE);
+      const stale = `${deadPid()}\n`;
+      writeFileSync(lock, stale);
+      const live = spawnIdle();
+      try {
+        writeFileSync(`${lock}.takeover`, `${live.pid}\n`);
+        const error = await buildIndex({ seeds: [seeds], indexDir: index }).then(() => undefined, (e: unknown) => e);
+        expect((error as SearchError).message).to.include("could not take the build lock");
+        expect(readFileSync(lock, "utf8"), "the stale lock is the taker's to remove").to.equal(stale);
+      } finally {
+        live.kill();
+      }
+      await new Promise((resolve) => live.once("exit", resolve));
+      writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 6));
+      expect((await buildIndex({ seeds: [seeds], indexDir: index })).changed).to.deep.equal(["a.jsonl"]);
+      expect(readdirSync(index).filter((name) => name.startsWith(LOCK_FILE))).to.deep.equal([]);
+    });
+
+    it("six processes taking over the same stale lock at once: exactly one gets it", async () => {
+      const index = path.join(tempDir("index"), "index");
+      mkdirSync(index, { recursive: true });
+      writeFileSync(path.join(index, LOCK_FILE), `${deadPid()}\n`);
+      const script = `
+        import { acquireBuildLock } from ${JSON.stringify(path.join(REPO, "dist/src/index/index-lock.js"))};
+        try {
+          acquireBuildLock(process.argv[1]);
+          console.log("took it");
+          setTimeout(() => {}, 1500); // hold it (never released) while the others try
+        } catch (error) {
+          console.log(error.message);
+        }`;
+      const outputs = await Promise.all(
+        Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
+          const child = spawn(process.execPath, ["--input-type=module", "-e", script, index]);
+          let output = "";
+          child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+          child.on("exit", () => resolve(output.trim()));
+        })),
+      );
+      expect(outputs.filter((output) => output === "took it"), outputs.join("\n")).to.have.length(1);
+      expect(outputs.filter((output) => output.includes("another build (pid")), outputs.join("\n")).to.have.length(5);
     });
   });
 
