@@ -43,7 +43,7 @@ function formatSummary(summary: BuildSummary): string {
       ? `index is up to date (generation ${summary.generation})`
       : `generation ${summary.generation} committed`,
     `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s, ${mb} MiB on disk`,
-    `  added ${summary.added.length}, changed ${summary.changed.length}, removed ${summary.removed.length} files; analyzed ${summary.articlesAnalyzed} articles, dropped ${summary.articlesRemoved}`,
+    `  added ${summary.added.length}, changed ${summary.changed.length}, removed ${summary.removed.length} files; analyzed ${summary.articlesAnalyzed} articles, dropped ${summary.articlesRemoved}${summary.segmentsMerged > 0 ? `; merged ${summary.segmentsMerged} small segments` : ""}`,
   ];
   // The files themselves, not only how many (the operator asked for the list; long lists are cut).
   for (const [label, files] of [["added", summary.added], ["changed", summary.changed], ["removed", summary.removed]] as const) {

@@ -28,6 +28,18 @@ import { writeSegment } from "./segment-writer.js";
 
 /** Large inputs are cut into segments of at most this many articles. */
 const SEGMENT_MAX_ARTICLES = 40_000;
+/**
+ * Files up to this many articles share segments, packed in name order up to this size: a segment
+ * per small file would make every query and every start pay per file. A change to one of them
+ * re-reads the files it shares its segment with: at most this many articles.
+ */
+const PACKED_MAX_ARTICLES = 5_000;
+/**
+ * Smaller segments are merged when this many of one size class (1–9, 10–99, 100–999… articles)
+ * have piled up: their files are read again and packed with the build's own. Each article is read
+ * again about once per size class, and a daily file keeps adding one segment, not one per day.
+ */
+const MERGE_FACTOR = 10;
 /** Below this many new articles, starting worker threads (a second jieba each, ~1 s) costs more than it saves. */
 const PARALLEL_MIN_ARTICLES = 5_000;
 const MAX_WORKERS = 4;
@@ -62,6 +74,8 @@ export interface BuildSummary {
   /** Articles analyzed in this build (the others were reused from unchanged segments). */
   articlesAnalyzed: number;
   articlesRemoved: number;
+  /** Small segments merged into this build's (their files were analyzed again). */
+  segmentsMerged: number;
   problems: SeedFormatError[];
 }
 
@@ -73,6 +87,7 @@ interface Plan {
   changed: string[];
   removed: string[];
   articlesRemoved: number;
+  segmentsMerged: number;
 }
 
 export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
@@ -89,6 +104,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     if (plan.previous && plan.toRead.length === 0 && plan.removed.length === 0) {
       return summarize(plan.previous, plan, [], 0, started, true);
     }
+    plan = withMerges(plan, seeds);
 
     // Fix (duplicate ids across files): a full build keeps the record of the file that sorts first
     // and skips the others. Incrementally, a kept segment's article used to win even over a new file
@@ -188,7 +204,7 @@ function planBuild(previous: GenerationManifest | undefined, seeds: SeedFile[]):
     previous.ingest === INGEST_VERSION &&
     JSON.stringify(previous.analyzer) === JSON.stringify(analyzerIdentity());
   if (!usable) {
-    return { previous: undefined, keep: [], toRead: seeds, added: seeds.map((s) => s.file), changed: [], removed: [], articlesRemoved: 0 };
+    return { previous: undefined, keep: [], toRead: seeds, added: seeds.map((s) => s.file), changed: [], removed: [], articlesRemoved: 0, segmentsMerged: 0 };
   }
   const before = new Map(previous.seeds.map((record) => [record.file, record]));
   const now = new Set(seeds.map((seed) => seed.file));
@@ -206,7 +222,39 @@ function planBuild(previous: GenerationManifest | undefined, seeds: SeedFile[]):
   const articlesRemoved = previous.seeds
     .filter((record) => changed.includes(record.file) || removed.includes(record.file))
     .reduce((sum, record) => sum + record.articles, 0);
-  return { previous, keep: previous.segments.filter((segment) => !dirty.has(segment.name)), toRead, added, changed, removed, articlesRemoved };
+  return { previous, keep: previous.segments.filter((segment) => !dirty.has(segment.name)), toRead, added, changed, removed, articlesRemoved, segmentsMerged: 0 };
+}
+
+/** Size class of a segment: 0 for 1–9 articles, 1 for 10–99, … */
+const sizeClass = (articles: number): number => Math.floor(Math.log10(Math.max(1, articles)));
+
+/**
+ * Adds the merges due to the plan: when MERGE_FACTOR kept segments below PACKED_MAX_ARTICLES are
+ * of one size class, those and all smaller ones are dropped and their files read again.
+ */
+function withMerges(plan: Plan, seeds: readonly SeedFile[]): Plan {
+  if (!plan.previous) return plan;
+  const open = plan.keep.filter((segment) => segment.articles < PACKED_MAX_ARTICLES);
+  const perClass = new Map<number, number>();
+  for (const segment of open) perClass.set(sizeClass(segment.articles), (perClass.get(sizeClass(segment.articles)) ?? 0) + 1);
+  const full = [...perClass].filter(([, count]) => count >= MERGE_FACTOR).map(([sizeClass]) => sizeClass);
+  if (full.length === 0) return plan;
+  const upTo = Math.max(...full);
+  const dropped = new Set(open.filter((segment) => sizeClass(segment.articles) <= upTo).map((segment) => segment.name));
+  // A file is read whole: all its segments go, and with them the other files they hold.
+  const records = plan.previous.seeds;
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const record of records) {
+      if (!record.segments.some((name) => dropped.has(name)) || record.segments.every((name) => dropped.has(name))) continue;
+      for (const name of record.segments) dropped.add(name);
+      grown = true;
+    }
+  }
+  const reread = new Set(records.filter((record) => record.segments.some((name) => dropped.has(name))).map((record) => record.file));
+  for (const seed of plan.toRead) reread.add(seed.file);
+  const keep = plan.keep.filter((segment) => !dropped.has(segment.name));
+  return { ...plan, keep, toRead: seeds.filter((seed) => reread.has(seed.file)), segmentsMerged: plan.keep.length - keep.length };
 }
 
 async function writeSegments(
@@ -217,14 +265,7 @@ async function writeSegments(
 ): Promise<{ segments: SegmentRecord[]; seedSegments: Map<string, string[]> }> {
   const total = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
   const workers = total >= PARALLEL_MIN_ARTICLES ? Math.min(availableParallelism(), MAX_WORKERS) : 1;
-  // Segments never mix seed files, so a changed file rebuilds only its own segments. A large file
-  // is cut into even chunks (at least one per worker, at most SEGMENT_MAX_ARTICLES each).
-  const chunkCount = Math.max(workers, Math.ceil(total / SEGMENT_MAX_ARTICLES));
-  const chunkSize = Math.max(1, Math.ceil(total / chunkCount));
-  const chunks: Array<{ articles: Article[]; file: string }> = [];
-  for (const { seed, articles } of fileArticles) {
-    for (let from = 0; from < articles.length; from += chunkSize) chunks.push({ articles: articles.slice(from, from + chunkSize), file: seed.file });
-  }
+  const chunks = packSegments(fileArticles, workers);
   let done = 0;
   const advance = (count: number): void => {
     const before = done;
@@ -244,9 +285,33 @@ async function writeSegments(
     return record;
   });
   const seedSegments = new Map<string, string[]>();
-  chunks.forEach((chunk, k) => seedSegments.set(chunk.file, [...(seedSegments.get(chunk.file) ?? []), jobs[k]!.name]));
+  chunks.forEach((chunk, k) => {
+    for (const file of chunk.files) seedSegments.set(file, [...(seedSegments.get(file) ?? []), jobs[k]!.name]);
+  });
   report({ phase: "write", done: records.length, total: records.length });
   return { segments: records, seedSegments };
+}
+
+/**
+ * The segments to write: files up to PACKED_MAX_ARTICLES packed together in name order, up to that
+ * size; a larger file cut into even chunks of its own (at least one per worker, at most
+ * SEGMENT_MAX_ARTICLES each).
+ */
+function packSegments(fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Article[] }>, workers: number): Array<{ articles: Article[]; files: string[] }> {
+  const total = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
+  const chunkSize = Math.max(1, Math.ceil(total / Math.max(workers, Math.ceil(total / SEGMENT_MAX_ARTICLES))));
+  const chunks: Array<{ articles: Article[]; files: string[] }> = [];
+  let packing: { articles: Article[]; files: string[] } | undefined;
+  for (const { seed, articles } of fileArticles) {
+    if (articles.length > PACKED_MAX_ARTICLES) {
+      for (let from = 0; from < articles.length; from += chunkSize) chunks.push({ articles: articles.slice(from, from + chunkSize), files: [seed.file] });
+    } else if (articles.length > 0) {
+      if (!packing || packing.articles.length + articles.length > PACKED_MAX_ARTICLES) chunks.push((packing = { articles: [], files: [] }));
+      for (const article of articles) packing.articles.push(article);
+      packing.files.push(seed.file);
+    }
+  }
+  return chunks;
 }
 
 /** Runs `task` over `items` with at most `limit` at a time; results keep the items' order. */
@@ -422,6 +487,7 @@ function summarize(
     removed: plan.removed,
     articlesAnalyzed,
     articlesRemoved: plan.articlesRemoved,
+    segmentsMerged: plan.segmentsMerged,
     problems,
   };
 }

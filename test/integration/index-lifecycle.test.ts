@@ -25,6 +25,7 @@ import {
   removeTempDirs,
   tempDir,
   toJsonl,
+  type SeedRecordJson,
   writeRecords,
 } from "../support/index-fixtures.js";
 import { REPO } from "../support/server.js";
@@ -179,15 +180,53 @@ describe("index lifecycle (integration)", function () {
       }
     });
 
-    it("re-analyzes only the articles of new and changed files (segments never mix seed files)", async () => {
-      const seeds = pagesDir();
+    it("re-analyzes the new and changed files, and the small files that share a segment with a changed one", async () => {
+      const seeds = tempDir("seeds");
       const index = path.join(tempDir("index"), "index");
       writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 50));
-      writeRecords(path.join(seeds, "b.jsonl"), corpusRecords(50, 60));
       await buildIndex({ seeds: [seeds], indexDir: index });
-      writeRecords(path.join(seeds, "b.jsonl"), corpusRecords(50, 61));
-      const summary = await buildIndex({ seeds: [seeds], indexDir: index });
-      expect(summary.articlesAnalyzed).to.equal(11);
+      writeRecords(path.join(seeds, "b.jsonl"), corpusRecords(50, 60));
+      writeRecords(path.join(seeds, "c.jsonl"), corpusRecords(60, 65));
+      expect((await buildIndex({ seeds: [seeds], indexDir: index })).articlesAnalyzed, "b and c added").to.equal(15);
+      const manifest = await readCurrentManifest(index);
+      const segmentsOfFile = (file: string): string[] => manifest.seeds.find((seed) => seed.file === file)!.segments;
+      expect(segmentsOfFile("b.jsonl"), "files of one build share a segment").to.deep.equal(segmentsOfFile("c.jsonl"));
+      expect(segmentsOfFile("a.jsonl")).to.not.deep.equal(segmentsOfFile("b.jsonl"));
+      writeRecords(path.join(seeds, "c.jsonl"), corpusRecords(60, 66));
+      expect((await buildIndex({ seeds: [seeds], indexDir: index })).articlesAnalyzed, "c changed: b and c").to.equal(16);
+      await expectSameAsFullBuild(seeds, index, "after packing");
+    });
+
+    it("merges small segments as they pile up: a file a day keeps the segment count bounded", async () => {
+      const seeds = tempDir("seeds");
+      const index = path.join(tempDir("index"), "index");
+      const counts: number[] = [];
+      for (let day = 0; day < 25; day++) {
+        writeRecords(path.join(seeds, `day-${String(day).padStart(2, "0")}.jsonl`), corpusRecords(day * 3, day * 3 + 3));
+        const summary = await buildIndex({ seeds: [seeds], indexDir: index });
+        expect(summary.added).to.deep.equal([`day-${String(day).padStart(2, "0")}.jsonl`]);
+        expect(summary.segmentsMerged, `day ${day}`).to.equal(day === 10 || day === 21 ? 10 : 0);
+        counts.push((await readCurrentManifest(index)).segments.length);
+      }
+      // Ten one-day segments (3 articles: size class 0) are merged into one when the eleventh day is
+      // added; then the merged one (class 1) stays while ten more days pile up beside it.
+      expect(counts.slice(0, 12), counts.join(",")).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 2]);
+      expect(Math.max(...counts), counts.join(",")).to.be.at.most(11);
+      await expectSameAsFullBuild(seeds, index, "after merges");
+    });
+
+    it("cuts a file larger than the packing size into segments of its own", async () => {
+      const seeds = tempDir("seeds");
+      const index = path.join(tempDir("index"), "index");
+      const short = (i: number): SeedRecordJson => ({ id: `big-${i}`, title: `第${i}期简报`, body: `各地推进第${i}项工作。`, source: "generated" });
+      writeRecords(path.join(seeds, "big.jsonl"), Array.from({ length: 5_200 }, (_, i) => short(i)));
+      writeRecords(path.join(seeds, "small.jsonl"), corpusRecords(0, 10));
+      await buildIndex({ seeds: [seeds], indexDir: index });
+      const manifest = await readCurrentManifest(index);
+      const big = manifest.seeds.find((seed) => seed.file === "big.jsonl")!.segments;
+      const small = manifest.seeds.find((seed) => seed.file === "small.jsonl")!.segments;
+      expect(small).to.have.length(1);
+      expect(big.some((name) => small.includes(name)), "the large file shares no segment").to.equal(false);
     });
 
     for (const [what, age] of [
