@@ -6,7 +6,7 @@ import { queryTerms } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { EMPTY, filter, has, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
-import { candidateHolds, estimateCandidates, needleCandidates, needleCheck, needleInField, verifyNeedle } from "./phrase-check.js";
+import { candidateHolds, DECODE_RATIO, estimateCandidates, needleCandidates, needleCheck, needleInField, verifyNeedle } from "./phrase-check.js";
 import type { Atom } from "./query-parser.js";
 
 /** One word or phrase of the query, analyzed; its candidate sets are computed once per query, when first needed. */
@@ -49,9 +49,6 @@ export function verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet 
   );
   return item.verified;
 }
-
-/** Decode a needle's posting lists only while they are at most this many times the candidates so far. */
-const DECODE_RATIO = 16;
 
 /**
  * The articles that have every required item. Needles of single-item groups are intersected

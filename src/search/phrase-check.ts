@@ -6,7 +6,13 @@ import { EMPTY, filter, gallop, intersect, type DocSet } from "./doc-sets.js";
 
 export type Field = "any" | "title";
 
-/** Documents whose folded text holds every n-gram of `needle`: a superset of the documents containing it. */
+/**
+ * A posting list this many times longer than the candidates so far is not decoded: checking the
+ * candidates' text (or a cheaper list) costs less. Used by needleCandidates and strictMatches.
+ */
+export const DECODE_RATIO = 16;
+
+/** Documents whose folded text holds every n-gram of `needle`: a superset of the documents containing it (exactly those for a needle of one key). */
 export function needleCandidates(snapshot: IndexSnapshot, needle: string): DocSet {
   const keys = needleKeys(needle);
   const parts: DocSet[] = [];
@@ -17,7 +23,12 @@ export function needleCandidates(snapshot: IndexSnapshot, needle: string): DocSe
     // Rarest keys first: the intersection shrinks fastest.
     const order = keys.map((_, i) => i).sort((a, b) => counts[a]! - counts[b]!);
     let docs = ngrams.postings(keys[order[0]!]!, docBase);
-    for (let i = 1; i < order.length && docs.length > 0; i++) docs = intersect(docs, ngrams.postings(keys[order[i]!]!, docBase));
+    for (let i = 1; i < order.length && docs.length > 0; i++) {
+      // Needles of several keys are checked on the text anyway, so a superset will do: a list many
+      // times longer than the candidates costs more to decode than the checks it would save.
+      if (counts[order[i]!]! > docs.length * DECODE_RATIO) break;
+      docs = intersect(docs, ngrams.postings(keys[order[i]!]!, docBase));
+    }
     if (docs.length > 0) parts.push(docs);
   }
   return concatSorted(parts);

@@ -509,3 +509,34 @@ describe("search: many candidates of a word, checked by the word index", () => {
     });
   }
 });
+
+// needleCandidates stops decoding posting lists that are many times longer than the candidates so
+// far (中国 here), leaving a superset that the text check must narrow down exactly.
+describe("search: a rare phrase beside a common bigram", () => {
+  let snapshot: IndexSnapshot;
+  let root: string | undefined;
+  const records = Array.from({ length: 200 }, (_, i) => ({
+    id: `c${String(i).padStart(3, "0")}`,
+    title: `中国经济第${i}期`,
+    body: i % 50 === 0 ? "罕见中国古籍展出。" : i % 50 === 1 ? "罕见中药材入市。" : "中国经济稳中向好。",
+    source: "generated",
+  }));
+
+  before(async function () {
+    this.timeout(60_000);
+    ({ snapshot, root } = await buildTempIndex((seedsDir) =>
+      writeFileSync(path.join(seedsDir, "common.jsonl"), records.map((record) => JSON.stringify(record)).join("\n")),
+    ));
+  });
+
+  after(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('"罕见中国": exactly the records holding it, counted exactly (罕见中药 has two of its bigrams)', () => {
+    const result = search(snapshot, { query: '"罕见中国"', page: 1, size: 100, sort: "relevance" });
+    const expected = records.filter((record) => record.body.includes("罕见中国")).map((record) => record.id);
+    expect(result.hits.map((hit) => hit.article.id).sort()).to.deep.equal(expected);
+    expect(result.phrases).to.deep.equal([{ phrase: "罕见中国", field: "any", articles: expected.length, occurrences: expected.length }]);
+  });
+});
