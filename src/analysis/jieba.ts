@@ -77,11 +77,12 @@ export function loadSegmenter(): void {
 }
 
 /**
- * Loads the dictionaries on a libuv thread (loadAsync comes with patches/nodejieba+3.5.8.patch),
- * so that a starting server reads its index meanwhile. Cut nothing before the promise resolves:
- * a cut would load the dictionaries a second time, on this thread.
+ * Resolves once the dictionaries are loaded, loading them on a libuv thread if nobody has started
+ * to (loadAsync comes with patches/nodejieba+3.5.8.patch): a starting server reads its index
+ * meanwhile. Cut nothing before it resolves: a cut would load the dictionaries a second time, on
+ * this thread.
  */
-export function loadSegmenterInBackground(): Promise<void> {
+export function segmenterReady(): Promise<void> {
   if (loaded) return Promise.resolve();
   if (!loading) {
     checkDictionaries();

@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { IndexUnusableError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
 import { SeedWatcher } from "../index/seed-watcher.js";
-import { loadSegmenterInBackground } from "../analysis/jieba.js";
+import { segmenterReady } from "../analysis/jieba.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
 import { buildAndReport, describe } from "./report.js";
 import { commonCommand, resolveCommon, type CommonOptions } from "./options.js";
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const raw = command.opts<{ port: number; resultCache: number }>();
   const options = resolveCommon(command.opts());
   // Jieba's dictionaries load on another thread while the index is checked, read and decoded here.
-  const segmenter = loadSegmenterInBackground();
+  const segmenter = segmenterReady();
   const live = await prepareIndex(options);
   await segmenter;
   live.watch(RELOAD_POLL_MS, ({ generation, error }) => {

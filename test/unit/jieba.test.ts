@@ -13,10 +13,10 @@ describe("nodejieba binding", () => {
   it("loads the dictionaries in the background while this thread keeps running (loadAsync, from the patch)", async function () {
     this.timeout(30_000);
     const script = `
-      const { loadSegmenterInBackground, cutWords } = await import("./dist/src/analysis/jieba.js");
+      const { segmenterReady, cutWords } = await import("./dist/src/analysis/jieba.js");
       let ticks = 0;
       const timer = setInterval(() => ticks++, 5);
-      await loadSegmenterInBackground();
+      await segmenterReady();
       clearInterval(timer);
       console.log(JSON.stringify({ ticks, words: cutWords("南京市长江大桥") }));`;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script]);
