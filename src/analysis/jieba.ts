@@ -84,6 +84,12 @@ export function loadSegmenter(): void {
  */
 export function segmenterReady(): Promise<void> {
   if (loaded) return Promise.resolve();
+  // A binding installed without the patch (npm install --ignore-scripts, then a plain rebuild)
+  // still works, loading on this thread; test/unit/jieba.test.ts reports it.
+  if (typeof (nodejieba as { loadAsync?: unknown }).loadAsync !== "function") {
+    ensureLoaded();
+    return Promise.resolve();
+  }
   if (!loading) {
     checkDictionaries();
     loading = nodejieba.loadAsync(DICTIONARIES).then(() => {
