@@ -166,6 +166,8 @@ describe("search (end to end over a temporary index)", function () {
       const listed = listOccurrences(snapshot, { query, page: 1, size: 1000, sort: "relevance" });
       expect({ articles: listed.articles, total: listed.total }, `${label}: occurrence list`).to.deep.equal({ articles: holders.length, total: occurrences });
       expect(listed.occurrences, label).to.have.length(occurrences);
+      // Past its page the list only counts: the total is the same from a page of one.
+      expect(listOccurrences(snapshot, { query, page: 1, size: 1, sort: "relevance" }).total, `${label}: counted past the page`).to.equal(occurrences);
       return holders.length;
     }
 
@@ -323,6 +325,11 @@ describe("search (end to end over a temporary index)", function () {
         const result = run(query);
         expect({ ids: sortedIds(result), relaxed: result.relaxed }, query).to.deep.equal(expected);
         expect(result.total, query).to.equal(expected.ids.length);
+        // The occurrence list counts past its page what it would list (one needle or several).
+        const all = listOccurrences(snapshot, { query, page: 1, size: 10_000, sort: "relevance" });
+        const pageTwo = listOccurrences(snapshot, { query, page: 2, size: 1, sort: "relevance" });
+        expect(pageTwo.total, `${query}: occurrences counted past page 2`).to.equal(all.occurrences.length);
+        expect(pageTwo.occurrences, `${query}: page 2 of one`).to.deep.equal(all.occurrences.slice(1, 2));
       });
     });
   });
