@@ -239,8 +239,8 @@ function withMerges(plan: Plan, seeds: readonly SeedFile[]): Plan {
   if (!plan.previous) return plan;
   const open = plan.keep.filter((segment) => segment.articles < PACKED_MAX_ARTICLES);
   const perClass = new Map<number, number>();
-  for (const segment of open) perClass.set(sizeClass(segment.articles), (perClass.get(sizeClass(segment.articles)) ?? 0) + 1);
-  const full = [...perClass].filter(([, count]) => count >= MERGE_FACTOR).map(([sizeClass]) => sizeClass);
+  for (const { articles } of open) perClass.set(sizeClass(articles), (perClass.get(sizeClass(articles)) ?? 0) + 1);
+  const full = [...perClass].filter(([, count]) => count >= MERGE_FACTOR).map(([size]) => size);
   if (full.length === 0) return plan;
   const upTo = Math.max(...full);
   const dropped = new Set(open.filter((segment) => sizeClass(segment.articles) <= upTo).map((segment) => segment.name));
