@@ -17,6 +17,8 @@ export function analyzerIdentity(): AnalyzerIdentity {
 // Words so common that they carry no ranking signal and would only make the largest posting
 // lists larger. Exact matching still finds them: phrases use the n-gram index, not these terms.
 const STOP_WORDS = new Set(["的", "了", "和", "是", "在", "与", "及", "等", "对", "也", "就", "都", "而", "之"]);
+/** Most tokens are longer than any stop word and skip the set lookup (a build asks 25M times). */
+const STOP_WORD_MAX_LENGTH = Math.max(...[...STOP_WORDS].map((word) => word.length));
 
 // jieba is much slower on long runs; paragraphs are short, and a term never spans a line.
 const LINE = /\n+/;
@@ -43,7 +45,7 @@ const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 /** Drops punctuation, spaces and stop words. */
 function isIndexable(token: string): boolean {
-  if (STOP_WORDS.has(token)) return false;
+  if (token.length <= STOP_WORD_MAX_LENGTH && STOP_WORDS.has(token)) return false;
   const first = token.charCodeAt(0);
   if (first >= 0x4e00 && first <= 0x9fff) return true; // the common case: a CJK ideograph
   return LETTER_OR_DIGIT.test(token);

@@ -47,19 +47,28 @@ export const NO_POSTINGS: TermPostings = { documentFrequency: 0, forEachIn: () =
 export class WordIndexBuilder {
   private readonly termIds = new Map<string, number>();
   private readonly pairs = new PostingPairs();
+  private scratch = new Uint32Array(1 << 12);
   private lastDoc = -1;
 
   /** Adds a document's analyzed terms (with repeats). Documents must come in increasing order. */
   add(doc: number, terms: readonly string[]): void {
     if (doc <= this.lastDoc || doc >= MAX_DOCS) throw new Error(`document ${doc} out of order or out of range (last ${this.lastDoc})`);
     this.lastDoc = doc;
-    const frequency = new Map<string, number>();
-    for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
-    this.pairs.reserve(frequency.size);
-    for (const [term, tf] of frequency) {
-      let id = this.termIds.get(term);
-      if (id === undefined) this.termIds.set(term, (id = this.termIds.size));
-      this.pairs.push(id, (doc << 8) | Math.min(tf, MAX_TF));
+    // Term ids counted by sorting them: one Map lookup a term and no Map a document (a Map of
+    // frequencies per document was a seventh of the build).
+    if (this.scratch.length < terms.length) this.scratch = new Uint32Array(terms.length * 2);
+    for (let i = 0; i < terms.length; i++) {
+      let id = this.termIds.get(terms[i]!);
+      if (id === undefined) this.termIds.set(terms[i]!, (id = this.termIds.size));
+      this.scratch[i] = id;
+    }
+    const ids = this.scratch.subarray(0, terms.length).sort();
+    this.pairs.reserve(ids.length);
+    for (let from = 0; from < ids.length; ) {
+      let to = from + 1;
+      while (to < ids.length && ids[to] === ids[from]) to++;
+      this.pairs.push(ids[from]!, (doc << 8) | Math.min(to - from, MAX_TF));
+      from = to;
     }
   }
 
