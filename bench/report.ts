@@ -54,7 +54,7 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const rps = (value: number): string => `${Math.round(value)} req/s`;
 
 export const TARGETS: readonly Target[] = [
-  { key: "build_ratio", what: "full build", shown: (f) => seconds(f.build_s), floor: (f) => `${seconds(f.floor_s)} jieba cut`, ratio: "build_ratio", op: "<=", limit: 1.5 },
+  { key: "build_ratio", what: "full build", shown: (f) => seconds(f.build_s), floor: (f) => `${seconds(f.floor_s)} jieba cut (mean)`, ratio: "build_ratio", op: "<=", limit: 1.5 },
   { key: "incremental_ratio", what: "add 15 articles", shown: (f) => seconds(f.incremental_s), floor: (f) => `${seconds(f.build_s)} full build`, ratio: "incremental_ratio", op: "<=", limit: 0.05 },
   { key: "load_ms", what: "server start", shown: (f) => ms(f.load_ms), op: "<=", limit: 1500, unit: "ms" },
   { key: "load_ratio", what: "server start", shown: (f) => ms(f.load_ms), floor: (f) => `${ms(f.load_floor_ms)} read+jieba`, ratio: "load_ratio", op: "<=", limit: 2 },
