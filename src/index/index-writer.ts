@@ -307,7 +307,7 @@ function packSegments(fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Ar
   let packing: { articles: Article[]; files: string[] } | undefined;
   for (const { seed, articles } of fileArticles) {
     if (articles.length > PACKED_MAX_ARTICLES) {
-      for (let from = 0; from < articles.length; from += chunkSize) chunks.push({ articles: articles.slice(from, from + chunkSize), files: [seed.file] });
+      for (const piece of cutEvenly(articles, Math.ceil(articles.length / chunkSize))) chunks.push({ articles: piece, files: [seed.file] });
     } else if (articles.length > 0) {
       if (!packing || packing.articles.length + articles.length > PACKED_MAX_ARTICLES) chunks.push((packing = { articles: [], files: [] }));
       for (const article of articles) packing.articles.push(article);
@@ -315,6 +315,29 @@ function packSegments(fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Ar
     }
   }
   return chunks;
+}
+
+/**
+ * `articles` in `count` consecutive pieces of about the same amount of text, so that workers finish
+ * together (pieces of equal article counts left one worker a sixth of the corpus build alone: the
+ * archive's later stories are longer). No piece exceeds SEGMENT_MAX_ARTICLES.
+ */
+function cutEvenly(articles: Article[], count: number): Article[][] {
+  const size = (article: Article): number => article.title.length + article.body.length + 1;
+  const total = articles.reduce((sum, article) => sum + size(article), 0);
+  const pieces: Article[][] = [];
+  let from = 0;
+  let text = 0;
+  for (let i = 0; i < articles.length; i++) {
+    text += size(articles[i]!);
+    const textDue = pieces.length < count - 1 && text >= (total * (pieces.length + 1)) / count;
+    if (textDue || i + 1 - from >= SEGMENT_MAX_ARTICLES) {
+      pieces.push(articles.slice(from, i + 1));
+      from = i + 1;
+    }
+  }
+  pieces.push(articles.slice(from));
+  return pieces.filter((piece) => piece.length > 0);
 }
 
 /** Runs `task` over `items` with at most `limit` at a time; results keep the items' order. */

@@ -218,8 +218,9 @@ describe("index lifecycle (integration)", function () {
     it("cuts a file larger than the packing size into segments of its own", async () => {
       const seeds = tempDir("seeds");
       const index = path.join(tempDir("index"), "index");
-      const short = (i: number): SeedRecordJson => ({ id: `big-${i}`, title: `第${i}期简报`, body: `各地推进第${i}项工作。`, source: "generated" });
-      writeRecords(path.join(seeds, "big.jsonl"), Array.from({ length: 5_200 }, (_, i) => short(i)));
+      // The later half of the records is four times as long: pieces are cut by text, not by count.
+      const record = (i: number): SeedRecordJson => ({ id: `big-${i}`, title: `第${i}期简报`, body: `各地推进第${i}项工作。`.repeat(i < 2_600 ? 1 : 4), source: "generated" });
+      writeRecords(path.join(seeds, "big.jsonl"), Array.from({ length: 5_200 }, (_, i) => record(i)));
       writeRecords(path.join(seeds, "small.jsonl"), corpusRecords(0, 10));
       await buildIndex({ seeds: [seeds], indexDir: index });
       const manifest = await readCurrentManifest(index);
@@ -227,6 +228,16 @@ describe("index lifecycle (integration)", function () {
       const small = manifest.seeds.find((seed) => seed.file === "small.jsonl")!.segments;
       expect(small).to.have.length(1);
       expect(big.some((name) => small.includes(name)), "the large file shares no segment").to.equal(false);
+      if (big.length > 1) {
+        // With worker threads the file is cut in pieces of about the same amount of text.
+        const snapshot = await openIndex(index);
+        const textOf = (name: string): number => {
+          const { store } = snapshot.segments.find((segment) => segment.record.name === name)!;
+          return Array.from({ length: store.size }, (_, local) => store.folded(local).length).reduce((sum, length) => sum + length, 0);
+        };
+        const texts = big.map(textOf);
+        expect(Math.min(...texts) / Math.max(...texts), `text per piece: ${texts.join(", ")}`).to.be.above(0.9);
+      }
     });
 
     for (const [what, age] of [
