@@ -476,11 +476,25 @@ describe("search paging beyond the proximity re-rank depth", function () {
   }
 });
 
+/** In a describe block: an index of `records` built before its tests and removed after them. */
+function indexOfRecords(records: readonly FixtureRecord[]): () => IndexSnapshot {
+  let snapshot: IndexSnapshot | undefined;
+  let root: string | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    ({ snapshot, root } = await buildTempIndex((seedsDir) =>
+      writeFileSync(path.join(seedsDir, "records.jsonl"), records.map((record) => JSON.stringify(record)).join("\n")),
+    ));
+  });
+  after(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+  return () => snapshot!;
+}
+
 // Candidates that hold a word as an indexed word of the field skip the text check (needleCheck);
 // that path starts at 64 candidates, which the fixture above never reaches.
 describe("search: many candidates of a word, checked by the word index", () => {
-  let snapshot: IndexSnapshot;
-  let root: string | undefined;
   // 习近平 as a jieba word (title or body), only as a piece of other words (学习近平常心: 学习/近/平常心),
   // or with both of its bigrams apart (学习近况，接近平均): a candidate that does not hold it.
   const BODIES = ["习近平主席说", "学习近平常心", "温习近平时功课", "学习近况，接近平均", "各地推进工作"];
@@ -491,17 +505,7 @@ describe("search: many candidates of a word, checked by the word index", () => {
     body: `${BODIES[(i * 7) % BODIES.length]!}。${BODIES[i % 2 === 0 ? 4 : (i * 3) % BODIES.length]!}`,
     source: "generated",
   }));
-
-  before(async function () {
-    this.timeout(60_000);
-    ({ snapshot, root } = await buildTempIndex((seedsDir) =>
-      writeFileSync(path.join(seedsDir, "words.jsonl"), records.map((record) => JSON.stringify(record)).join("\n")),
-    ));
-  });
-
-  after(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  const snapshot = indexOfRecords(records);
 
   for (const [query, holds] of [
     ["习近平", (r: (typeof records)[number]) => fold(`${r.title}\n${r.body}`).includes("习近平")],
@@ -511,7 +515,7 @@ describe("search: many candidates of a word, checked by the word index", () => {
     it(`${query}: exactly the records whose text holds it, as a word or not`, () => {
       const expected = records.filter(holds).map((record) => record.id).sort();
       expect(expected.length, "enough candidates for the word lookup").to.be.at.least(64);
-      const found = search(snapshot, { query, page: 1, size: records.length, sort: "relevance" }).hits.map((hit) => hit.article.id).sort();
+      const found = search(snapshot(), { query, page: 1, size: records.length, sort: "relevance" }).hits.map((hit) => hit.article.id).sort();
       expect(found).to.deep.equal(expected);
     });
   }
@@ -520,28 +524,16 @@ describe("search: many candidates of a word, checked by the word index", () => {
 // needleCandidates stops decoding posting lists that are many times longer than the candidates so
 // far (中国 here), leaving a superset that the text check must narrow down exactly.
 describe("search: a rare phrase beside a common bigram", () => {
-  let snapshot: IndexSnapshot;
-  let root: string | undefined;
   const records = Array.from({ length: 200 }, (_, i) => ({
     id: `c${String(i).padStart(3, "0")}`,
     title: `中国经济第${i}期`,
     body: i % 50 === 0 ? "罕见中国古籍展出。" : i % 50 === 1 ? "罕见中药材入市。" : "中国经济稳中向好。",
     source: "generated",
   }));
-
-  before(async function () {
-    this.timeout(60_000);
-    ({ snapshot, root } = await buildTempIndex((seedsDir) =>
-      writeFileSync(path.join(seedsDir, "common.jsonl"), records.map((record) => JSON.stringify(record)).join("\n")),
-    ));
-  });
-
-  after(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  const snapshot = indexOfRecords(records);
 
   it('"罕见中国": exactly the records holding it, counted exactly (罕见中药 has two of its bigrams)', () => {
-    const result = search(snapshot, { query: '"罕见中国"', page: 1, size: 100, sort: "relevance" });
+    const result = search(snapshot(), { query: '"罕见中国"', page: 1, size: 100, sort: "relevance" });
     const expected = records.filter((record) => record.body.includes("罕见中国")).map((record) => record.id);
     expect(result.hits.map((hit) => hit.article.id).sort()).to.deep.equal(expected);
     expect(result.phrases).to.deep.equal([{ phrase: "罕见中国", field: "any", articles: expected.length, occurrences: expected.length }]);
