@@ -297,8 +297,8 @@ async function writeSegments(
 
 /**
  * The segments to write: files up to PACKED_MAX_ARTICLES packed together in name order, up to that
- * size; a larger file cut into even chunks of its own (at least one per worker, at most
- * SEGMENT_MAX_ARTICLES each).
+ * size; a larger file cut into pieces of its own (at least one per worker, at most
+ * SEGMENT_MAX_ARTICLES articles each).
  */
 function packSegments(fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Article[] }>, workers: number): Array<{ articles: Article[]; files: string[] }> {
   const total = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
@@ -318,9 +318,10 @@ function packSegments(fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Ar
 }
 
 /**
- * `articles` in `count` consecutive pieces of about the same amount of text, so that workers finish
- * together (pieces of equal article counts left one worker a sixth of the corpus build alone: the
- * archive's later stories are longer). No piece exceeds SEGMENT_MAX_ARTICLES.
+ * `articles` in `count` consecutive pieces of about the same amount of text, so that the workers
+ * have the same work: analysis time follows the text, and records need not be alike (the archive's
+ * later stories are longer; its halves by count differ by 6% in text). No piece exceeds
+ * SEGMENT_MAX_ARTICLES articles.
  */
 function cutEvenly(articles: Article[], count: number): Article[][] {
   const size = (article: Article): number => article.title.length + article.body.length + 1;
