@@ -99,6 +99,15 @@ export function segmenterReady(): Promise<void> {
   return loading;
 }
 
+/**
+ * Settles when a load that segmenterReady() started has finished (at once when none is under way):
+ * a cut on this thread meanwhile would load the dictionaries a second time. Loads nothing itself,
+ * so a build that leaves all analysis to its workers does not load them here.
+ */
+export function backgroundLoadSettled(): Promise<void> {
+  return loading ?? Promise.resolve();
+}
+
 let identity: SegmenterIdentity | undefined;
 
 export function segmenterIdentity(): SegmenterIdentity {

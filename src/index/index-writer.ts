@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { analyzerIdentity } from "../analysis/analyze.js";
-import { segmenterReady } from "../analysis/jieba.js";
+import { backgroundLoadSettled } from "../analysis/jieba.js";
 import { IndexUnusableError, SeedFormatError } from "../errors.js";
 import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
@@ -106,8 +106,8 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
       return summarize(plan.previous, plan, [], 0, started, true);
     }
     plan = withMerges(plan, seeds);
-    // Reading pages (normalize) and analyzing here need jieba: a server start may be loading it already.
-    await segmenterReady();
+    // Reading pages (normalize) and analyzing here use jieba: a starting server may be loading it.
+    await backgroundLoadSettled();
 
     // Fix (duplicate ids across files): a full build keeps the record of the file that sorts first
     // and skips the others. Incrementally, a kept segment's article used to win even over a new file
