@@ -2,6 +2,7 @@
 import { Presets, SingleBar } from "cli-progress";
 import { SearchError } from "../errors.js";
 import { buildIndex, type BuildProgress, type BuildSummary } from "../index/index-writer.js";
+import { SeedWatcher } from "../index/seed-watcher.js";
 
 /** A progress bar on a terminal; a line every few seconds otherwise (CI logs). */
 function progressReporter(stream: NodeJS.WriteStream = process.stdout): { update: (event: BuildProgress) => void; stop: () => void } {
@@ -71,4 +72,9 @@ export async function buildAndReport(seeds: readonly string[], indexDir: string,
     progress.stop();
     throw error;
   }
+}
+
+/** `--watch`: incremental rebuilds as seed files change, each reported like the first; failures are printed and retried. */
+export function watchSeeds(seeds: readonly string[], indexDir: string): Promise<SeedWatcher> {
+  return SeedWatcher.start({ roots: seeds, rebuild: () => buildAndReport(seeds, indexDir, false).then(() => {}), onError: (error) => console.error(describe(error)) });
 }

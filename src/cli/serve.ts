@@ -4,10 +4,9 @@ import { InvalidArgumentError, Option } from "commander";
 import type { Server } from "node:http";
 import { IndexUnusableError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
-import { SeedWatcher } from "../index/seed-watcher.js";
 import { segmenterReady } from "../analysis/jieba.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
-import { buildAndReport, describe } from "./report.js";
+import { buildAndReport, describe, watchSeeds } from "./report.js";
 import { commonCommand, resolveCommon, type CommonOptions } from "./options.js";
 
 const RELOAD_POLL_MS = 2000;
@@ -51,15 +50,13 @@ async function main(): Promise<void> {
   const options = resolveCommon(command.opts());
   // Jieba's dictionaries load on another thread while the index is checked, read and decoded here.
   const segmenter = segmenterReady();
-  const live = await prepareIndex(options);
+  const watcher = options.watch ? await watchSeeds(options.seeds, options.index) : undefined;
+  const live = watcher ? await watcher.buildFirst(() => prepareIndex(options)) : await prepareIndex(options);
   await segmenter;
   live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
     if (error) console.error(`kept serving the previous index: ${describe(error)}`);
     else if (generation !== undefined) console.log(`now serving generation ${generation}`);
   });
-  const watcher = options.watch
-    ? new SeedWatcher({ roots: options.seeds, rebuild: () => buildAndReport(options.seeds, options.index, false).then(() => {}), onError: (error) => console.error(describe(error)) })
-    : undefined;
   const server: Server = createApp(live, { resultCacheEntries: raw.resultCache }).listen(raw.port, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : raw.port;

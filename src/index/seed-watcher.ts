@@ -1,6 +1,7 @@
 // Watch mode: rebuilds after seed files appear, change or disappear. Events are debounced, and a
 // build waits until the seed files' sizes stop changing, so a file still being copied is indexed
 // once, when complete. Builds never overlap: events during a build schedule exactly one more.
+// The watch starts before the first build (see buildFirst), so nothing added meanwhile is missed.
 import { watch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
 import { findSeedPaths } from "../ingest/read-seeds.js";
@@ -20,17 +21,43 @@ export class SeedWatcher {
   private retry: NodeJS.Timeout | undefined;
   private building = false;
   private pending = false;
+  private closed = false;
 
-  constructor(private readonly options: SeedWatcherOptions) {
+  /** Starts watching; a missing or unsupported seed root is reported as the build would report it. */
+  static async start(options: SeedWatcherOptions): Promise<SeedWatcher> {
+    await findSeedPaths(options.roots);
+    return new SeedWatcher(options);
+  }
+
+  private constructor(private readonly options: SeedWatcherOptions) {
     for (const root of options.roots) {
       this.watchers.push(watch(root, { recursive: true }, () => this.schedule()));
     }
   }
 
   private schedule(): void {
+    if (this.closed) return;
     clearTimeout(this.timer);
     clearTimeout(this.retry);
     this.timer = setTimeout(() => void this.run(), this.options.debounceMs ?? 1000);
+  }
+
+  /**
+   * Runs the first build (or whatever brings the index up to date at start) while already
+   * watching. Fix: the watch used to start after it, and a seed file written in between (during a
+   * long first build, or just before the watch was set up) was never indexed. Events during the
+   * task schedule one rebuild after it. If the task fails, the watch stops and the error is thrown.
+   */
+  async buildFirst<T>(task: () => Promise<T>): Promise<T> {
+    this.building = true;
+    try {
+      return await task();
+    } catch (error) {
+      this.close();
+      throw error;
+    } finally {
+      this.finishBuild();
+    }
   }
 
   private async run(): Promise<void> {
@@ -47,13 +74,17 @@ export class SeedWatcher {
       // lose the change that triggered it: try again later, unless a new event comes first.
       this.options.onError(error as Error);
       clearTimeout(this.retry);
-      this.retry = setTimeout(() => void this.run(), RETRY_AFTER_MS);
+      if (!this.closed) this.retry = setTimeout(() => void this.run(), RETRY_AFTER_MS);
     } finally {
-      this.building = false;
-      if (this.pending) {
-        this.pending = false;
-        this.schedule();
-      }
+      this.finishBuild();
+    }
+  }
+
+  private finishBuild(): void {
+    this.building = false;
+    if (this.pending) {
+      this.pending = false;
+      this.schedule();
     }
   }
 
@@ -74,6 +105,7 @@ export class SeedWatcher {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     clearTimeout(this.retry);
     for (const watcher of this.watchers) watcher.close();

@@ -111,12 +111,19 @@ export class CliProcess {
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
     let exited = false;
     void this.exited.then(() => (exited = true));
-    return waitUntil(`${pattern} in the output of ${this.child.spawnargs.join(" ")}`, timeoutMs, () => {
-      const match = pattern.exec(this.output);
-      if (match) return match;
-      if (exited) throw new Error(`process exited before printing ${pattern}:\n${this.output}`);
-      return undefined;
-    }, 20);
+    const what = `${pattern} in the output of ${this.child.spawnargs.join(" ")}`;
+    try {
+      return await waitUntil(what, timeoutMs, () => {
+        const match = pattern.exec(this.output);
+        if (match) return match;
+        if (exited) throw new Error(`process exited before printing ${pattern}:\n${this.output}`);
+        return undefined;
+      }, 20);
+    } catch (error) {
+      // What it did print instead is what a failure in CI needs to be understood.
+      if (exited) throw error;
+      throw new Error(`${(error as Error).message}; it printed:\n${this.output}`);
+    }
   }
 
   /** Kills the process (if still running) and waits for it. */
