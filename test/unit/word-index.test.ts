@@ -57,6 +57,24 @@ describe("word-index (body postings) and headline-index (FlexSearch)", () => {
     expect(index.termCount).to.equal(5);
   });
 
+  it("keeps 100,000 distinct one- and two-unit terms apart, as the pair table grows past its first size", () => {
+    // Term ids of one- and two-unit terms come from code-unit tables, not a Map: every term must
+    // still get its own postings after the table has grown and rehashed several times.
+    const pair = (k: number): string => String.fromCharCode(0x4e00 + (k % 300), 0x4e00 + Math.floor(k / 300));
+    const docs = Array.from({ length: 1000 }, (_, doc) => [
+      ...Array.from({ length: 100 }, (_, i) => pair(doc * 100 + i)),
+      String.fromCharCode(0x4e00 + (doc % 50)),
+      "三个字",
+    ]);
+    const index = build(docs);
+    expect(index.termCount).to.equal(100_000 + 50 + 1);
+    for (const k of [0, 1, 299, 300, 32_767, 32_768, 65_535, 99_999]) {
+      expect(postingsOf(index, pair(k), upTo(1000)), pair(k)).to.deep.equal([[Math.floor(k / 100), 1]]);
+    }
+    expect(postingsOf(index, String.fromCharCode(0x4e00 + 7), upTo(1000))).to.deep.equal(upTo(20).map((i) => [7 + 50 * i, 1]));
+    expect(index.lookup("三个字").documentFrequency).to.equal(1000);
+  });
+
   it("round-trips an empty index", () => {
     const index = build([]);
     expect(index.termCount).to.equal(0);
