@@ -50,23 +50,65 @@ export function needleKeys(needle: string): number[] {
   return [...keys];
 }
 
+/**
+ * The keys already seen in the current document. Each slot is stamped with the document that
+ * filled it, so moving to the next document clears the set without touching it. Why not sort a
+ * document's keys and skip repeats: that sort was most of the time of adding a document.
+ */
+class KeysOfDocument {
+  private readonly unigramStamps = new Int32Array(0x10000).fill(-1);
+  private bigramKeys = new Uint32Array(1 << 12);
+  private bigramStamps = new Int32Array(1 << 12).fill(-1);
+  /** 32 minus the table's bits: the slot is the top bits of key × 2^32/φ (Fibonacci hashing). */
+  private shift = 32 - 12;
+  private doc = -1;
+
+  /** Starts document `doc` (increasing), which will offer at most `keys` keys. */
+  start(doc: number, keys: number): void {
+    this.doc = doc;
+    if (this.bigramStamps.length < keys * 2) {
+      const bits = Math.ceil(Math.log2(keys * 2));
+      this.bigramKeys = new Uint32Array(1 << bits);
+      this.bigramStamps = new Int32Array(1 << bits).fill(-1);
+      this.shift = 32 - bits;
+    }
+  }
+
+  /** True the first time the current document offers `key`. */
+  firstTime(key: number): boolean {
+    if (key < 0x10000) {
+      if (this.unigramStamps[key] === this.doc) return false;
+      this.unigramStamps[key] = this.doc;
+      return true;
+    }
+    // Open addressing: a slot stamped by an earlier document counts as empty.
+    const mask = this.bigramStamps.length - 1;
+    for (let slot = Math.imul(key, 0x9e3779b1) >>> this.shift; ; slot = (slot + 1) & mask) {
+      if (this.bigramStamps[slot] !== this.doc) {
+        this.bigramStamps[slot] = this.doc;
+        this.bigramKeys[slot] = key;
+        return true;
+      }
+      if (this.bigramKeys[slot] === key) return false;
+    }
+  }
+}
+
 /** Collects documents in increasing id order, then serializes (see posting-pairs.ts). */
 export class NgramIndexBuilder {
   private readonly pairs = new PostingPairs();
+  private readonly seen = new KeysOfDocument();
   private docs = 0;
   private scratch = new Uint32Array(1 << 12);
 
   add(text: string): void {
     const doc = this.docs++;
     if (this.scratch.length < text.length * 2) this.scratch = new Uint32Array(text.length * 2);
-    const keys = ngramKeys(text, this.scratch).sort();
+    const keys = ngramKeys(text, this.scratch);
+    this.seen.start(doc, keys.length);
     this.pairs.reserve(keys.length);
-    let previous = -1;
-    for (const key of keys) {
-      if (key === previous) continue;
-      previous = key;
-      this.pairs.push(key, doc);
-    }
+    // A document's pairs may go in any order: the sort by key at serialize() keeps documents in order.
+    for (const key of keys) if (this.seen.firstTime(key)) this.pairs.push(key, doc);
   }
 
   serialize(): Buffer {

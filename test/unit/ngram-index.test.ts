@@ -64,6 +64,22 @@ describe("ngram-index", () => {
       expect(index.keyCount).to.equal(2);
     });
 
+    it("counts each document once for each key, across long documents and the short ones after them", () => {
+      // A document's repeats are skipped by a table stamped with the document: long documents make
+      // it grow, and the short ones after them must not take their stale slots for their own keys.
+      const random = (seed: number) => () => ((seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 1) >>> 0) / 2 ** 32;
+      const next = random(7);
+      const text = (length: number, alphabet: number): string =>
+        Array.from({ length }, () => String.fromCharCode(0x4e00 + Math.floor(next() * alphabet))).join("");
+      const texts = [text(8_000, 300), text(40, 20), text(20_000, 3000), "", text(3, 5), text(9_000, 90), text(30, 300)];
+      const index = build(texts);
+      const keysByDoc = texts.map((text) => new Set(ngramKeys(text)));
+      for (const key of keysOf(texts)) {
+        const expected = keysByDoc.flatMap((keys, doc) => (keys.has(key) ? [doc] : []));
+        expect([...index.postings(key)], `key ${key.toString(16)}`).to.deep.equal(expected);
+      }
+    });
+
     it("round-trips an empty index", () => {
       const index = build([]);
       expect(index.keyCount).to.equal(0);
