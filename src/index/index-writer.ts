@@ -5,7 +5,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile, open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { backgroundLoadSettled } from "../analysis/jieba.js";
 import { IndexUnusableError, SeedFormatError } from "../errors.js";
@@ -24,7 +23,8 @@ import {
 } from "./format.js";
 import { readCurrentManifest } from "./index-reader.js";
 import { acquireBuildLock } from "./index-lock.js";
-import type { SegmentJob, SegmentWorkerMessage } from "./segment-worker.js";
+import { SegmentWorkerPool } from "./segment-pool.js";
+import type { SegmentJob } from "./segment-worker.js";
 import { writeSegment } from "./segment-writer.js";
 
 /** Large inputs are cut into segments of at most this many articles. */
@@ -44,6 +44,7 @@ const MERGE_FACTOR = 10;
 /** Below this many new articles, starting worker threads (a second jieba each, ~1 s) costs more than it saves. */
 const PARALLEL_MIN_ARTICLES = 5_000;
 const MAX_WORKERS = 4;
+const WORKERS = Math.min(availableParallelism(), MAX_WORKERS);
 const TEMP_PREFIX = ".tmp-";
 
 export interface BuildOptions {
@@ -95,6 +96,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
   await mkdir(path.join(options.indexDir, SEGMENTS_DIR), { recursive: true });
   const release = acquireBuildLock(options.indexDir);
+  let pool: SegmentWorkerPool | undefined;
   try {
     await removeLeftovers(options.indexDir);
     const previous = options.full ? undefined : await readCurrentManifest(options.indexDir).catch(() => undefined);
@@ -145,8 +147,10 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
       duplicates.clear();
     }
 
+    const articleCount = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
+    if (articleCount >= PARALLEL_MIN_ARTICLES && WORKERS > 1) pool = new SegmentWorkerPool(WORKERS);
     const generation = (plan.previous?.generation ?? (await lastGenerationOnDisk(options.indexDir))) + 1;
-    const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report);
+    const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report, pool);
     // Fix: a file without articles has no segments, so `every` below held for it even when it was
     // read again or removed: its old record stayed in the manifest (twice after a change; forever
     // after a removal, so the index never counted as up to date again).
@@ -189,9 +193,9 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     const replaced = plan.previous ?? (await readCurrentManifest(options.indexDir).catch(() => undefined));
     await commitGeneration(options.indexDir, manifest);
     await pruneGenerations(options.indexDir, manifest, replaced);
-    const analyzed = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
-    return summarize(manifest, plan, problems, analyzed, started, false);
+    return summarize(manifest, plan, problems, articleCount, started, false);
   } finally {
+    await pool?.close();
     release();
   }
 }
@@ -265,10 +269,10 @@ async function writeSegments(
   generation: number,
   fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Article[] }>,
   report: (event: BuildProgress) => void,
+  pool: SegmentWorkerPool | undefined,
 ): Promise<{ segments: SegmentRecord[]; seedSegments: Map<string, string[]> }> {
   const total = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
-  const workers = total >= PARALLEL_MIN_ARTICLES ? Math.min(availableParallelism(), MAX_WORKERS) : 1;
-  const chunks = packSegments(fileArticles, workers);
+  const chunks = packSegments(fileArticles, pool?.size ?? 1);
   let done = 0;
   const advance = (count: number): void => {
     const before = done;
@@ -279,10 +283,8 @@ async function writeSegments(
     const name = `seg-${String(generation).padStart(6, "0")}-${k}`;
     return { dir: path.join(indexDir, SEGMENTS_DIR, `${TEMP_PREFIX}${name}`), name, articles: chunk.articles };
   });
-  const run = (job: SegmentJob): Promise<SegmentRecord> =>
-    workers > 1 ? writeSegmentInWorker(job, advance) : writeSegment(job.dir, job.name, job.articles, () => advance(1));
-  const records = await runPool(jobs, workers, async (job) => {
-    const record = await run(job);
+  const records = await runPool(jobs, pool?.size ?? 1, async (job, lane) => {
+    const record = await (pool ? pool.write(lane, job, advance) : writeSegment(job.dir, job.name, job.articles, () => advance(1)));
     await syncTree(job.dir);
     await rename(job.dir, path.join(indexDir, SEGMENTS_DIR, job.name));
     return record;
@@ -341,34 +343,18 @@ function cutEvenly(articles: Article[], count: number): Article[][] {
   return pieces.filter((piece) => piece.length > 0);
 }
 
-/** Runs `task` over `items` with at most `limit` at a time; results keep the items' order. */
-async function runPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+/** Runs `task` over `items` in `limit` lanes, one item at a time in each; results keep the items' order. */
+async function runPool<T, R>(items: readonly T[], limit: number, task: (item: T, lane: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async (_, lane) => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await task(items[i]!);
+      results[i] = await task(items[i]!, lane);
     }
   });
   await Promise.all(lanes);
   return results;
-}
-
-function writeSegmentInWorker(job: SegmentJob, advance: (count: number) => void): Promise<SegmentRecord> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./segment-worker.js", import.meta.url));
-    worker.on("message", (message: SegmentWorkerMessage) => {
-      if (message.type === "progress") advance(message.done);
-      else {
-        resolve(message.record);
-        void worker.terminate();
-      }
-    });
-    worker.on("error", reject);
-    worker.on("exit", (code) => code !== 0 && reject(new Error(`segment worker for ${job.name} exited with code ${code}`)));
-    worker.postMessage(job);
-  });
 }
 
 /** Manifest first, then the pointer: CURRENT only ever names a complete generation. */

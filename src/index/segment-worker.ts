@@ -1,6 +1,7 @@
-// A worker thread that writes one segment, so a large build analyzes its segments in parallel
-// (jieba is synchronous and CPU-bound: one thread per core is the only way to use the others).
+// A worker thread of the segment pool (segment-pool.ts): loads jieba's dictionaries at once, then
+// writes the segment of each job it is sent, one at a time.
 import { parentPort } from "node:worker_threads";
+import { loadSegmenter } from "../analysis/jieba.js";
 import type { Article } from "../types.js";
 import type { SegmentRecord } from "./format.js";
 import { writeSegment } from "./segment-writer.js";
@@ -18,7 +19,8 @@ const PROGRESS_EVERY = 250;
 
 if (parentPort) {
   const port = parentPort;
-  port.once("message", (job: SegmentJob) => {
+  loadSegmenter();
+  port.on("message", (job: SegmentJob) => {
     let done = 0;
     void writeSegment(job.dir, job.name, job.articles, () => {
       done++;
