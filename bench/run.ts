@@ -15,7 +15,7 @@ import { cacheHitRate, CONNECTIONS, measureHelloFloor, measureHttp, measureUncac
 import { currentGenerationBytes, currentManifest } from "./index-files.js";
 import { queryText, readQueries, type EvalQuery } from "./known-item.js";
 import { measureStarts, type Probe } from "./load.js";
-import { measureQueries, type SlowQuery } from "./query.js";
+import { measureQueries, WARM_PASSES, type SlowQuery } from "./query.js";
 import { environment, formatTable, judge, rounded, type Figures } from "./report.js";
 
 interface Options {
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     .option("--index <dir>", "reuse the index in <dir> (see below)")
     .option("--build", "with --index: rebuild it there and measure the builds too", false)
     .option("--duration <s>", "seconds of HTTP load per server", positiveInteger, 10)
-    .option("--rounds <n>", "timed passes over the queries (after one untimed pass)", positiveInteger, 5)
+    .option("--rounds <n>", `timed passes over the queries (after ${WARM_PASSES} untimed ones)`, positiveInteger, 5)
     .option("--starts <n>", "server starts (each after a floor run); medians are reported", positiveInteger, 3)
     .addHelpText("after", HELP)
     .showHelpAfterError()
@@ -115,7 +115,7 @@ async function runScenarios(options: Options, work: string): Promise<{ figures: 
   }
   const indexBytes = await currentGenerationBytes(indexDir);
 
-  step(`queries: 1 untimed + ${options.rounds} timed passes`);
+  step(`queries: ${WARM_PASSES} untimed + ${options.rounds} timed passes`);
   const snapshot = await openIndex(indexDir);
   checks.expect(snapshot.size === corpus.records.length, `opened index: ${snapshot.size} articles, expected ${corpus.records.length} (the corpus records)`);
   const { figures: query, slowest } = measureQueries(snapshot, queries, options.rounds, checks);

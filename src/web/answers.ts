@@ -4,7 +4,7 @@ import type { IndexSnapshot } from "../index/index-reader.js";
 import { occurrencesView, type OccurrencesView } from "../present/occurrences.js";
 import { searchView, type SearchView } from "../present/results.js";
 import { listOccurrences, search } from "../search/search.js";
-import { ResultCache, type CacheStats } from "./result-cache.js";
+import { ResultCache, type Answer, type CacheStats } from "./result-cache.js";
 import type { SearchParams } from "./validate.js";
 
 export class Answers {
@@ -17,7 +17,7 @@ export class Answers {
     this.occurrenceLists = new ResultCache(cacheEntries);
   }
 
-  search(snapshot: IndexSnapshot, params: SearchParams): SearchView & { cached: boolean } {
+  search(snapshot: IndexSnapshot, params: SearchParams): Answer<SearchView> {
     return this.searches.answer(snapshot, params, () => {
       const started = performance.now();
       const result = search(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort });
@@ -25,7 +25,7 @@ export class Answers {
     });
   }
 
-  occurrences(snapshot: IndexSnapshot, params: SearchParams): OccurrencesView & { cached: boolean } {
+  occurrences(snapshot: IndexSnapshot, params: SearchParams): Answer<OccurrencesView> {
     return this.occurrenceLists.answer(snapshot, params, () => {
       const started = performance.now();
       const result = listOccurrences(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort });

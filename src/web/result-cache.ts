@@ -15,44 +15,74 @@ export interface CacheStats {
   misses: number;
 }
 
+/** A finished view, as cached: its JSON (without took_ms) is made once, when an API request first wants it. */
+interface Entry<View> {
+  view: View;
+  json?: string;
+}
+
+/** One request's answer: the view for a page, or the JSON for the API, with this request's took_ms. */
+export class Answer<View extends { took_ms: number }> {
+  constructor(
+    private readonly entry: Entry<View>,
+    readonly cached: boolean,
+    private readonly tookMs: number,
+  ) {}
+
+  get view(): View & { cached: boolean } {
+    return { ...this.entry.view, took_ms: this.tookMs, cached: this.cached };
+  }
+
+  /** The view as JSON. Why not JSON.stringify(view) per request: for a cached answer that was most of its CPU. */
+  json(): string {
+    this.entry.json ??= JSON.stringify({ ...this.entry.view, took_ms: undefined });
+    const rest = this.entry.json.slice(1); // after the opening brace
+    return `{"took_ms":${this.tookMs},"cached":${this.cached}${rest === "}" ? "" : ","}${rest}`;
+  }
+}
+
 export class ResultCache<View extends { took_ms: number }> {
-  private readonly bySnapshot = new WeakMap<IndexSnapshot, LRUCache<string, View>>();
+  private readonly bySnapshot = new WeakMap<IndexSnapshot, LRUCache<string, Entry<View>>>();
   private hits = 0;
   private misses = 0;
-  private latest: LRUCache<string, View> | undefined;
+  private latest: LRUCache<string, Entry<View>> | undefined;
 
   /** `maxEntries` 0 turns caching off. */
   constructor(private readonly maxEntries: number) {}
 
-  /** The view for these parameters: cached (its took_ms then the lookup's), or `compute()`d and kept. */
-  answer(snapshot: IndexSnapshot, params: SearchParams, compute: () => View): View & { cached: boolean } {
+  /** The answer for these parameters: cached (its took_ms then the lookup's), or `compute()`d and kept. */
+  answer(snapshot: IndexSnapshot, params: SearchParams, compute: () => View): Answer<View> {
     const started = performance.now();
     const cache = this.cacheOf(snapshot);
-    if (!cache) return { ...compute(), cached: false };
+    if (!cache) return fresh({ view: compute() });
     const key = JSON.stringify([params.q, params.page, params.size, params.sort]);
     const hit = cache.get(key);
     if (hit) {
       this.hits++;
-      return { ...hit, took_ms: Math.round((performance.now() - started) * 100) / 100, cached: true };
+      return new Answer(hit, true, Math.round((performance.now() - started) * 100) / 100);
     }
     this.misses++;
-    const view = compute();
-    cache.set(key, view);
-    return { ...view, cached: false };
+    const entry = { view: compute() };
+    cache.set(key, entry);
+    return fresh(entry);
   }
 
   stats(): CacheStats {
     return { entries: this.latest?.size ?? 0, hits: this.hits, misses: this.misses };
   }
 
-  private cacheOf(snapshot: IndexSnapshot): LRUCache<string, View> | undefined {
+  private cacheOf(snapshot: IndexSnapshot): LRUCache<string, Entry<View>> | undefined {
     if (this.maxEntries === 0) return undefined;
     let cache = this.bySnapshot.get(snapshot);
     if (!cache) {
-      cache = new LRUCache<string, View>({ max: this.maxEntries, maxSize: MAX_CACHED_UNITS, sizeCalculation: (view) => JSON.stringify(view).length });
+      cache = new LRUCache<string, Entry<View>>({ max: this.maxEntries, maxSize: MAX_CACHED_UNITS, sizeCalculation: ({ view }) => JSON.stringify(view).length });
       this.bySnapshot.set(snapshot, cache);
       this.latest = cache;
     }
     return cache;
   }
+}
+
+function fresh<View extends { took_ms: number }>(entry: Entry<View>): Answer<View> {
+  return new Answer(entry, false, entry.view.took_ms);
 }

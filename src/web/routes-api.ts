@@ -8,10 +8,10 @@ import { OCCURRENCE_PAGE_SIZE, parseSearchParams } from "./validate.js";
 export function apiRouter(source: SnapshotSource, answers: Answers): Router {
   const router = Router();
   router.get("/search", (request, response) => {
-    response.json(answers.search(source.current(), parseSearchParams(request.query)));
+    response.type("json").send(answers.search(source.current(), parseSearchParams(request.query)).json());
   });
   router.get("/occurrences", (request, response) => {
-    response.json(answers.occurrences(source.current(), parseSearchParams(request.query, OCCURRENCE_PAGE_SIZE)));
+    response.type("json").send(answers.occurrences(source.current(), parseSearchParams(request.query, OCCURRENCE_PAGE_SIZE)).json());
   });
   router.get("/articles/:id", (request, response) => {
     const snapshot = source.current();

@@ -37,12 +37,12 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
 
   router.get(
     "/",
-    queryPage("search", (snapshot, query) => answers.search(snapshot, parseSearchParams(query))),
+    queryPage("search", (snapshot, query) => answers.search(snapshot, parseSearchParams(query)).view),
   );
 
   router.get(
     "/occurrences",
-    queryPage("occurrences", (snapshot, query) => answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE))),
+    queryPage("occurrences", (snapshot, query) => answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE)).view),
   );
 
   router.get("/article/:id", (request, response) => {

@@ -18,14 +18,29 @@ describe("result-cache", () => {
     const snapshot = generation();
     let computed = 0;
     const compute = (answer: string) => () => ({ took_ms: 5, answer: `${answer}#${++computed}` });
-    expect(cache.answer(snapshot, params("疫情"), compute("a"))).to.deep.equal({ took_ms: 5, answer: "a#1", cached: false });
-    const again = cache.answer(snapshot, params("疫情"), compute("a"));
+    expect(cache.answer(snapshot, params("疫情"), compute("a")).view).to.deep.equal({ took_ms: 5, answer: "a#1", cached: false });
+    const again = cache.answer(snapshot, params("疫情"), compute("a")).view;
     expect(again).to.include({ answer: "a#1", cached: true });
     expect(again.took_ms).to.be.below(5);
-    expect(cache.answer(snapshot, params("疫情", 2), compute("b")).answer, "another page").to.equal("b#2");
-    expect(cache.answer(snapshot, { ...params("疫情"), sort: "date" }, compute("c")).answer, "another order").to.equal("c#3");
-    expect(cache.answer(generation(), params("疫情"), compute("d")), "a new generation").to.include({ answer: "d#4", cached: false });
+    expect(cache.answer(snapshot, params("疫情", 2), compute("b")).view.answer, "another page").to.equal("b#2");
+    expect(cache.answer(snapshot, { ...params("疫情"), sort: "date" }, compute("c")).view.answer, "another order").to.equal("c#3");
+    expect(cache.answer(generation(), params("疫情"), compute("d")).view, "a new generation").to.include({ answer: "d#4", cached: false });
     expect(cache.stats()).to.deep.equal({ entries: 1, hits: 1, misses: 4 });
+  });
+
+  it("gives the same answer as JSON, with this request's took_ms and cached first, fresh or cached", () => {
+    const cache = new ResultCache<View>(10);
+    const snapshot = generation();
+    const compute = (): View => ({ took_ms: 5, answer: "含\"引号\"与</script>" });
+    const first = cache.answer(snapshot, params("a"), compute);
+    expect(JSON.parse(first.json())).to.deep.equal(first.view);
+    expect(first.json()).to.match(/^\{"took_ms":5,"cached":false,"answer":/);
+    const again = cache.answer(snapshot, params("a"), compute);
+    expect(JSON.parse(again.json())).to.deep.equal(again.view);
+    expect(JSON.parse(again.json())).to.include({ cached: true, answer: "含\"引号\"与</script>" });
+    // A view with nothing but took_ms still makes an object.
+    const bare = new ResultCache<{ took_ms: number }>(10).answer(snapshot, params("b"), () => ({ took_ms: 2 }));
+    expect(JSON.parse(bare.json())).to.deep.equal({ took_ms: 2, cached: false });
   });
 
   it("keeps at most the given number of answers, dropping the least recently used", () => {
