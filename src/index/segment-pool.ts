@@ -26,7 +26,8 @@ export class SegmentWorkerPool {
       const onMessage = (message: SegmentWorkerMessage): void => {
         if (message.type === "progress") return advance(message.done);
         stop();
-        resolve(message.record);
+        if (message.type === "done") resolve(message.record);
+        else reject(new Error(`writing segment ${job.name} failed: ${message.error.message}`, { cause: message.error }));
       };
       const onError = (error: Error): void => {
         stop();

@@ -12,7 +12,10 @@ export interface SegmentJob {
   articles: Article[];
 }
 
-export type SegmentWorkerMessage = { type: "progress"; done: number } | { type: "done"; record: SegmentRecord };
+export type SegmentWorkerMessage =
+  | { type: "progress"; done: number }
+  | { type: "done"; record: SegmentRecord }
+  | { type: "failed"; error: Error };
 
 /** Progress is batched: a message per article would cost more than the article. */
 const PROGRESS_EVERY = 250;
@@ -25,9 +28,13 @@ if (parentPort) {
     void writeSegment(job.dir, job.name, job.articles, () => {
       done++;
       if (done % PROGRESS_EVERY === 0) port.postMessage({ type: "progress", done: PROGRESS_EVERY } satisfies SegmentWorkerMessage);
-    }).then((record) => {
-      port.postMessage({ type: "progress", done: done % PROGRESS_EVERY } satisfies SegmentWorkerMessage);
-      port.postMessage({ type: "done", record } satisfies SegmentWorkerMessage);
-    });
+    }).then(
+      (record) => {
+        port.postMessage({ type: "progress", done: done % PROGRESS_EVERY } satisfies SegmentWorkerMessage);
+        port.postMessage({ type: "done", record } satisfies SegmentWorkerMessage);
+      },
+      // Reported, not thrown: an uncaught error would end the worker, and its lane with it.
+      (error: unknown) => port.postMessage({ type: "failed", error: error instanceof Error ? error : new Error(String(error)) } satisfies SegmentWorkerMessage),
+    );
   });
 }

@@ -1,0 +1,57 @@
+import { expect } from "chai";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { SegmentWorkerPool } from "../../src/index/segment-pool.js";
+import type { Article } from "../../src/types.js";
+
+const article = (id: string): Article => ({
+  id,
+  title: "防疫知识进社区",
+  body: "社区志愿者向居民讲解防疫知识。",
+  authors: [],
+  source: "test",
+  file: "test.jsonl",
+  lineStart: 1,
+  lineEnd: 1,
+});
+
+describe("segment worker pool", function () {
+  this.timeout(30_000); // each worker loads jieba's dictionaries
+  let dir: string;
+  let pool: SegmentWorkerPool | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "zh-news-pool-"));
+  });
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes several segments in turn on one worker, reporting progress for every article", async () => {
+    pool = new SegmentWorkerPool(1);
+    let progressed = 0;
+    for (const name of ["seg-a", "seg-b"]) {
+      const record = await pool.write(0, { dir: path.join(dir, name), name, articles: [article(`${name}-1`), article(`${name}-2`)] }, (n) => (progressed += n));
+      expect(record).to.include({ name, articles: 2 });
+    }
+    expect(progressed).to.equal(4);
+    expect(readdirSync(dir).sort()).to.deep.equal(["seg-a", "seg-b"]);
+  });
+
+  it("rejects a segment that cannot be written, naming it, and the worker goes on with the next", async () => {
+    pool = new SegmentWorkerPool(1);
+    const notADirectory = path.join(dir, "a-file");
+    writeFileSync(notADirectory, "");
+    let failure: unknown;
+    try {
+      await pool.write(0, { dir: path.join(notADirectory, "seg-x"), name: "seg-x", articles: [article("x")] }, () => {});
+    } catch (error) {
+      failure = error;
+    }
+    expect((failure as Error).message).to.match(/^writing segment seg-x failed: .*ENOTDIR/);
+    const record = await pool.write(0, { dir: path.join(dir, "seg-y"), name: "seg-y", articles: [article("y")] }, () => {});
+    expect(record).to.include({ name: "seg-y", articles: 1 });
+  });
+});
