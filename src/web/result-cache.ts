@@ -15,10 +15,14 @@ export interface CacheStats {
   misses: number;
 }
 
-/** A finished view, as cached: its JSON (without took_ms) is made once, when an API request first wants it. */
+/** A finished view, as cached: its JSON (without took_ms) is made once, when it is cached or first wanted. */
 interface Entry<View> {
   view: View;
   json?: string;
+}
+
+function jsonOf<View extends { took_ms: number }>(entry: Entry<View>): string {
+  return (entry.json ??= JSON.stringify({ ...entry.view, took_ms: undefined }));
 }
 
 /** One request's answer: the view for a page, or the JSON for the API, with this request's took_ms. */
@@ -35,8 +39,7 @@ export class Answer<View extends { took_ms: number }> {
 
   /** The view as JSON. Why not JSON.stringify(view) per request: for a cached answer that was most of its CPU. */
   json(): string {
-    this.entry.json ??= JSON.stringify({ ...this.entry.view, took_ms: undefined });
-    const rest = this.entry.json.slice(1); // after the opening brace
+    const rest = jsonOf(this.entry).slice(1); // after the opening brace
     return `{"took_ms":${this.tookMs},"cached":${this.cached}${rest === "}" ? "" : ","}${rest}`;
   }
 }
@@ -75,7 +78,7 @@ export class ResultCache<View extends { took_ms: number }> {
     if (this.maxEntries === 0) return undefined;
     let cache = this.bySnapshot.get(snapshot);
     if (!cache) {
-      cache = new LRUCache<string, Entry<View>>({ max: this.maxEntries, maxSize: MAX_CACHED_UNITS, sizeCalculation: ({ view }) => JSON.stringify(view).length });
+      cache = new LRUCache<string, Entry<View>>({ max: this.maxEntries, maxSize: MAX_CACHED_UNITS, sizeCalculation: (entry) => jsonOf(entry).length });
       this.bySnapshot.set(snapshot, cache);
       this.latest = cache;
     }
