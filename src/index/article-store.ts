@@ -2,14 +2,15 @@
 // display text of each article of a segment.
 //
 //   articles.bin   UTF-16LE metadata strings of every article, FIELDS.length per article: id, title,
-//                  date, source, authors (joined by "\n") and the rest as JSON (byline, file, lines)
+//                  the column keyword fields of schema.ts (author: names joined by "\n", source, date)
+//                  and the rest as JSON (byline, file, lines)
 //   folded.bin     UTF-16LE folded "title\nbody" of every article, held in memory as one string
 //   unfold.bin     the code units where the display body differs from its folded copy: folding is
 //                  length-preserving, so display = folded with these units put back (a few percent
 //                  of the text: full-width punctuation, upper case, traditional characters)
 //   columns.bin    f64 date sort keys (n: ms since the epoch, -Infinity when undated), then u32
-//                  arrays: folded offsets (n+1), unfold byte offsets (n+1), title and body term
-//                  counts (n each), metadata string offsets (FIELDS.length * n + 1)
+//                  arrays: folded offsets (n+1), unfold byte offsets (n+1), the term count of each
+//                  text field of schema.ts (n each), metadata string offsets (FIELDS.length * n + 1)
 //
 // Storing the display text as edits of the folded text instead of a second copy saves a third of
 // the index on disk, and serving a hit needs no disk read. Metadata is strings in one block, not
@@ -17,24 +18,35 @@
 // and ranking reads ids and dates without building an object per article.
 import type { Article } from "../types.js";
 import { ByteReader, ByteWriter } from "./byte-coding.js";
+import { COLUMN_KEYWORDS, KEYWORD_FIELDS, TEXT_FIELDS, type ColumnKeywordName, type KeywordFieldName, type TextFieldName } from "./schema.js";
 
 export type ArticleMeta = Omit<Article, "body">;
 
 /** The metadata strings of an article, in storage order; `details` is JSON of the remaining fields. */
-const FIELDS = ["id", "title", "date", "source", "authors", "details"] as const;
+const FIELDS = ["id", "title", ...COLUMN_KEYWORDS, "details"] as const;
+const KEYWORD_FIELD = Object.fromEntries(KEYWORD_FIELDS.map((field) => [field.name, field])) as {
+  [K in KeywordFieldName]: Extract<(typeof KEYWORD_FIELDS)[number], { name: K }>;
+};
 const FIELD = Object.fromEntries(FIELDS.map((name, i) => [name, i])) as { [K in (typeof FIELDS)[number]]: number };
 type Details = Pick<ArticleMeta, "byline" | "file" | "lineStart" | "lineEnd" | "bodyLines">;
 
+/** The column string of each column keyword field of an article. */
+const COLUMN_VALUE: Record<ColumnKeywordName, (article: Article) => string> = {
+  author: (article) => article.authors.join("\n"),
+  source: (article) => article.source,
+  date: (article) => article.date ?? "",
+};
+
 export interface StoredArticleInput {
   article: Article;
-  folded: string; // fold(title + "\n" + body)
-  titleTerms: number;
-  bodyTerms: number;
+  folded: string; // fold of the text fields joined by "\n" (title + "\n" + body)
+  /** The number of index terms of each text field, in TEXT_FIELDS order. */
+  termCounts: number[];
 }
 
 /** The u32 arrays of columns.bin for `n` articles, in file order (after the n date keys). */
 function columnLengths(n: number): number[] {
-  return [n + 1, n + 1, n, n, FIELDS.length * n + 1];
+  return [n + 1, n + 1, ...TEXT_FIELDS.map(() => n), FIELDS.length * n + 1];
 }
 
 /** Dates sort as numbers: comparing date strings cut from the metadata block was most of a date-sorted query. */
@@ -52,16 +64,16 @@ export function serializeStore(items: readonly StoredArticleInput[]): {
   const n = items.length;
   const columns = new ArrayBuffer(columnBytes(n));
   const { dateKeys, arrays } = carve(columns, n);
-  const [foldedStarts, unfoldStarts, titleTerms, bodyTerms, fieldStarts] = arrays;
+  const { foldedStarts, unfoldStarts, termCounts, fieldStarts } = arrays;
   const unfold = new ByteWriter();
   const strings: string[] = [];
   let foldedUnits = 0;
   let stringUnits = 0;
-  items.forEach(({ article, folded, titleTerms: titleCount, bodyTerms: bodyCount }, i) => {
-    const { id, title, date, source, authors, body, byline, file, lineStart, lineEnd, bodyLines } = article;
+  items.forEach(({ article, folded, termCounts: counts }, i) => {
+    const { id, title, date, authors, body, byline, file, lineStart, lineEnd, bodyLines } = article;
     if (authors.some((author) => author.includes("\n"))) throw new Error(`article ${id}: an author name contains a line break`);
     const details: Details = { byline, file, lineStart, lineEnd, bodyLines };
-    [id, title, date ?? "", source, authors.join("\n"), JSON.stringify(details)].forEach((value, field) => {
+    [id, title, ...COLUMN_KEYWORDS.map((name) => COLUMN_VALUE[name](article)), JSON.stringify(details)].forEach((value, field) => {
       fieldStarts[FIELDS.length * i + field] = stringUnits;
       stringUnits += value.length;
       strings.push(value);
@@ -80,8 +92,7 @@ export function serializeStore(items: readonly StoredArticleInput[]): {
       unfold.unit(unit);
       previous = at;
     }
-    titleTerms[i] = titleCount;
-    bodyTerms[i] = bodyCount;
+    counts.forEach((count, field) => (termCounts[field]![i] = count));
   });
   foldedStarts[n] = foldedUnits;
   unfoldStarts[n] = unfold.size;
@@ -98,7 +109,13 @@ function columnBytes(n: number): number {
   return 8 * n + 4 * columnLengths(n).reduce((sum, length) => sum + length, 0);
 }
 
-type U32Columns = [foldedStarts: Uint32Array, unfoldStarts: Uint32Array, titleTerms: Uint32Array, bodyTerms: Uint32Array, fieldStarts: Uint32Array];
+interface U32Columns {
+  foldedStarts: Uint32Array;
+  unfoldStarts: Uint32Array;
+  /** One array per text field, in TEXT_FIELDS order. */
+  termCounts: Uint32Array[];
+  fieldStarts: Uint32Array;
+}
 
 function carve(columns: ArrayBuffer, n: number): { dateKeys: Float64Array; arrays: U32Columns } {
   let at = 8 * n;
@@ -107,7 +124,9 @@ function carve(columns: ArrayBuffer, n: number): { dateKeys: Float64Array; array
     at += array.byteLength;
     return array;
   });
-  return { dateKeys: new Float64Array(columns, 0, n), arrays: arrays as U32Columns };
+  const [foldedStarts, unfoldStarts, ...rest] = arrays;
+  const fieldStarts = rest.pop()!;
+  return { dateKeys: new Float64Array(columns, 0, n), arrays: { foldedStarts: foldedStarts!, unfoldStarts: unfoldStarts!, termCounts: rest, fieldStarts } };
 }
 
 /** columns.bin, copied to aligned memory; the article count follows from its length. */
@@ -150,7 +169,7 @@ class MetadataStrings {
 /** The ids of a segment's articles without loading the rest (the writer checks new ids against kept ones). */
 export function storedIds(articles: Buffer, columns: Buffer): string[] {
   const { n, arrays } = readColumns(columns);
-  const metadata = MetadataStrings.decode(articles, arrays[4], n);
+  const metadata = MetadataStrings.decode(articles, arrays.fieldStarts, n);
   return Array.from({ length: n }, (_, local) => metadata.get(local, FIELD.id));
 }
 
@@ -164,14 +183,14 @@ export class ArticleStore {
     private readonly foldedStarts: Uint32Array,
     private readonly unfold: Uint8Array,
     private readonly unfoldStarts: Uint32Array,
-    readonly titleTerms: Uint32Array,
-    readonly bodyTerms: Uint32Array,
+    /** The number of index terms of each text field of each article (BM25's field lengths). */
+    readonly termCounts: Readonly<Record<TextFieldName, Uint32Array>>,
   ) {}
 
   /** Throws a plain Error saying which part is inconsistent; the reader names the segment. */
   static load(articles: Buffer, folded: Buffer, unfold: Buffer, columns: Buffer): ArticleStore {
     const { n, dateKeys, arrays } = readColumns(columns);
-    const [foldedStarts, unfoldStarts, titleTerms, bodyTerms, fieldStarts] = arrays;
+    const { foldedStarts, unfoldStarts, termCounts, fieldStarts } = arrays;
     checkBytes("folded.bin", folded.byteLength, foldedStarts[n]! * 2);
     checkBytes("unfold.bin", unfold.byteLength, unfoldStarts[n]!);
     return new ArticleStore(
@@ -181,13 +200,12 @@ export class ArticleStore {
       foldedStarts,
       new Uint8Array(unfold),
       unfoldStarts,
-      titleTerms,
-      bodyTerms,
+      Object.fromEntries(TEXT_FIELDS.map(({ name }, i) => [name, termCounts[i]!])) as Record<TextFieldName, Uint32Array>,
     );
   }
 
   get size(): number {
-    return this.titleTerms.length;
+    return this.dateKeys.length;
   }
 
   id(local: number): string {
@@ -211,13 +229,29 @@ export class ArticleStore {
   }
 
   authors(local: number): string[] {
-    const joined = this.metadata.get(local, FIELD.authors);
-    return joined === "" ? [] : joined.split("\n");
+    return this.keywordValues(local, "author");
+  }
+
+  /** The values of a keyword field of schema.ts (none for an empty column, such as an undated article's date). */
+  keywordValues(local: number, name: KeywordFieldName): string[] {
+    const { stored } = KEYWORD_FIELD[name];
+    if ("detail" in stored) return [this.details(local)[stored.detail]];
+    if ("prefixOf" in stored) {
+      const value = this.metadata.get(local, FIELD[stored.prefixOf]);
+      return value.length >= stored.length ? [value.slice(0, stored.length)] : [];
+    }
+    const value = this.metadata.get(local, FIELD[name as ColumnKeywordName]);
+    if (value === "") return [];
+    return stored.multiple ? value.split("\n") : [value];
+  }
+
+  private details(local: number): Details {
+    return JSON.parse(this.metadata.get(local, FIELD.details)) as Details;
   }
 
   /** Everything but the body, as one object (for display: a page of hits asks this of ten articles). */
   meta(local: number): ArticleMeta {
-    const details = JSON.parse(this.metadata.get(local, FIELD.details)) as Details;
+    const details = this.details(local);
     const date = this.date(local);
     return {
       id: this.id(local),

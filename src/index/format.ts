@@ -8,9 +8,10 @@
 // A build writes new segments and a new generation manifest beside the old ones, then swaps
 // CURRENT. Readers never see a half-written index.
 import type { AnalyzerIdentity } from "../analysis/analyze.js";
+import type { TextField } from "./schema.js";
 
 /** Bump when any file format below changes: older indexes are refused, not misread. */
-export const FORMAT_VERSION = 8;
+export const FORMAT_VERSION = 9;
 
 export const CURRENT_FILE = "CURRENT";
 export const LOCK_FILE = ".lock";
@@ -25,11 +26,13 @@ export const SEGMENT_FILES = {
   unfold: "unfold.bin",
   columns: "columns.bin",
   ngrams: "ngrams.bin",
-  /** A directory of FlexSearch export chunks. */
-  titleWords: "title-words",
-  bodyWords: "body-words.bin",
   vocabulary: "vocabulary.txt",
 } as const;
+
+/** Where a text field's word postings are: a directory of FlexSearch chunks, or one compact file. */
+export function wordFile(field: TextField): string {
+  return field.postings === "headline" ? `${field.name}-words` : `${field.name}-words.bin`;
+}
 
 export interface SeedRecord {
   /** Path relative to its seeds root, as given in Article.file. */

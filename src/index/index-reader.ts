@@ -5,51 +5,72 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { IndexUnusableError } from "../errors.js";
-import { ArticleStore } from "./article-store.js";
-import { COMPRESSED_SUFFIX, CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, type GenerationManifest, type SegmentRecord } from "./format.js";
+import { ArticleStore, type ArticleMeta } from "./article-store.js";
+import { COMPRESSED_SUFFIX, CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, wordFile, type GenerationManifest, type SegmentRecord } from "./format.js";
 import { loadIndexFiles, type FileRequest } from "./index-file-loader.js";
 import { NgramIndex } from "./ngram-index.js";
 import { HeadlineIndex } from "./headline-index.js";
-import { WordIndex } from "./word-index.js";
+import { TEXT_FIELDS, type KeywordFieldName, type TextFieldName } from "./schema.js";
+import { WordIndex, type FieldPostings } from "./word-index.js";
 
-export interface Segment {
+/** One loaded segment: only this module sees it (search/ reads IndexPart, the rest the snapshot's methods). */
+interface Segment extends IndexPart {
   record: SegmentRecord;
-  /** Global article number of this segment's first article. */
-  docBase: number;
   store: ArticleStore;
-  ngrams: NgramIndex;
-  titleWords: HeadlineIndex;
-  bodyWords: WordIndex;
 }
 
-/** One loaded generation. Requests hold the snapshot they started with until they finish. */
+/**
+ * What ranking and candidate search read of one segment: its posting lists and field lengths, by
+ * local article numbers (a global number is docBase + local). Segments are in docBase order.
+ */
+export interface IndexPart {
+  /** Global article number of this segment's first article. */
+  readonly docBase: number;
+  readonly size: number;
+  readonly ngrams: NgramIndex;
+  /** The word postings of each text field of schema.ts. */
+  readonly words: Readonly<Record<TextFieldName, FieldPostings>>;
+  /** The number of index terms of each text field of each article. */
+  readonly termCounts: Readonly<Record<TextFieldName, Uint32Array>>;
+}
+
+/**
+ * One loaded generation: the narrow read interface of the index for search/, present/ and web/.
+ * Articles are addressed by global number (0 to size - 1). Requests hold the snapshot they started
+ * with until they finish.
+ */
 export class IndexSnapshot {
   readonly size: number;
-  readonly averageTitleTerms: number;
-  readonly averageBodyTerms: number;
+  /** The mean number of index terms of each text field (BM25's average field length). */
+  readonly averageTermCounts: Readonly<Record<TextFieldName, number>>;
   /** dateSortKey() of every article by global number: ranking reads it for every match. */
   readonly dateKeys: Float64Array;
   /** Built on the first lookup by id: only article pages need it, and a start should not wait for it. */
   private docById: Map<string, number> | undefined;
+  /** The segment of the last locate(): consecutive lookups are mostly in the same segment. */
+  private lastSegment: Segment;
 
   constructor(
     readonly directory: string,
     readonly manifest: GenerationManifest,
-    readonly segments: readonly Segment[],
+    private readonly segments: readonly Segment[],
   ) {
-    this.size = segments.reduce((sum, segment) => sum + segment.store.size, 0);
+    this.size = segments.reduce((sum, segment) => sum + segment.size, 0);
     this.dateKeys = new Float64Array(this.size);
     for (const { store, docBase } of segments) this.dateKeys.set(store.dateKeys, docBase);
-    let title = 0;
-    let body = 0;
-    for (const { store } of segments) {
-      for (let i = 0; i < store.size; i++) {
-        title += store.titleTerms[i]!;
-        body += store.bodyTerms[i]!;
-      }
+    const averages = {} as Record<TextFieldName, number>;
+    for (const { name } of TEXT_FIELDS) {
+      let total = 0;
+      for (const { termCounts } of segments) for (const count of termCounts[name]) total += count;
+      averages[name] = Math.max(1, total / Math.max(1, this.size));
     }
-    this.averageTitleTerms = Math.max(1, title / Math.max(1, this.size));
-    this.averageBodyTerms = Math.max(1, body / Math.max(1, this.size));
+    this.averageTermCounts = averages;
+    this.lastSegment = segments[0]!;
+  }
+
+  /** The segments' posting lists, in docBase order. */
+  get parts(): readonly IndexPart[] {
+    return this.segments;
   }
 
   /** Global article number of the article with this id. */
@@ -62,8 +83,43 @@ export class IndexSnapshot {
     return this.docById.get(id);
   }
 
-  /** The segment and local number of global article `doc`. */
-  locate(doc: number): { segment: Segment; local: number } {
+  id(doc: number): string {
+    const segment = this.locate(doc);
+    return segment.store.id(doc - segment.docBase);
+  }
+
+  /** Everything but the body. */
+  meta(doc: number): ArticleMeta {
+    const segment = this.locate(doc);
+    return segment.store.meta(doc - segment.docBase);
+  }
+
+  /** The body as the page printed it. */
+  body(doc: number): string {
+    const segment = this.locate(doc);
+    return segment.store.body(doc - segment.docBase);
+  }
+
+  /** The folded text fields joined by "\n": fold(title + "\n" + body); offsets below titleLength(doc) + 1 are in the title. */
+  folded(doc: number): string {
+    const segment = this.locate(doc);
+    return segment.store.folded(doc - segment.docBase);
+  }
+
+  titleLength(doc: number): number {
+    const segment = this.locate(doc);
+    return segment.store.titleLength(doc - segment.docBase);
+  }
+
+  /** The values of a keyword field of schema.ts. */
+  keywordValues(doc: number, name: KeywordFieldName): string[] {
+    const segment = this.locate(doc);
+    return segment.store.keywordValues(doc - segment.docBase, name);
+  }
+
+  private locate(doc: number): Segment {
+    const last = this.lastSegment;
+    if (doc >= last.docBase && doc < last.docBase + last.size) return last;
     let lo = 0;
     let hi = this.segments.length - 1;
     while (lo < hi) {
@@ -71,8 +127,7 @@ export class IndexSnapshot {
       if (this.segments[mid]!.docBase <= doc) lo = mid;
       else hi = mid - 1;
     }
-    const segment = this.segments[lo]!;
-    return { segment, local: doc - segment.docBase };
+    return (this.lastSegment = this.segments[lo]!);
   }
 }
 
@@ -115,7 +170,7 @@ export async function openIndex(indexDir: string, options: OpenOptions = {}): Pr
     const files = new Map(requests[i]!.map(({ name }) => [name, contents[next++]!] as const));
     const segment = loadSegment(path.join(indexDir, SEGMENTS_DIR, record.name), record, files, docBase);
     segments.push(segment);
-    docBase += segment.store.size;
+    docBase += segment.size;
   });
   return new IndexSnapshot(indexDir, manifest, segments);
 }
@@ -149,13 +204,15 @@ function loadSegment(dir: string, record: SegmentRecord, files: Map<string, Buff
     throw new IndexUnusableError(dir, `holds ${store.size} articles, the manifest says ${record.articles}`);
   }
   const ngrams = guard(SEGMENT_FILES.ngrams, () => NgramIndex.fromBuffer(take(SEGMENT_FILES.ngrams)));
-  const bodyWords = guard(SEGMENT_FILES.bodyWords, () => WordIndex.fromBuffer(take(SEGMENT_FILES.bodyWords)));
-  const titleWords = guard(SEGMENT_FILES.titleWords, () => {
-    const index = new HeadlineIndex();
-    for (const [file, data] of files) {
-      if (file.startsWith(`${SEGMENT_FILES.titleWords}/`)) index.import(path.basename(file), data.toString("utf8"));
-    }
-    return index;
-  });
-  return { record, docBase, store, ngrams, titleWords, bodyWords };
+  const words = {} as Record<TextFieldName, FieldPostings>;
+  for (const field of TEXT_FIELDS) {
+    const file = wordFile(field);
+    words[field.name] = guard(file, () => {
+      if (field.postings === "compact") return WordIndex.fromBuffer(take(file));
+      const index = new HeadlineIndex();
+      for (const [name, data] of files) if (name.startsWith(`${file}/`)) index.import(path.basename(name), data.toString("utf8"));
+      return index;
+    });
+  }
+  return { record, docBase, size: store.size, store, ngrams, words, termCounts: store.termCounts };
 }

@@ -9,12 +9,15 @@ import { documentTerms } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import type { Article } from "../types.js";
 import { serializeStore, type StoredArticleInput } from "./article-store.js";
-import { COMPRESSED_SUFFIX, SEGMENT_FILES, type SegmentRecord } from "./format.js";
+import { COMPRESSED_SUFFIX, SEGMENT_FILES, wordFile, type SegmentRecord } from "./format.js";
 import { NgramIndexBuilder } from "./ngram-index.js";
 import { HeadlineIndexWriter } from "./headline-index.js";
+import { TEXT_FIELDS, type TextField } from "./schema.js";
 import { WordIndexBuilder } from "./word-index.js";
 
 const gzip = promisify(gzipCallback);
+
+const ANALYZERS: Record<TextField["analyzer"], (folded: string) => string[]> = { "jieba-search": documentTerms };
 
 /** Analyzes `articles` and writes the segment into `dir` (which must not exist yet). */
 export async function writeSegment(
@@ -23,18 +26,22 @@ export async function writeSegment(
   articles: readonly Article[],
   onArticle: () => void = () => {},
 ): Promise<SegmentRecord> {
-  const titleWords = new HeadlineIndexWriter();
-  const bodyWords = new WordIndexBuilder();
+  const words = TEXT_FIELDS.map((field) => (field.postings === "headline" ? new HeadlineIndexWriter() : new WordIndexBuilder()));
   const ngrams = new NgramIndexBuilder();
   const stored: StoredArticleInput[] = [];
   articles.forEach((article, local) => {
-    const folded = fold(`${article.title}\n${article.body}`);
-    const titleTerms = documentTerms(folded.slice(0, article.title.length));
-    const bodyTerms = documentTerms(folded.slice(article.title.length + 1));
-    titleWords.add(local, titleTerms);
-    bodyWords.add(local, bodyTerms);
+    // Folding is length-preserving, so each field's folded text is cut at its display length.
+    const folded = fold(TEXT_FIELDS.map(({ name }) => article[name]).join("\n"));
+    let start = 0;
+    const termCounts = TEXT_FIELDS.map((field, i) => {
+      const end = start + article[field.name].length;
+      const terms = ANALYZERS[field.analyzer](folded.slice(start, end));
+      start = end + 1;
+      words[i]!.add(local, terms);
+      return terms.length;
+    });
     ngrams.add(folded);
-    stored.push({ article, folded, titleTerms: titleTerms.length, bodyTerms: bodyTerms.length });
+    stored.push({ article, folded, termCounts });
     onArticle();
   });
 
@@ -50,14 +57,21 @@ export async function writeSegment(
   await put(SEGMENT_FILES.unfold, store.unfold);
   await put(SEGMENT_FILES.columns, store.columns);
   await put(SEGMENT_FILES.ngrams, ngrams.serialize());
-  await put(SEGMENT_FILES.bodyWords, bodyWords.serialize());
-  const terms = new Set([...titleWords.vocabulary, ...bodyWords.terms()]);
+  const terms = new Set<string>();
+  for (const [i, field] of TEXT_FIELDS.entries()) {
+    const index = words[i]!;
+    const file = wordFile(field);
+    if (index instanceof WordIndexBuilder) {
+      await put(file, index.serialize());
+      for (const term of index.terms()) terms.add(term);
+    } else {
+      await mkdir(path.join(dir, file));
+      // FlexSearch exports JSON text; gzip makes it 2.5× smaller on disk, and the reader inflates it
+      // on the I/O threads while the main thread loads jieba.
+      await index.export(async (key, data) => put(path.join(file, `${key}${COMPRESSED_SUFFIX}`), await gzip(data, { level: 4 })));
+      for (const term of index.vocabulary) terms.add(term);
+    }
+  }
   await put(SEGMENT_FILES.vocabulary, [...terms].sort().join("\n"));
-  await mkdir(path.join(dir, SEGMENT_FILES.titleWords));
-  // FlexSearch exports JSON text; gzip makes it 2.5× smaller on disk, and the reader inflates it
-  // on the I/O threads while the main thread loads jieba.
-  await titleWords.export(async (key, data) =>
-    put(path.join(SEGMENT_FILES.titleWords, `${key}${COMPRESSED_SUFFIX}`), await gzip(data, { level: 4 })),
-  );
   return { name, articles: articles.length, distinctTerms: terms.size, checksums };
 }

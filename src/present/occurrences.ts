@@ -53,10 +53,7 @@ export function occurrencesView(
   const bodies = new Map<number, string>();
   const bodyOf = (doc: number): string => {
     let body = bodies.get(doc);
-    if (body === undefined) {
-      const { segment, local } = snapshot.locate(doc);
-      bodies.set(doc, (body = segment.store.body(local)));
-    }
+    if (body === undefined) bodies.set(doc, (body = snapshot.body(doc)));
     return body;
   };
   return {

@@ -80,8 +80,7 @@ export interface ArticleView {
 
 /** The whole article with every match marked and numbered (m0, m1, …) so the reader can jump between them. */
 export function articleView(snapshot: IndexSnapshot, doc: number, matches: { title: TextRange[]; body: TextRange[] }): ArticleView {
-  const { segment, local } = snapshot.locate(doc);
-  const article: Article = { ...segment.store.meta(local), body: segment.store.body(local) };
+  const article: Article = { ...snapshot.meta(doc), body: snapshot.body(doc) };
   // Overlapping matches become one mark: count marks, so every numbered link has its target.
   const bodyMatchCount = mergeMatches(article.body, matches.body).length;
   return {

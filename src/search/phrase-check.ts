@@ -2,6 +2,7 @@
 // decides, so a phrase is never reported where it does not occur, and never missed where it does.
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { needleKeys } from "../index/ngram-index.js";
+import { TEXT_FIELDS } from "../index/schema.js";
 import { EMPTY, filter, gallop, intersect, type DocSet } from "./doc-sets.js";
 
 export type Field = "any" | "title";
@@ -16,8 +17,7 @@ export const DECODE_RATIO = 16;
 export function needleCandidates(snapshot: IndexSnapshot, needle: string): DocSet {
   const keys = needleKeys(needle);
   const parts: DocSet[] = [];
-  for (const segment of snapshot.segments) {
-    const { ngrams, docBase } = segment;
+  for (const { ngrams, docBase } of snapshot.parts) {
     const counts = keys.map((key) => ngrams.docCount(key));
     if (counts.includes(0)) continue;
     // Rarest keys first: the intersection shrinks fastest.
@@ -53,10 +53,8 @@ function candidatesAreExact(needle: string, field: Field): boolean {
 
 /** Where the article's folded text is searched for the field: [start, end). */
 export function fieldRange(snapshot: IndexSnapshot, doc: number, field: Field): { text: string; start: number; end: number } {
-  const { segment, local } = snapshot.locate(doc);
-  const text = segment.store.folded(local);
-  const titleLength = segment.store.titleLength(local);
-  return field === "title" ? { text, start: 0, end: titleLength } : { text, start: 0, end: text.length };
+  const text = snapshot.folded(doc);
+  return field === "title" ? { text, start: 0, end: snapshot.titleLength(doc) } : { text, start: 0, end: text.length };
 }
 
 /** Whether the article contains the needle in the field, read from its text. */
@@ -74,7 +72,7 @@ export function candidateHolds(snapshot: IndexSnapshot, doc: number, needle: str
 /** An upper bound of needleCandidates(needle).length, from list lengths alone (nothing decoded). */
 export function estimateCandidates(snapshot: IndexSnapshot, needle: string): number {
   const keys = needleKeys(needle);
-  return Math.min(...keys.map((key) => snapshot.segments.reduce((sum, segment) => sum + segment.ngrams.docCount(key), 0)));
+  return Math.min(...keys.map((key) => snapshot.parts.reduce((sum, part) => sum + part.ngrams.docCount(key), 0)));
 }
 
 /** The documents among `candidates` (from needleCandidates) that really contain the needle in the field. */
@@ -110,9 +108,11 @@ export function needleCheck(snapshot: IndexSnapshot, candidates: DocSet, needle:
 /** Marks (1) the candidates whose word index lists the needle as a word of the field. */
 function holdersAsWord(snapshot: IndexSnapshot, candidates: DocSet, needle: string, field: Field): Uint8Array {
   const marks = new Uint8Array(candidates.length);
+  // The headline alone for a title: search, every text field for one anywhere.
+  const fields = TEXT_FIELDS.filter(({ name }) => field === "any" || name === field);
   let from = 0;
-  for (const { docBase, store, titleWords, bodyWords } of snapshot.segments) {
-    const to = gallop(candidates, docBase + store.size, from);
+  for (const { docBase, size, words } of snapshot.parts) {
+    const to = gallop(candidates, docBase + size, from);
     const start = from;
     const docs = candidates.subarray(start, to);
     let at = 0;
@@ -122,10 +122,7 @@ function holdersAsWord(snapshot: IndexSnapshot, candidates: DocSet, needle: stri
       if (docs[at] !== doc) at = gallop(docs, doc, docs[at]! < doc ? at : 0);
       marks[start + at] = 1;
     };
-    if (docs.length > 0) {
-      titleWords.lookup(needle).forEachIn(docs, docBase, mark);
-      if (field === "any") bodyWords.lookup(needle).forEachIn(docs, docBase, mark);
-    }
+    if (docs.length > 0) for (const { name } of fields) words[name].lookup(needle).forEachIn(docs, docBase, mark);
     from = to;
   }
   return marks;

@@ -25,6 +25,7 @@
 //   name a 1-based "column" for people; QueryParseError start/end are 0-based offsets for code.
 
 import { QueryParseError } from "../errors.js";
+import { FILTERS, QUERYABLE_TEXT_FIELDS, VALUE_FILTERS, type FilterName, type ValueFilterName } from "../index/schema.js";
 
 /** Longest query accepted, in UTF-16 code units. */
 export const MAX_QUERY_LENGTH = 200;
@@ -32,11 +33,11 @@ export const MAX_QUERY_LENGTH = 200;
 export const OPEN_START = "0000-01-01";
 /** `to` of a date range with an open end (`date:2020..`). */
 export const OPEN_END = "9999-12-31";
-/** Every `name:` the language knows, in the order error messages list them. */
-export const QUERY_FIELDS = ["title", "author", "source", "date"] as const;
-
-export type QueryField = (typeof QUERY_FIELDS)[number];
-export type Field = "any" | "title";
+type QueryableTextName = (typeof QUERYABLE_TEXT_FIELDS)[number]["name"];
+export type QueryField = QueryableTextName | FilterName;
+/** Every `name:` the language knows (schema.ts: queryable text fields, then filters), in the order error messages list them. */
+export const QUERY_FIELDS: readonly QueryField[] = [...QUERYABLE_TEXT_FIELDS.map(({ name }) => name), ...FILTERS.map(({ name }) => name)];
+export type Field = "any" | QueryableTextName;
 
 /** One word or phrase to look for. `start`/`end` cover the item as typed, including `-`, `title:` and quotes. */
 export interface Atom {
@@ -59,9 +60,11 @@ export interface ParsedQuery {
   /** Each entry must match; an entry with several atoms matches when any of them does (OR). Never empty. */
   required: Atom[][];
   excluded: Atom[];
-  /** Restrict, do not score. `authors` and `sources` match any of their values; empty means no restriction. */
-  filters: { authors: string[]; sources: string[]; date?: DateRange };
+  /** Restrict, do not score. Each value filter (`author`, `source`) matches any of its values; empty means no restriction. */
+  filters: QueryFilters;
 }
+
+export type QueryFilters = { [K in ValueFilterName]: string[] } & { date?: DateRange };
 
 /** Opening quote → closing quote, in the order formatQuery tries them. */
 const QUOTES: ReadonlyMap<string, string> = new Map([
@@ -73,12 +76,7 @@ const QUOTES: ReadonlyMap<string, string> = new Map([
 /** Sticky: matches a field prefix exactly at `lastIndex`. Only ASCII letters, so `10:30` and `陕西：` stay text. */
 const FIELD_PREFIX = /[A-Za-z]+:/y;
 
-const FIELD_EXAMPLES: Record<QueryField, string> = {
-  title: "title:复工复产",
-  author: "author:王尚磊",
-  source: "source:cctv-xwlb",
-  date: "date:2020-03",
-};
+const FIELD_EXAMPLES = Object.fromEntries([...QUERYABLE_TEXT_FIELDS, ...FILTERS].map(({ name, example }) => [name, example])) as Record<QueryField, string>;
 
 const DATE_SYNTAX = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 const DATE_HELP = "write YYYY, YYYY-MM or YYYY-MM-DD, or a range such as 2020-03-01..2020-03-31 (either end may be left out)";
@@ -116,8 +114,12 @@ function isQueryField(name: string): name is QueryField {
   return (QUERY_FIELDS as readonly string[]).includes(name);
 }
 
-function isFilter(field: QueryField | undefined): field is "author" | "source" | "date" {
-  return field !== undefined && field !== "title";
+function isFilter(field: QueryField | undefined): field is FilterName {
+  return FILTERS.some(({ name }) => name === field);
+}
+
+function isDateFilter(field: FilterName): boolean {
+  return FILTERS.some(({ name, kind }) => name === field && kind === "date");
 }
 
 function column(offset: number): string {
@@ -197,9 +199,8 @@ function scanWord(input: string, pos: number): number {
 function checkAlternative(input: string, token: ItemToken): void {
   const typed = input.slice(token.start, token.end);
   if (isFilter(token.field)) {
-    const note =
-      token.field === "date"
-        ? "repeated date: filters must all hold"
+    const note = isDateFilter(token.field)
+        ? `repeated ${token.field}: filters must all hold`
         : `repeated ${token.field}: filters already match any of their values`;
     throw new QueryParseError(
       `filter '${typed}' ${column(token.start)} cannot be an alternative of 'OR': remove the 'OR' (${note})`,
@@ -303,8 +304,7 @@ export function parseQuery(input: string): ParsedQuery {
 
   const required: Atom[][] = [];
   const excluded: Atom[] = [];
-  const authors: string[] = [];
-  const sources: string[] = [];
+  const values = Object.fromEntries(VALUE_FILTERS.map((name) => [name, [] as string[]])) as Record<ValueFilterName, string[]>;
   let date: DateRange | undefined;
   let first: Token | undefined;
   let prev: Token | undefined;
@@ -347,12 +347,12 @@ export function parseQuery(input: string): ParsedQuery {
             token.end,
           );
         }
-        if (token.field === "date") {
+        if (isDateFilter(token.field)) {
           const range = parseDateRange(input, token);
           date = date === undefined ? range : intersectDates(input, token, date, range);
         } else {
-          const values = token.field === "author" ? authors : sources;
-          if (!values.includes(token.text)) values.push(token.text);
+          const wanted = values[token.field as ValueFilterName];
+          if (!wanted.includes(token.text)) wanted.push(token.text);
         }
       } else {
         const atom: Atom = {
@@ -391,7 +391,7 @@ export function parseQuery(input: string): ParsedQuery {
     );
   }
 
-  const filters: ParsedQuery["filters"] = { authors, sources };
+  const filters: QueryFilters = values;
   if (date !== undefined) filters.date = date;
   return { required, excluded, filters };
 }
@@ -466,8 +466,7 @@ export function formatQuery(q: ParsedQuery): string {
   const parts: string[] = [];
   for (const group of q.required) parts.push(group.map((atom) => formatAtom(atom, false)).join(" OR "));
   for (const atom of q.excluded) parts.push(`-${formatAtom(atom, true)}`);
-  for (const author of q.filters.authors) parts.push(`author:${formatValue(author)}`);
-  for (const source of q.filters.sources) parts.push(`source:${formatValue(source)}`);
+  for (const name of VALUE_FILTERS) for (const value of q.filters[name]) parts.push(`${name}:${formatValue(value)}`);
   if (q.filters.date !== undefined) parts.push(`date:${formatDate(q.filters.date)}`);
   return parts.join(" ");
 }

@@ -1,18 +1,17 @@
-// Relevance: BM25 over jieba terms, with the headline as a second, heavier field (a simplified
-// BM25F: each field saturates on its own, the sum is weighted), plus bonuses for the query's
-// words standing together. Ties break deterministically: newer first, then id.
+// Relevance: BM25 over jieba terms of the text fields of schema.ts (the headline weighs more than
+// the body: a simplified BM25F, each field saturates on its own, the sum is weighted), plus bonuses
+// for the query's words standing together. Ties break deterministically: newer first, then id.
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { BM25_K1, TEXT_FIELDS } from "../index/schema.js";
 import { gallop, type DocSet } from "./doc-sets.js";
 
-export const BM25 = { k1: 1.2, bBody: 0.75, bTitle: 0.5, titleWeight: 5 } as const;
-
-/** IDF from the larger of the two fields' document frequencies (a term mostly in bodies still counts as common). */
+/** IDF from the largest of the fields' document frequencies (a term mostly in bodies still counts as common). */
 function idf(size: number, documentFrequency: number): number {
   return Math.log(1 + (size - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }
 
 function saturate(tf: number, length: number, average: number, b: number): number {
-  return (tf * (BM25.k1 + 1)) / (tf + BM25.k1 * (1 - b + (b * length) / average));
+  return (tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - b + (b * length) / average));
 }
 
 /**
@@ -25,29 +24,30 @@ export function addBm25(
   matched: DocSet,
   scores: Float64Array,
 ): void {
+  const parts = snapshot.parts;
   for (const { term, weight } of terms) {
-    const postings = snapshot.segments.map((segment) => ({ title: segment.titleWords.lookup(term), body: segment.bodyWords.lookup(term) }));
-    let titleFrequency = 0;
-    let bodyFrequency = 0;
-    for (const { title, body } of postings) {
-      titleFrequency += title.documentFrequency;
-      bodyFrequency += body.documentFrequency;
-    }
-    const termIdf = weight * idf(snapshot.size, Math.max(titleFrequency, bodyFrequency));
+    // postings[part][field], looked up once for the document frequencies and the scores.
+    const postings = parts.map(({ words }) => TEXT_FIELDS.map(({ name }) => words[name].lookup(term)));
+    let documentFrequency = 0;
+    TEXT_FIELDS.forEach((_, f) => {
+      let frequency = 0;
+      for (const part of postings) frequency += part[f]!.documentFrequency;
+      documentFrequency = Math.max(documentFrequency, frequency);
+    });
+    const termIdf = weight * idf(snapshot.size, documentFrequency);
     let from = 0;
-    snapshot.segments.forEach(({ docBase, store }, s) => {
-      const to = gallop(matched, docBase + store.size, from);
+    parts.forEach(({ docBase, size, termCounts }, p) => {
+      const to = gallop(matched, docBase + size, from);
       const docs = matched.subarray(from, to);
       from = to;
       if (docs.length === 0) return;
-      for (const [field, lengths, average, b, fieldWeight] of [
-        [postings[s]!.title, store.titleTerms, snapshot.averageTitleTerms, BM25.bTitle, BM25.titleWeight],
-        [postings[s]!.body, store.bodyTerms, snapshot.averageBodyTerms, BM25.bBody, 1],
-      ] as const) {
-        field.forEachIn(docs, docBase, (local, tf) => {
+      TEXT_FIELDS.forEach(({ name, b, weight: fieldWeight }, f) => {
+        const lengths = termCounts[name];
+        const average = snapshot.averageTermCounts[name];
+        postings[p]![f]!.forEachIn(docs, docBase, (local, tf) => {
           scores[local + docBase]! += termIdf * fieldWeight * saturate(tf, lengths[local]!, average, b);
         });
-      }
+      });
     });
   }
 }

@@ -4,6 +4,7 @@
 import { fold } from "../analysis/fold.js";
 import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { DATE_FILTER, VALUE_FILTERS } from "../index/schema.js";
 import type { TextRange } from "../types.js";
 import { analyzeAtom, excludes, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
 import { filter, type DocSet } from "./doc-sets.js";
@@ -132,9 +133,8 @@ export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest)
   const listed = new Set<number>();
   for (const { doc } of ranked) {
     listed.add(doc);
-    const { segment, local } = snapshot.locate(doc);
     for (const { field, range } of fieldOccurrences(snapshot, doc, groups)) {
-      if (total >= from && page.length < request.size) page.push({ doc, article: segment.store.meta(local), field, range });
+      if (total >= from && page.length < request.size) page.push({ doc, article: snapshot.meta(doc), field, range });
       total++;
     }
   }
@@ -144,10 +144,7 @@ export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest)
   for (const doc of matched) {
     if (listed.has(doc)) continue;
     if (single === undefined) total += fieldOccurrences(snapshot, doc, groups).length;
-    else {
-      const { segment, local } = snapshot.locate(doc);
-      total += countInFields(segment.store.folded(local), segment.store.titleLength(local), single);
-    }
+    else total += countInFields(snapshot.folded(doc), snapshot.titleLength(doc), single);
   }
   return { articles: matched.length, total, relaxed, phrases, occurrences: page };
 }
@@ -211,10 +208,7 @@ function rankMatches(
     entries.push({ doc, tier, score: scores[doc]!, date: snapshot.dateKeys[doc]! });
     scores[doc] = 0; // leave the scratch array zeroed for the next query
   }
-  const idOf = (doc: number): string => {
-    const { segment, local } = snapshot.locate(doc);
-    return segment.store.id(local);
-  };
+  const idOf = (doc: number): string => snapshot.id(doc);
   const compare = compareRanked(request.sort, idOf);
   const wanted = request.page * request.size;
   const head = topK(entries, Math.max(wanted, RERANK_DEPTH), compareRanked("relevance", idOf));
@@ -243,12 +237,11 @@ function proximityBonus(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], doc: 
 }
 
 function toHit(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], entry: Ranked): SearchHit {
-  const { segment, local } = snapshot.locate(entry.doc);
   return {
     doc: entry.doc,
     score: entry.score,
-    article: segment.store.meta(local),
-    body: segment.store.body(local),
+    article: snapshot.meta(entry.doc),
+    body: snapshot.body(entry.doc),
     ...matchesOfNeedles(snapshot, entry.doc, groups),
   };
 }
@@ -259,9 +252,8 @@ export function matchesInArticle(snapshot: IndexSnapshot, doc: number, queryText
 }
 
 function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
-  const { segment, local } = snapshot.locate(doc);
-  const folded = segment.store.folded(local);
-  const titleEnd = segment.store.titleLength(local);
+  const folded = snapshot.folded(doc);
+  const titleEnd = snapshot.titleLength(doc);
   const titleMatches: KeyedRange[] = [];
   const bodyMatches: KeyedRange[] = [];
   const needles = [...new Set(groups.flat().flatMap((item) => item.needles))];
@@ -274,21 +266,17 @@ function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: Analyzed
   return { titleMatches, bodyMatches };
 }
 
+/** The query's keyword filters (schema.ts): a value filter keeps articles with any of its values (folded), the date filter a range of days. */
 function metadataFilter(snapshot: IndexSnapshot, query: ParsedQuery): (doc: number) => boolean {
-  const { authors, sources, date } = query.filters;
-  if (authors.length === 0 && sources.length === 0 && !date) return () => true;
-  const wantedAuthors = authors.map(fold);
-  const wantedSources = sources.map(fold);
+  const { date } = query.filters;
+  const wanted = VALUE_FILTERS.flatMap((name) => (query.filters[name].length > 0 ? [{ name, values: query.filters[name].map(fold) }] : []));
+  if (wanted.length === 0 && !date) return () => true;
   return (doc) => {
-    const { segment, local } = snapshot.locate(doc);
-    const { store } = segment;
-    if (wantedAuthors.length > 0 && !store.authors(local).some((author) => wantedAuthors.includes(fold(author)))) return false;
-    if (wantedSources.length > 0 && !wantedSources.includes(fold(store.source(local)))) return false;
+    for (const { name, values } of wanted) if (!snapshot.keywordValues(doc, name).some((value) => values.includes(fold(value)))) return false;
     if (date) {
-      const day = store.date(local)?.slice(0, 10);
+      const day = snapshot.keywordValues(doc, DATE_FILTER)[0]?.slice(0, 10);
       if (!day || day < date.from || day > date.to) return false;
     }
     return true;
   };
 }
-

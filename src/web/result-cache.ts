@@ -58,7 +58,7 @@ export class ResultCache<View extends { took_ms: number }> {
     const started = performance.now();
     const cache = this.cacheOf(snapshot);
     if (!cache) return fresh({ view: compute() });
-    const key = JSON.stringify([params.q, params.page, params.size, params.sort]);
+    const key = cacheKey(params);
     const hit = cache.get(key);
     if (hit) {
       this.hits++;
@@ -84,6 +84,14 @@ export class ResultCache<View extends { took_ms: number }> {
     }
     return cache;
   }
+}
+
+/**
+ * Every field of the one validated request type, by name: a parameter added to SearchParams is part
+ * of the key without an edit here, so it can never be answered from another request's entry.
+ */
+export function cacheKey(params: SearchParams): string {
+  return JSON.stringify(Object.keys(params).sort().map((name) => [name, params[name as keyof SearchParams]]));
 }
 
 function fresh<View extends { took_ms: number }>(entry: Entry<View>): Answer<View> {

@@ -17,8 +17,7 @@ export function apiRouter(source: SnapshotSource, answers: Answers): Router {
     const snapshot = source.current();
     const doc = snapshot.findArticle(request.params.id);
     if (doc === undefined) throw new NotFoundError(`no article with id "${request.params.id}"`);
-    const { segment, local } = snapshot.locate(doc);
-    response.json({ ...segment.store.meta(local), body: segment.store.body(local) });
+    response.json({ ...snapshot.meta(doc), body: snapshot.body(doc) });
   });
   return router;
 }

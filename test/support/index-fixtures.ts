@@ -198,11 +198,9 @@ export interface IndexSignature {
 /** Everything an index answers, for comparison with another index of the same seeds. */
 export function indexSignature(snapshot: IndexSnapshot, queries: readonly string[], size = 100): IndexSignature {
   const articles: IndexSignature["articles"] = [];
-  for (const segment of snapshot.segments) {
-    for (let local = 0; local < segment.store.size; local++) {
-      const meta = segment.store.meta(local);
-      articles.push({ id: meta.id, title: meta.title, file: meta.file, lineStart: meta.lineStart, lineEnd: meta.lineEnd, bodyLength: segment.store.body(local).length });
-    }
+  for (let doc = 0; doc < snapshot.size; doc++) {
+    const meta = snapshot.meta(doc);
+    articles.push({ id: meta.id, title: meta.title, file: meta.file, lineStart: meta.lineStart, lineEnd: meta.lineEnd, bodyLength: snapshot.body(doc).length });
   }
   articles.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const searches: SearchSignature[] = [];

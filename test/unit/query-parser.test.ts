@@ -37,7 +37,7 @@ function shape(parts: {
   sources?: string[];
   date?: DateRange;
 }): Shape {
-  const filters: ParsedQuery["filters"] = { authors: parts.authors ?? [], sources: parts.sources ?? [] };
+  const filters: ParsedQuery["filters"] = { author: parts.authors ?? [], source: parts.sources ?? [] };
   if (parts.date !== undefined) filters.date = parts.date;
   return { required: parts.required ?? [], excluded: parts.excluded ?? [], filters };
 }
@@ -267,14 +267,14 @@ describe("query-parser", () => {
 
     const at = { start: 0, end: 0 };
     const unwritable: [string, ParsedQuery][] = [
-      ["a word with a space", { required: [[{ kind: "words", text: "疫情 防控", field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
-      ["a word that reads as OR", { required: [[{ kind: "words", text: "OR", field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
-      ["a word that reads as an exclusion", { required: [[{ kind: "words", text: "-x", field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
-      ["a word that reads as a field", { required: [], excluded: [{ kind: "words", text: "foo:bar", field: "any", ...at }], filters: { authors: [], sources: [] } }],
-      ["a word with an opening quote", { required: [[{ kind: "words", text: "a“b", field: "title", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
-      ["a blank phrase", { required: [[{ kind: "phrase", text: " ", field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
-      ["a phrase with every closing quote", { required: [[{ kind: "phrase", text: '"”」', field: "any", ...at }]], excluded: [], filters: { authors: [], sources: [] } }],
-      ["an empty author", { required: [[{ kind: "words", text: "x", field: "any", ...at }]], excluded: [], filters: { authors: [""], sources: [] } }],
+      ["a word with a space", { required: [[{ kind: "words", text: "疫情 防控", field: "any", ...at }]], excluded: [], filters: { author: [], source: [] } }],
+      ["a word that reads as OR", { required: [[{ kind: "words", text: "OR", field: "any", ...at }]], excluded: [], filters: { author: [], source: [] } }],
+      ["a word that reads as an exclusion", { required: [[{ kind: "words", text: "-x", field: "any", ...at }]], excluded: [], filters: { author: [], source: [] } }],
+      ["a word that reads as a field", { required: [], excluded: [{ kind: "words", text: "foo:bar", field: "any", ...at }], filters: { author: [], source: [] } }],
+      ["a word with an opening quote", { required: [[{ kind: "words", text: "a“b", field: "title", ...at }]], excluded: [], filters: { author: [], source: [] } }],
+      ["a blank phrase", { required: [[{ kind: "phrase", text: " ", field: "any", ...at }]], excluded: [], filters: { author: [], source: [] } }],
+      ["a phrase with every closing quote", { required: [[{ kind: "phrase", text: '"”」', field: "any", ...at }]], excluded: [], filters: { author: [], source: [] } }],
+      ["an empty author", { required: [[{ kind: "words", text: "x", field: "any", ...at }]], excluded: [], filters: { author: [""], source: [] } }],
     ];
     for (const [what, q] of unwritable) {
       it(`throws RangeError for ${what}`, () => {
@@ -412,7 +412,7 @@ describe("query-parser", () => {
         units.push({
           pieces: [{ typed: `${field}:${typed}`, opens: false, closes: typed.startsWith('"') }],
           add: (e) => {
-            const values = field === "author" ? e.filters.authors : e.filters.sources;
+            const values = field === "author" ? e.filters.author : e.filters.source;
             if (!values.includes(value)) values.push(value);
           },
         });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { IndexSnapshot } from "../../src/index/index-reader.js";
-import { ResultCache } from "../../src/web/result-cache.js";
+import { cacheKey, ResultCache } from "../../src/web/result-cache.js";
 import type { SearchParams } from "../../src/web/validate.js";
 
 interface View {
@@ -13,6 +13,16 @@ const generation = (): IndexSnapshot => ({}) as IndexSnapshot;
 const params = (q: string, page = 1): SearchParams => ({ q, page, size: 10, sort: "relevance" });
 
 describe("result-cache", () => {
+  it("keys an answer by every field of the validated parameters, so none can serve another request's answer", () => {
+    const base = params("疫情");
+    const changed: Record<string, unknown> = { q: "防控", page: 2, size: 20, sort: "date" };
+    for (const name of Object.keys(base)) {
+      expect(changed, `a changed value for ${name}`).to.have.property(name);
+      expect(cacheKey({ ...base, [name]: changed[name] }), name).to.not.equal(cacheKey(base));
+    }
+    expect(cacheKey({ sort: base.sort, size: base.size, page: base.page, q: base.q }), "whatever the order of the fields").to.equal(cacheKey(base));
+  });
+
   it("computes once per generation and parameters; repeats come from the cache, marked and timed anew", () => {
     const cache = new ResultCache<View>(10);
     const snapshot = generation();

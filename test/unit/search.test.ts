@@ -72,8 +72,8 @@ interface Expected {
 function oracle(query: string): Expected {
   const { required, excluded, filters } = parseQuery(query);
   const passes = (doc: Doc): boolean => {
-    if (filters.authors.length > 0 && !(doc.authors ?? []).some((a) => filters.authors.map(fold).includes(fold(a)))) return false;
-    if (filters.sources.length > 0 && !filters.sources.map(fold).includes(fold(doc.source))) return false;
+    if (filters.author.length > 0 && !(doc.authors ?? []).some((a) => filters.author.map(fold).includes(fold(a)))) return false;
+    if (filters.source.length > 0 && !filters.source.map(fold).includes(fold(doc.source))) return false;
     const day = doc.date?.slice(0, 10);
     if (filters.date && (!day || day < filters.date.from || day > filters.date.to)) return false;
     return !excluded.some((atom) => atomHolds(doc, atom));
