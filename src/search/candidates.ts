@@ -18,6 +18,8 @@ export interface AnalyzedAtom {
   terms: string[];
   /** The atom's folded text without spaces: the bonus when it stands together. */
   joined: string;
+  /** Needles with Latin text at an end match whole Latin words only (query words do; quoted phrases match any substring). */
+  wholeWords: boolean;
   candidates?: DocSet;
   verified?: DocSet;
 }
@@ -27,7 +29,13 @@ export function analyzeAtom(atom: Atom): AnalyzedAtom {
   const folded = fold(atom.text).trim();
   const terms = queryTerms(folded);
   const needles = atom.kind === "phrase" || terms.length === 0 ? [folded] : [...new Set(terms)];
-  return { atom, needles: needles.filter((needle) => needle.length > 0), terms, joined: folded.replace(/\s+/g, "") };
+  return {
+    atom,
+    needles: needles.filter((needle) => needle.length > 0),
+    terms,
+    joined: folded.replace(/\s+/g, ""),
+    wholeWords: atom.kind === "words",
+  };
 }
 
 function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
@@ -39,12 +47,12 @@ function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
 function atomHolds(snapshot: IndexSnapshot, item: AnalyzedAtom, doc: number): boolean {
   if (item.verified) return has(item.verified, doc);
   if (!has(candidatesOf(snapshot, item), doc)) return false;
-  return item.needles.every((needle) => candidateHolds(snapshot, doc, needle, item.atom.field));
+  return item.needles.every((needle) => candidateHolds(snapshot, doc, needle, item.atom.field, item.wholeWords));
 }
 
 export function verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
   item.verified ??= item.needles.reduce(
-    (docs, needle) => verifyNeedle(snapshot, docs, needle, item.atom.field),
+    (docs, needle) => verifyNeedle(snapshot, docs, needle, item.atom.field, item.wholeWords),
     candidatesOf(snapshot, item),
   );
   return item.verified;
@@ -63,7 +71,7 @@ export function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][])
   let candidates: DocSet | undefined = verified.length > 0 ? intersectAll(verified) : undefined;
   const needs = groups
     .filter((group) => group.length === 1 && !group[0]!.verified)
-    .flatMap(([item]) => item!.needles.map((needle) => ({ needle, field: item!.atom.field, estimate: estimateCandidates(snapshot, needle), decoded: false })))
+    .flatMap(([item]) => item!.needles.map((needle) => ({ needle, field: item!.atom.field, wholeWord: item!.wholeWords, estimate: estimateCandidates(snapshot, needle), decoded: false })))
     .sort((a, b) => a.estimate - b.estimate);
   for (const need of needs) {
     if (candidates && need.estimate > candidates.length * DECODE_RATIO) continue;
@@ -77,7 +85,7 @@ export function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][])
     candidates = candidates ? intersect(candidates, docs) : docs;
   }
   const matched = candidates ?? EMPTY;
-  const checks = needs.map((need) => needleCheck(snapshot, matched, need.needle, need.field, need.decoded));
+  const checks = needs.map((need) => needleCheck(snapshot, matched, need.needle, need.field, need.wholeWord, need.decoded));
   return filter(matched, (doc) => checks.every((check) => check(doc)) && alternatives.every((group) => group.some((item) => atomHolds(snapshot, item, doc))));
 }
 
@@ -91,7 +99,7 @@ export function excludes(snapshot: IndexSnapshot, excluded: AnalyzedAtom[], popu
     .map((item) => {
       const cheapest = Math.min(...item.needles.map((needle) => estimateCandidates(snapshot, needle)));
       if (population * DECODE_RATIO >= cheapest) return (doc: number) => atomHolds(snapshot, item, doc);
-      return (doc: number) => item.needles.every((needle) => needleInField(snapshot, doc, needle, item.atom.field));
+      return (doc: number) => item.needles.every((needle) => needleInField(snapshot, doc, needle, item.atom.field, item.wholeWords));
     });
   return (doc) => !checks.some((check) => check(doc));
 }

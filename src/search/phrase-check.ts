@@ -47,8 +47,37 @@ function concatSorted(parts: readonly DocSet[]): DocSet {
 }
 
 /** Whether the candidates are exactly the documents containing `needle`, without looking at text. */
-function candidatesAreExact(needle: string, field: Field): boolean {
-  return field === "any" && needle.length <= 2;
+function candidatesAreExact(needle: string, field: Field, wholeWord: boolean): boolean {
+  return field === "any" && needle.length <= 2 && !(wholeWord && hasLatinEnd(needle));
+}
+
+/** A Latin letter or digit of folded text (folding made full-width forms ASCII and letters lower case). */
+function isLatinUnit(unit: number): boolean {
+  return (unit >= 0x61 && unit <= 0x7a) || (unit >= 0x30 && unit <= 0x39);
+}
+
+/** Whether a query word starts or ends with Latin text, which must then stand alone: `xi` is not in `vexiq`. */
+function hasLatinEnd(needle: string): boolean {
+  return needle.length > 0 && (isLatinUnit(needle.charCodeAt(0)) || isLatinUnit(needle.charCodeAt(needle.length - 1)));
+}
+
+/**
+ * The first occurrence of `needle` in `text` at or after `from`. A query word (`wholeWord`) with
+ * Latin text at an end matches only where no Latin letter or digit continues it (`apec`, `g20`,
+ * `2019` in 2019年 but not in 20190); quoted phrases match any substring, as typed.
+ */
+export function findNeedle(text: string, needle: string, from: number, wholeWord: boolean): number {
+  let at = text.indexOf(needle, from);
+  if (!wholeWord || at < 0 || !hasLatinEnd(needle)) return at;
+  const latinStart = isLatinUnit(needle.charCodeAt(0));
+  const latinEnd = isLatinUnit(needle.charCodeAt(needle.length - 1));
+  while (at >= 0) {
+    const before = at > 0 && latinStart && isLatinUnit(text.charCodeAt(at - 1));
+    const after = at + needle.length < text.length && latinEnd && isLatinUnit(text.charCodeAt(at + needle.length));
+    if (!before && !after) return at;
+    at = text.indexOf(needle, at + 1);
+  }
+  return at;
 }
 
 /** Where the article's folded text is searched for the field: [start, end). */
@@ -58,15 +87,15 @@ export function fieldRange(snapshot: IndexSnapshot, doc: number, field: Field): 
 }
 
 /** Whether the article contains the needle in the field, read from its text. */
-export function needleInField(snapshot: IndexSnapshot, doc: number, needle: string, field: Field): boolean {
+export function needleInField(snapshot: IndexSnapshot, doc: number, needle: string, field: Field, wholeWord: boolean): boolean {
   const { text, end } = fieldRange(snapshot, doc, field);
-  const at = text.indexOf(needle);
+  const at = findNeedle(text, needle, 0, wholeWord);
   return at >= 0 && at + needle.length <= end;
 }
 
 /** Whether candidate `doc` (a member of needleCandidates(needle)) really contains the needle in the field. */
-export function candidateHolds(snapshot: IndexSnapshot, doc: number, needle: string, field: Field): boolean {
-  return candidatesAreExact(needle, field) || needleInField(snapshot, doc, needle, field);
+export function candidateHolds(snapshot: IndexSnapshot, doc: number, needle: string, field: Field, wholeWord: boolean): boolean {
+  return candidatesAreExact(needle, field, wholeWord) || needleInField(snapshot, doc, needle, field, wholeWord);
 }
 
 /** An upper bound of needleCandidates(needle).length, from list lengths alone (nothing decoded). */
@@ -76,9 +105,9 @@ export function estimateCandidates(snapshot: IndexSnapshot, needle: string): num
 }
 
 /** The documents among `candidates` (from needleCandidates) that really contain the needle in the field. */
-export function verifyNeedle(snapshot: IndexSnapshot, candidates: DocSet, needle: string, field: Field): DocSet {
-  if (candidatesAreExact(needle, field)) return candidates;
-  return filter(candidates, needleCheck(snapshot, candidates, needle, field, true));
+export function verifyNeedle(snapshot: IndexSnapshot, candidates: DocSet, needle: string, field: Field, wholeWord: boolean): DocSet {
+  if (candidatesAreExact(needle, field, wholeWord)) return candidates;
+  return filter(candidates, needleCheck(snapshot, candidates, needle, field, wholeWord, true));
 }
 
 /** Below this many candidates, reading their texts is cheaper than looking the needle up as a word. */
@@ -92,8 +121,15 @@ const WORD_LOOKUP_MIN_CANDIDATES = 64;
  * For a common word (习近平: 20k candidates, nearly all of them holding it as a word) reading the
  * texts was half of the query.
  */
-export function needleCheck(snapshot: IndexSnapshot, candidates: DocSet, needle: string, field: Field, fromNeedle: boolean): (doc: number) => boolean {
-  if (fromNeedle && candidatesAreExact(needle, field)) return () => true;
+export function needleCheck(
+  snapshot: IndexSnapshot,
+  candidates: DocSet,
+  needle: string,
+  field: Field,
+  wholeWord: boolean,
+  fromNeedle: boolean,
+): (doc: number) => boolean {
+  if (fromNeedle && candidatesAreExact(needle, field, wholeWord)) return () => true;
   const asWord = candidates.length >= WORD_LOOKUP_MIN_CANDIDATES ? holdersAsWord(snapshot, candidates, needle, field) : undefined;
   let at = 0;
   return (doc) => {
@@ -101,7 +137,7 @@ export function needleCheck(snapshot: IndexSnapshot, candidates: DocSet, needle:
       if (candidates[at] !== doc) at = gallop(candidates, doc, candidates[at]! < doc ? at : 0);
       if (asWord[at] === 1) return true;
     }
-    return needleInField(snapshot, doc, needle, field);
+    return needleInField(snapshot, doc, needle, field, wholeWord);
   };
 }
 
@@ -128,11 +164,11 @@ function holdersAsWord(snapshot: IndexSnapshot, candidates: DocSet, needle: stri
   return marks;
 }
 
-/** Every start offset of `needle` in `text` (non-overlapping occurrences are what a reader counts). */
-export function occurrences(text: string, needle: string, start = 0, end = text.length): number[] {
+/** Every start offset of `needle` in `text` (non-overlapping occurrences are what a reader counts); `wholeWord` as for findNeedle. */
+export function occurrences(text: string, needle: string, wholeWord: boolean, start = 0, end = text.length): number[] {
   const found: number[] = [];
   if (needle.length === 0) return found;
-  for (let at = text.indexOf(needle, start); at >= 0 && at + needle.length <= end; at = text.indexOf(needle, at + needle.length)) {
+  for (let at = findNeedle(text, needle, start, wholeWord); at >= 0 && at + needle.length <= end; at = findNeedle(text, needle, at + needle.length, wholeWord)) {
     found.push(at);
   }
   return found;

@@ -80,7 +80,7 @@ function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
     let count = 0;
     for (const doc of docs) {
       const { text, start, end } = fieldRange(snapshot, doc, item.atom.field);
-      count += occurrences(text, item.needles[0]!, start, end).length;
+      count += occurrences(text, item.needles[0]!, item.wholeWords, start, end).length;
     }
     phrases.push({ phrase: item.needles[0]!, field: item.atom.field, articles: docs.length, occurrences: count });
   }
@@ -139,12 +139,12 @@ export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest)
     }
   }
   // With a single needle (a phrase, a one-word query) occurrences need not be listed and merged to be counted.
-  const needles = new Set(groups.flat().flatMap((item) => item.needles));
-  const [single] = needles.size === 1 ? needles : [];
+  const needles = distinctNeedles(groups);
+  const single = needles.length === 1 ? needles[0] : undefined;
   for (const doc of matched) {
     if (listed.has(doc)) continue;
     if (single === undefined) total += fieldOccurrences(snapshot, doc, groups).length;
-    else total += countInFields(snapshot.folded(doc), snapshot.titleLength(doc), single);
+    else total += countInFields(snapshot.folded(doc), snapshot.titleLength(doc), single.needle, single.wholeWord);
   }
   return { articles: matched.length, total, relaxed, phrases, occurrences: page };
 }
@@ -159,8 +159,8 @@ function fieldOccurrences(snapshot: IndexSnapshot, doc: number, groups: Analyzed
 }
 
 /** The occurrences of `needle` in "title\nbody" that lie in the title or in the body, as matchesOfNeedles finds them. */
-function countInFields(folded: string, titleEnd: number, needle: string): number {
-  return occurrences(folded, needle).filter((at) => at + needle.length <= titleEnd || at > titleEnd).length;
+function countInFields(folded: string, titleEnd: number, needle: string, wholeWord: boolean): number {
+  return occurrences(folded, needle, wholeWord).filter((at) => at + needle.length <= titleEnd || at > titleEnd).length;
 }
 
 /**
@@ -256,14 +256,22 @@ function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: Analyzed
   const titleEnd = snapshot.titleLength(doc);
   const titleMatches: KeyedRange[] = [];
   const bodyMatches: KeyedRange[] = [];
-  const needles = [...new Set(groups.flat().flatMap((item) => item.needles))];
-  needles.forEach((needle, key) => {
-    for (const at of occurrences(folded, needle)) {
+  distinctNeedles(groups).forEach(({ needle, wholeWord }, key) => {
+    for (const at of occurrences(folded, needle, wholeWord)) {
       if (at + needle.length <= titleEnd) titleMatches.push({ start: at, end: at + needle.length, key });
       else if (at > titleEnd) bodyMatches.push({ start: at - titleEnd - 1, end: at - titleEnd - 1 + needle.length, key });
     }
   });
   return { titleMatches, bodyMatches };
+}
+
+/** The query's needles, each once (a word and a phrase with the same text are matched differently). */
+function distinctNeedles(groups: AnalyzedAtom[][]): Array<{ needle: string; wholeWord: boolean }> {
+  const distinct = new Map<string, { needle: string; wholeWord: boolean }>();
+  for (const item of groups.flat()) {
+    for (const needle of item.needles) distinct.set(`${item.wholeWords ? "w" : "p"}${needle}`, { needle, wholeWord: item.wholeWords });
+  }
+  return [...distinct.values()];
 }
 
 /** The query's keyword filters (schema.ts): a value filter keeps articles with any of its values (folded), the date filter a range of days. */

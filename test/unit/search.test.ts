@@ -1,30 +1,20 @@
 import { expect } from "chai";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { queryTerms } from "../../src/analysis/analyze.js";
 import { fold } from "../../src/analysis/fold.js";
-import { buildIndex } from "../../src/index/index-writer.js";
-import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
+import type { IndexSnapshot } from "../../src/index/index-reader.js";
 import { parseQuery, type Atom } from "../../src/search/query-parser.js";
 import type { SortOrder } from "../../src/search/rank.js";
 import { listOccurrences, search, type SearchResult } from "../../src/search/search.js";
 import { forAll, type Random } from "../support/random.js";
+import { buildTempIndex, indexOfRecords, type FixtureRecord } from "../support/temp-index.js";
 
 // End to end over a real index: the fixture records are written to a temporary seeds directory,
 // indexed with buildIndex and opened with openIndex, then searched. Every expectation is checked
 // against a brute-force scan of the records' folded text (the oracle), plus a few hand-written ids.
 
 const FIXTURE = path.join(process.cwd(), "test/fixtures/unit-search.jsonl");
-
-interface FixtureRecord {
-  id: string;
-  title: string;
-  body: string;
-  source: string;
-  date?: string;
-  authors?: string[];
-}
 
 interface Doc extends FixtureRecord {
   /** fold(title + "\n" + body): the text phrases are matched in. */
@@ -40,16 +30,6 @@ const RECORDS: Doc[] = readFileSync(FIXTURE, "utf8")
     return { ...record, folded: fold(`${record.title}\n${record.body}`), foldedTitle: fold(record.title) };
   });
 
-async function buildTempIndex(writeSeeds: (seedsDir: string) => void): Promise<{ snapshot: IndexSnapshot; root: string }> {
-  const root = mkdtempSync(path.join(os.tmpdir(), "zh-news-unit-search-"));
-  const seedsDir = path.join(root, "seeds");
-  mkdirSync(seedsDir);
-  writeSeeds(seedsDir);
-  const summary = await buildIndex({ seeds: [seedsDir], indexDir: path.join(root, "index") });
-  expect(summary.problems.map(String)).to.deep.equal([]);
-  return { snapshot: await openIndex(path.join(root, "index"), { verifyChecksums: true }), root };
-}
-
 // ---- the oracle: the documented semantics, by scanning every record ----
 
 /** The strings an atom requires in its field: a phrase as typed, a word's jieba terms (or itself when it has none). */
@@ -61,7 +41,16 @@ function needlesOf(atom: Atom): string[] {
 
 function atomHolds(doc: Doc, atom: Atom): boolean {
   const text = atom.field === "title" ? doc.foldedTitle : doc.folded;
-  return needlesOf(atom).every((needle) => text.includes(needle));
+  return needlesOf(atom).every((needle) => (atom.kind === "words" ? holdsAsWord(text, needle) : text.includes(needle)));
+}
+
+/** A query word's Latin ends must not continue into Latin letters or digits of the text (xi is not in vexiq). */
+function holdsAsWord(text: string, needle: string): boolean {
+  const latin = /[a-z0-9]/;
+  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const before = latin.test(needle.charAt(0)) ? "(?<![a-z0-9])" : "";
+  const after = latin.test(needle.charAt(needle.length - 1)) ? "(?![a-z0-9])" : "";
+  return new RegExp(`${before}${escaped}${after}`).test(text);
 }
 
 interface Expected {
@@ -476,22 +465,6 @@ describe("search paging beyond the proximity re-rank depth", function () {
   }
 });
 
-/** In a describe block: an index of `records` built before its tests and removed after them. */
-function indexOfRecords(records: readonly FixtureRecord[]): () => IndexSnapshot {
-  let snapshot: IndexSnapshot | undefined;
-  let root: string | undefined;
-  before(async function () {
-    this.timeout(60_000);
-    ({ snapshot, root } = await buildTempIndex((seedsDir) =>
-      writeFileSync(path.join(seedsDir, "records.jsonl"), records.map((record) => JSON.stringify(record)).join("\n")),
-    ));
-  });
-  after(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
-  return () => snapshot!;
-}
-
 // Candidates that hold a word as an indexed word of the field skip the text check (needleCheck);
 // that path starts at 64 candidates, which the fixture above never reaches.
 describe("search: many candidates of a word, checked by the word index", () => {
@@ -537,5 +510,37 @@ describe("search: a rare phrase beside a common bigram", () => {
     const expected = records.filter((record) => record.body.includes("罕见中国")).map((record) => record.id);
     expect(result.hits.map((hit) => hit.article.id).sort()).to.deep.equal(expected);
     expect(result.phrases).to.deep.equal([{ phrase: "罕见中国", field: "any", articles: expected.length, occurrences: expected.length }]);
+  });
+});
+
+describe("search: Latin words match whole words, case and width folded", () => {
+  const records = [
+    { id: "l1", title: "Xi Jinping attends APEC meeting", body: "G20峰会在杭州举行。", source: "generated" },
+    { id: "l2", title: "机器人大赛", body: "VEXIQ机器人比赛，xiaorong参加。G200型号。", source: "generated" },
+    { id: "l3", title: "ＡＰＥＣ会议", body: "２０１９年亚太经合组织（APEC）会议。", source: "generated" },
+    { id: "l4", title: "apecs and g20s", body: "英文复数不是同一个词。", source: "generated" },
+  ];
+  const snapshot = indexOfRecords(records);
+  const found = (query: string): string[] => search(snapshot(), { query, page: 1, size: 10, sort: "relevance" }).hits.map((hit) => hit.article.id).sort();
+
+  for (const [query, expected] of [
+    ["Xi Jinping", ["l1"]],
+    ["xi", ["l1"]],
+    ["APEC", ["l1", "l3"]],
+    ["ａｐｅｃ", ["l1", "l3"]],
+    ["G20", ["l1"]],
+    ["2019", ["l3"]],
+    ["vexiq", ["l2"]],
+  ] as const) {
+    it(`${query} → ${expected.join(", ")}`, () => expect(found(query)).to.deep.equal(expected));
+  }
+
+  it("a quoted phrase still matches inside words, as typed", () => {
+    expect(found('"xi"')).to.deep.equal(["l1", "l2"]);
+  });
+
+  it("highlights whole words only", () => {
+    const hit = search(snapshot(), { query: "xi", page: 1, size: 10, sort: "relevance" }).hits[0]!;
+    expect(hit.titleMatches.map(({ start, end }) => hit.article.title.slice(start, end))).to.deep.equal(["Xi"]);
   });
 });
