@@ -83,6 +83,22 @@ export class IndexSnapshot {
     return this.docById.get(id);
   }
 
+  /**
+   * The index's vocabulary: every word of the compact word indexes (article bodies) with the number
+   * of articles holding it, summed over segments (read for suggestions and corrections; built by
+   * the caller, once per snapshot).
+   */
+  termFrequencies(): Map<string, number> {
+    const frequencies = new Map<string, number>();
+    for (const { words } of this.segments) {
+      for (const postings of Object.values(words)) {
+        if (!(postings instanceof WordIndex)) continue;
+        postings.forEachTerm((term, documentFrequency) => frequencies.set(term, (frequencies.get(term) ?? 0) + documentFrequency));
+      }
+    }
+    return frequencies;
+  }
+
   id(doc: number): string {
     const segment = this.locate(doc);
     return segment.store.id(doc - segment.docBase);

@@ -232,6 +232,14 @@ export class WordIndex implements FieldPostings {
     return this.docCounts.length;
   }
 
+  /** Every term with its document count, in code-unit order (the vocabulary that suggestions read). */
+  forEachTerm(visit: (term: string, documentFrequency: number) => void): void {
+    for (let rank = 0; rank < this.docCounts.length; rank++) {
+      const units = this.termUnits.subarray(this.termStarts[rank]!, this.termStarts[rank + 1]!);
+      visit(String.fromCharCode.apply(null, units as unknown as number[]), this.docCounts[rank]!);
+    }
+  }
+
   lookup(term: string): TermPostings {
     const rank = this.find(term);
     if (rank < 0) return NO_POSTINGS;

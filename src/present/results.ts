@@ -1,6 +1,7 @@
 // SearchResult → what the page and the API show: the same hits, in the same order, with titles and
 // snippets as safe HTML (escaped text, <mark> around matches).
 import type { IndexSnapshot } from "../index/index-reader.js";
+import type { Suggestion } from "../search/did-you-mean.js";
 import type { PhraseCount, SearchResult } from "../search/search.js";
 import type { Article, SafeHtml, TextRange } from "../types.js";
 import { highlightAll, highlightFragments } from "./highlight.js";
@@ -29,6 +30,10 @@ export interface SearchView {
   took_ms: number;
   relaxed: boolean;
   phrases: PhraseCount[];
+  /** Queries worth offering instead (did you mean): `{query, reason}`. */
+  suggestions: Suggestion[];
+  /** Set when the hits are those of a correction of this typed query. */
+  corrected_from?: string;
   hits: HitView[];
 }
 
@@ -42,8 +47,11 @@ export function searchView(
   params: { q: string; page: number; size: number; sort: string },
   tookMs: number,
 ): SearchView {
+  // A corrected answer is about the corrected query: its links (pages, articles) carry that one.
+  const query = result.corrected?.to ?? params.q;
   return {
-    query: params.q,
+    query,
+    ...(result.corrected ? { corrected_from: result.corrected.from } : {}),
     total: result.total,
     page: params.page,
     size: params.size,
@@ -51,6 +59,7 @@ export function searchView(
     took_ms: Math.round(tookMs * 100) / 100,
     relaxed: result.relaxed,
     phrases: result.phrases,
+    suggestions: result.suggestions,
     hits: result.hits.map((hit) => ({
       id: hit.article.id,
       title: hit.article.title,
@@ -64,7 +73,7 @@ export function searchView(
       authors: hit.article.authors,
       score: Math.round(hit.score * 1000) / 1000,
       snippet: highlightFragments(hit.body, selectFragments(hit.body, hit.bodyMatches)),
-      url: articleUrl(hit.article.id, params.q),
+      url: articleUrl(hit.article.id, query),
     })),
   };
 }

@@ -7,6 +7,7 @@ import type { IndexSnapshot } from "../index/index-reader.js";
 import { DATE_FILTER, VALUE_FILTERS } from "../index/schema.js";
 import type { TextRange } from "../types.js";
 import { analyzeAtom, excludes, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
+import { correctionFor, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
 import { fieldRange, occurrences, type Field } from "./phrase-check.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
@@ -18,6 +19,8 @@ export interface SearchRequest {
   page: number;
   size: number;
   sort: SortOrder;
+  /** False runs the query as typed even when it finds nothing and a correction would ("仍然搜索"). Default true. */
+  correct?: boolean;
 }
 
 export interface KeyedRange extends TextRange {
@@ -50,6 +53,10 @@ export interface SearchResult {
   relaxed: boolean;
   phrases: PhraseCount[];
   hits: SearchHit[];
+  /** Other queries worth offering: corrections of rare words (did you mean). */
+  suggestions: Suggestion[];
+  /** When the hits are those of a correction (the typed query found nothing, or only a relaxed match): the typed query and the one run. */
+  corrected?: { from: string; to: string };
 }
 
 /** Re-rank this many of the best BM25 results with proximity bonuses (they only add, so the head is where they matter). */
@@ -96,11 +103,25 @@ function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
 }
 
 export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
-  const { query, groups, matched, matchedGroups, relaxed, phrases } = matchQuery(snapshot, request.query);
+  const typed = searchAsTyped(snapshot, request.query, request);
+  const correction = correctionFor(snapshot, request.query, typed.query);
+  if (!correction) return typed;
+  // As search engines do: when the typed words find nothing (or only some of them do), show what the
+  // corrected words find, with a link to search as typed after all.
+  if (request.correct !== false && (typed.total === 0 || typed.relaxed)) {
+    const corrected = searchAsTyped(snapshot, correction.query, request);
+    if (corrected.total > 0 && (!corrected.relaxed || typed.total === 0)) return { ...corrected, corrected: { from: request.query, to: correction.query } };
+  }
+  const reason = correction.replacements[0]!.reason;
+  return { ...typed, suggestions: [{ query: correction.query, reason }] };
+}
+
+function searchAsTyped(snapshot: IndexSnapshot, queryText: string, request: SearchRequest): SearchResult {
+  const { query, groups, matched, matchedGroups, relaxed, phrases } = matchQuery(snapshot, queryText);
   const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
   const from = (request.page - 1) * request.size;
   const hits = ranked.slice(from, from + request.size).map((entry) => toHit(snapshot, groups, entry));
-  return { query, total: matched.length, relaxed, phrases, hits };
+  return { query, total: matched.length, relaxed, phrases, hits, suggestions: [] };
 }
 
 export interface Occurrence {

@@ -20,7 +20,7 @@ export class Answers {
   search(snapshot: IndexSnapshot, params: SearchParams): Answer<SearchView> {
     return this.searches.answer(snapshot, params, () => {
       const started = performance.now();
-      const result = search(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort });
+      const result = search(snapshot, { query: params.q, page: params.page, size: params.size, sort: params.sort, correct: params.correct });
       return searchView(result, params, performance.now() - started);
     });
   }

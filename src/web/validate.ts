@@ -19,6 +19,8 @@ export interface SearchParams {
   page: number;
   size: number;
   sort: SortOrder;
+  /** `correct=0`: search as typed, never the correction of a rare word (the "仍然搜索" link). */
+  correct: boolean;
 }
 
 type Query = Record<string, unknown>;
@@ -45,10 +47,13 @@ export function parseSearchParams(query: Query, pageSize: PageSize = PAGE_SIZE):
   if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `too long (${q.length} characters, at most ${MAX_QUERY_LENGTH})`);
   const sort = single(query, "sort") || "relevance";
   if (sort !== "relevance" && sort !== "date") throw new InvalidParameterError("sort", `must be "relevance" or "date", got "${sort}"`);
+  const correct = single(query, "correct") || "1";
+  if (correct !== "0" && correct !== "1") throw new InvalidParameterError("correct", `must be 0 (search as typed) or 1, got "${correct}"`);
   return {
     q,
     page: integer(query, "page", 1, 1, MAX_PAGE),
     size: integer(query, "size", pageSize.default, 1, pageSize.max),
     sort,
+    correct: correct === "1",
   };
 }

@@ -10,17 +10,17 @@ interface View {
 
 /** The cache only uses a snapshot as a key: any distinct object stands for a generation. */
 const generation = (): IndexSnapshot => ({}) as IndexSnapshot;
-const params = (q: string, page = 1): SearchParams => ({ q, page, size: 10, sort: "relevance" });
+const params = (q: string, page = 1): SearchParams => ({ q, page, size: 10, sort: "relevance", correct: true });
 
 describe("result-cache", () => {
   it("keys an answer by every field of the validated parameters, so none can serve another request's answer", () => {
     const base = params("疫情");
-    const changed: Record<string, unknown> = { q: "防控", page: 2, size: 20, sort: "date" };
+    const changed: Record<string, unknown> = { q: "防控", page: 2, size: 20, sort: "date", correct: false };
     for (const name of Object.keys(base)) {
       expect(changed, `a changed value for ${name}`).to.have.property(name);
       expect(cacheKey({ ...base, [name]: changed[name] }), name).to.not.equal(cacheKey(base));
     }
-    expect(cacheKey({ sort: base.sort, size: base.size, page: base.page, q: base.q }), "whatever the order of the fields").to.equal(cacheKey(base));
+    expect(cacheKey({ correct: base.correct, sort: base.sort, size: base.size, page: base.page, q: base.q }), "whatever the order of the fields").to.equal(cacheKey(base));
   });
 
   it("computes once per generation and parameters; repeats come from the cache, marked and timed anew", () => {
@@ -34,8 +34,9 @@ describe("result-cache", () => {
     expect(again.took_ms).to.be.below(5);
     expect(cache.answer(snapshot, params("疫情", 2), compute("b")).view.answer, "another page").to.equal("b#2");
     expect(cache.answer(snapshot, { ...params("疫情"), sort: "date" }, compute("c")).view.answer, "another order").to.equal("c#3");
-    expect(cache.answer(generation(), params("疫情"), compute("d")).view, "a new generation").to.include({ answer: "d#4", cached: false });
-    expect(cache.stats()).to.deep.equal({ entries: 1, hits: 1, misses: 4 });
+    expect(cache.answer(snapshot, { ...params("疫情"), correct: false }, compute("x")).view.answer, "as typed").to.equal("x#4");
+    expect(cache.answer(generation(), params("疫情"), compute("d")).view, "a new generation").to.include({ answer: "d#5", cached: false });
+    expect(cache.stats()).to.deep.equal({ entries: 1, hits: 1, misses: 5 });
   });
 
   it("gives the same answer as JSON, with this request's took_ms and cached first, fresh or cached", () => {

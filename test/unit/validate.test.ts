@@ -23,11 +23,11 @@ function expectRejected(query: Record<string, unknown>, parameter: string, messa
 
 describe("validate: parseSearchParams", () => {
   it("fills in page 1, the default size and relevance order", () => {
-    expect(parseSearchParams({ q: "疫情" })).to.deep.equal({ q: "疫情", page: 1, size: PAGE_SIZE.default, sort: "relevance" });
+    expect(parseSearchParams({ q: "疫情" })).to.deep.equal({ q: "疫情", page: 1, size: PAGE_SIZE.default, sort: "relevance", correct: true });
   });
 
   it("accepts the bounds of every range and both sort orders", () => {
-    expect(parseSearchParams({ q: "a", page: "1", size: "1", sort: "date" })).to.deep.equal({ q: "a", page: 1, size: 1, sort: "date" });
+    expect(parseSearchParams({ q: "a", page: "1", size: "1", sort: "date" })).to.deep.equal({ q: "a", page: 1, size: 1, sort: "date", correct: true });
     const top = parseSearchParams({ q: "x".repeat(MAX_QUERY_LENGTH), page: String(MAX_PAGE), size: String(PAGE_SIZE.max), sort: "relevance" });
     expect([top.page, top.size, top.sort]).to.deep.equal([MAX_PAGE, PAGE_SIZE.max, "relevance"]);
   });

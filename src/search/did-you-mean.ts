@@ -1,0 +1,134 @@
+// Did you mean: most Chinese typos come from pinyin input methods, which offer every character of a
+// syllable, so 习进平 is typed for 习近平 and 脱贫功坚 for 脱贫攻坚. A query word that few articles hold
+// is compared with the index's own vocabulary (vocabulary.ts): a frequent word with the same pinyin
+// (tones ignored), or one character away, that reads well in the query's context is offered.
+import { fold } from "../analysis/fold.js";
+import { queryTerms } from "../analysis/analyze.js";
+import { isHan, pinyinKey } from "../analysis/pinyin.js";
+import type { IndexSnapshot } from "../index/index-reader.js";
+import { analyzeAtom, verifiedOf } from "./candidates.js";
+import { estimateCandidates, needleCandidates, type Field } from "./phrase-check.js";
+import type { Atom, ParsedQuery } from "./query-parser.js";
+import { vocabularyOf } from "./vocabulary.js";
+
+export type SuggestionReason = "homophone" | "typo" | "pinyin" | "date";
+
+export interface Suggestion {
+  /** The whole query to run instead (or in addition, for a filter). */
+  query: string;
+  reason: SuggestionReason;
+}
+
+export interface Replacement {
+  from: string;
+  to: string;
+  reason: "homophone" | "typo";
+}
+
+export interface Correction {
+  query: string;
+  replacements: Replacement[];
+}
+
+/** A query word held (as written, in its context) by fewer articles than this may be a typo. */
+const RARE = 20;
+/** A correction must read, in the same context, in this many times more articles than the original. */
+const RATIO = 10;
+/** …and in at least this many. */
+const MIN_CORRECTED = 3;
+/** Longest query word looked at: people type short words; a pasted headline is not a typo, and checking one cost 7-10 ms. */
+const MAX_WORD = 10;
+/** Correction candidates tried per piece of a word, the most frequent first. */
+const CANDIDATES_PER_SPAN = 8;
+
+/** Above this many candidates a piece is common: counting it exactly would cost a common phrase's time (中国: 50 ms). */
+const COMMON = 4000;
+
+/** Articles holding `text` exactly in the field, or COMMON when there are obviously many. */
+function countPhrase(snapshot: IndexSnapshot, text: string, field: Field): number {
+  const atom: Atom = { kind: "phrase", text, field, start: 0, end: text.length };
+  const item = analyzeAtom(atom);
+  const needle = item.needles[0];
+  if (needle === undefined) return 0;
+  // From list lengths alone, before decoding anything: most query words stop here.
+  const estimate = estimateCandidates(snapshot, needle);
+  if (estimate === 0 || estimate >= COMMON) return Math.min(estimate, COMMON);
+  item.candidates = needleCandidates(snapshot, needle);
+  if (item.candidates.length >= COMMON) return COMMON;
+  return verifiedOf(snapshot, item).length;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** The jieba words of `text` with their offsets, and runs of up to three of them: the pieces a typo may be in. */
+function spansOf(text: string): { words: Span[]; spans: Span[] } {
+  const words: Span[] = [];
+  let from = 0;
+  for (const term of queryTerms(text)) {
+    const at = text.indexOf(term, from);
+    if (at < 0) continue;
+    words.push({ start: at, end: at + term.length });
+    from = at + term.length;
+  }
+  const spans: Span[] = [];
+  for (let i = 0; i < words.length; i++) {
+    for (let j = i; j < Math.min(words.length, i + 3); j++) {
+      const span = { start: words[i]!.start, end: words[j]!.end };
+      if (span.end - span.start >= 2 && isHan(text.slice(span.start, span.end))) spans.push(span);
+    }
+  }
+  return { words, spans };
+}
+
+/** The best correction of one query word, as [start, end) of its folded text → replacement. */
+function correctWord(snapshot: IndexSnapshot, text: string, field: Field): (Replacement & Span) | undefined {
+  const vocabulary = vocabularyOf(snapshot);
+  const { words, spans } = spansOf(text);
+  let best: { replacement: Replacement & Span; count: number } | undefined;
+  for (const span of spans) {
+    const piece = text.slice(span.start, span.end);
+    // Judged in context: the piece with the words right before and after it.
+    const before = words.findLast((word) => word.end <= span.start)?.start ?? span.start;
+    const after = words.find((word) => word.start >= span.end)?.end ?? span.end;
+    const original = countPhrase(snapshot, text.slice(before, after), field);
+    if (original >= RARE) continue;
+    const homophones = vocabulary.homophones(piece);
+    const typos = vocabulary.oneCharacterAway(piece);
+    const candidates = [...homophones, ...typos].sort((a, b) => b.count - a.count).slice(0, CANDIDATES_PER_SPAN);
+    for (const { word } of candidates) {
+      const needed = Math.max(MIN_CORRECTED, RATIO * (original + 1), (best?.count ?? 0) + 1);
+      const count = countPhrase(snapshot, text.slice(before, span.start) + word + text.slice(span.end, after), field);
+      if (count < needed) continue;
+      const reason = pinyinKey(word) === pinyinKey(piece) ? "homophone" : "typo";
+      best = { replacement: { ...span, from: piece, to: word, reason }, count };
+    }
+  }
+  return best?.replacement;
+}
+
+/**
+ * A correction of the typed query when one of its words is rare and a frequent word of the index
+ * reads (almost) the same; undefined otherwise. Only words outside quotes are corrected: a quoted
+ * phrase is meant as typed.
+ */
+export function correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery): Correction | undefined {
+  const edits: Array<Replacement & Span> = [];
+  for (const atom of query.required.flat()) {
+    if (atom.kind !== "words" || atom.text.length > MAX_WORD) continue;
+    const folded = fold(atom.text);
+    if (!/[\u3400-\u9fff]/.test(folded)) continue;
+    // The word as a whole is common: nothing to correct (and no need to build the vocabulary).
+    if (countPhrase(snapshot, folded, atom.field) >= RARE) continue;
+    const edit = correctWord(snapshot, folded, atom.field);
+    // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
+    const textStart = atom.end - atom.text.length;
+    if (edit) edits.push({ ...edit, start: textStart + edit.start, end: textStart + edit.end });
+  }
+  if (edits.length === 0) return undefined;
+  let corrected = typed;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) corrected = corrected.slice(0, edit.start) + edit.to + corrected.slice(edit.end);
+  return { query: corrected, replacements: edits.map(({ from, to, reason }) => ({ from, to, reason })) };
+}

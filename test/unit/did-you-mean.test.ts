@@ -1,0 +1,114 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseQuery } from "../../src/search/query-parser.js";
+import { correctionFor } from "../../src/search/did-you-mean.js";
+import { search, type SearchRequest } from "../../src/search/search.js";
+import { Vocabulary } from "../../src/search/vocabulary.js";
+import { indexOfRecords, type FixtureRecord } from "../support/temp-index.js";
+
+// test/fixtures/xwlb-sample.jsonl: 69 stories of the xwlb corpus (bodies cut to about 400
+// characters) chosen for holding 习近平, 脱贫攻坚, 新冠肺炎, 疫情防控, 李克强, APEC or G20.
+const SAMPLE: FixtureRecord[] = readFileSync(path.join(process.cwd(), "test/fixtures/xwlb-sample.jsonl"), "utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "")
+  .map((line) => JSON.parse(line) as FixtureRecord);
+const holding = (word: string): string[] => SAMPLE.filter((record) => `${record.title}\n${record.body}`.includes(word)).map((record) => record.id);
+
+describe("vocabulary: homophones, one-character typos, pinyin and completions", () => {
+  const vocabulary = new Vocabulary(
+    new Map([
+      ["习近平", 500],
+      ["学习", 300],
+      ["攻坚", 80],
+      ["共建", 120],
+      ["肺炎", 90],
+      ["李克强", 60],
+      ["脱贫", 70],
+      ["罕见词", 1], // below the vocabulary's minimum count
+      ["covid", 40], // not Chinese
+    ]),
+  );
+
+  it("finds words read the same, tones ignored, but not the word itself", () => {
+    expect(vocabulary.homophones("习进平").map((entry) => entry.word)).to.deep.equal(["习近平"]);
+    expect(vocabulary.homophones("功坚").map((entry) => entry.word).sort()).to.deep.equal(["共建", "攻坚"]);
+    expect(vocabulary.homophones("习近平")).to.deep.equal([]);
+  });
+
+  it("finds words one character away at any position", () => {
+    expect(vocabulary.oneCharacterAway("李克钱").map((entry) => entry.word)).to.deep.equal(["李克强"]);
+    expect(vocabulary.oneCharacterAway("王近平").map((entry) => entry.word)).to.deep.equal(["习近平"]);
+    expect(vocabulary.oneCharacterAway("肺灾").map((entry) => entry.word)).to.deep.equal(["肺炎"]);
+    expect(vocabulary.oneCharacterAway("习近平")).to.deep.equal([]);
+  });
+
+  it("finds words by whole pinyin and by initials; rare and non-Chinese words are not in it", () => {
+    expect(vocabulary.wordsForPinyin("xijinping", false)).to.deep.equal([{ word: "习近平", count: 500 }]);
+    expect(vocabulary.wordsForPinyin("lkq", true)).to.deep.equal([{ word: "李克强", count: 60 }]);
+    expect(vocabulary.count("罕见词")).to.equal(0);
+    expect(vocabulary.count("covid")).to.equal(0);
+  });
+
+  it("completes Chinese and pinyin prefixes, most frequent first", () => {
+    expect(vocabulary.completions("习", undefined, 5).map((entry) => entry.word)).to.deep.equal(["习近平"]);
+    expect(vocabulary.completions("", "x", 5).map((entry) => entry.word)).to.deep.equal(["习近平", "学习"]);
+    expect(vocabulary.completions("", "g", 1).map((entry) => entry.word)).to.deep.equal(["共建"]);
+  });
+});
+
+describe("did you mean (on a sample of the corpus)", () => {
+  const snapshot = indexOfRecords([
+    ...SAMPLE,
+    // A story with the typo itself: the typed word then finds something, and the correction is only offered.
+    { id: "typo-1", title: "一则简讯", body: "新冠病毒防控，习进平参加。", source: "generated" },
+  ]);
+  const run = (query: string, options: Partial<SearchRequest> = {}) => search(snapshot(), { query, page: 1, size: 100, sort: "relevance", ...options });
+  const ids = (query: string, options: Partial<SearchRequest> = {}): string[] => run(query, options).hits.map((hit) => hit.article.id).sort();
+
+  it("习近瓶 finds nothing: the results are those of 习近平, a homophone, marked as corrected", () => {
+    const result = run("习近瓶");
+    expect(result.corrected).to.deep.equal({ from: "习近瓶", to: "习近平" });
+    expect(ids("习近瓶")).to.deep.equal(holding("习近平").sort());
+  });
+
+  it("习进平 讲话 would relax to 讲话 alone: the corrected query's full matches are shown instead", () => {
+    const typed = run("习进平 讲话", { correct: false });
+    expect(typed.relaxed, "as typed, only 讲话 matches").to.equal(true);
+    expect(typed.suggestions).to.deep.equal([{ query: "习近平 讲话", reason: "homophone" }]);
+    const result = run("习进平 讲话");
+    expect(result.corrected?.to).to.equal("习近平 讲话");
+    expect(result.relaxed).to.equal(false);
+  });
+
+  it("脱贫功坚 → 脱贫攻坚 (the piece 功坚, judged in context: 共建 reads the same but not after 脱贫)", () => {
+    expect(run("脱贫功坚").corrected?.to).to.equal("脱贫攻坚");
+    expect(ids("脱贫功坚")).to.deep.equal(holding("脱贫攻坚").sort());
+  });
+
+  it("新冠肺灾 → 新冠肺炎, a one-character typo", () => {
+    expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"))?.replacements).to.deep.equal([{ from: "肺灾", to: "肺炎", reason: "typo" }]);
+  });
+
+  it("a rare word that finds something keeps its results and offers the correction", () => {
+    const result = run("习进平");
+    expect(result.corrected).to.equal(undefined);
+    expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
+    expect(result.suggestions).to.deep.equal([{ query: "习近平", reason: "homophone" }]);
+  });
+
+  it("keeps the rest of the typed query: filters, other words and phrases", () => {
+    expect(correctionFor(snapshot(), '"疫情" 习进平 date:2013..', parseQuery('"疫情" 习进平 date:2013..'))?.query).to.equal('"疫情" 习近平 date:2013..');
+  });
+
+  it("offers nothing for common words, quoted phrases or words the index has", () => {
+    for (const query of ["习近平", "疫情防控", '"习进平"', "脱贫攻坚 习近平", "APEC"]) expect(run(query).suggestions, query).to.deep.equal([]);
+  });
+
+  it("searches as typed with correct: false", () => {
+    const result = run("习近瓶", { correct: false });
+    expect(result.total).to.equal(0);
+    expect(result.corrected).to.equal(undefined);
+    expect(result.suggestions).to.deep.equal([{ query: "习近平", reason: "homophone" }]);
+  });
+});
