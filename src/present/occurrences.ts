@@ -2,11 +2,12 @@
 // context, the article it is in and the line of the seed file it stands on.
 import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import type { SortOrder } from "../search/rank.js";
 import type { OccurrenceResult } from "../search/search.js";
 import type { PhraseCount } from "../search/search.js";
 import type { SafeHtml } from "../types.js";
 import { highlightFragments } from "./highlight.js";
-import { articleUrl } from "./results.js";
+import { articleUrl } from "./links.js";
 
 /** Characters of context shown on each side of an occurrence. */
 const CONTEXT = 30;
@@ -30,6 +31,7 @@ export interface OccurrencesView {
   total: number;
   page: number;
   size: number;
+  sort: SortOrder;
   took_ms: number;
   relaxed: boolean;
   phrases: PhraseCount[];
@@ -47,7 +49,7 @@ export function sourceLine(article: ArticleMeta, at: number): number {
 export function occurrencesView(
   snapshot: IndexSnapshot,
   result: OccurrenceResult,
-  params: { q: string; page: number; size: number },
+  params: { q: string; page: number; size: number; sort: SortOrder },
   tookMs: number,
 ): OccurrencesView {
   const bodies = new Map<number, string>();
@@ -62,6 +64,7 @@ export function occurrencesView(
     total: result.total,
     page: params.page,
     size: params.size,
+    sort: params.sort,
     took_ms: Math.round(tookMs * 100) / 100,
     relaxed: result.relaxed,
     phrases: result.phrases,
@@ -78,7 +81,7 @@ export function occurrencesView(
         date: article.date ?? null,
         field,
         context_html: highlightFragments(text, [{ start, end, matches: [range], cutBefore: start > 0, cutAfter: end < text.length }]),
-        url: articleUrl(article.id, params.q),
+        url: articleUrl(article.id, { q: params.q, sort: params.sort }),
       };
     }),
   };

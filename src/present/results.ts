@@ -2,9 +2,11 @@
 // snippets as safe HTML (escaped text, <mark> around matches).
 import type { IndexSnapshot } from "../index/index-reader.js";
 import type { Suggestion } from "../search/did-you-mean.js";
+import type { SortOrder } from "../search/rank.js";
 import type { PhraseCount, SearchResult } from "../search/search.js";
 import type { Article, SafeHtml, TextRange } from "../types.js";
 import { highlightAll, highlightFragments } from "./highlight.js";
+import { articleUrl, PAGE_SIZE } from "./links.js";
 import { mergeMatches, selectFragments } from "./snippet.js";
 
 export interface HitView {
@@ -26,7 +28,7 @@ export interface SearchView {
   total: number;
   page: number;
   size: number;
-  sort: string;
+  sort: SortOrder;
   took_ms: number;
   relaxed: boolean;
   phrases: PhraseCount[];
@@ -37,14 +39,9 @@ export interface SearchView {
   hits: HitView[];
 }
 
-export function articleUrl(id: string, query?: string): string {
-  const path = `/article/${encodeURIComponent(id)}`;
-  return query ? `${path}?q=${encodeURIComponent(query)}` : path;
-}
-
 export function searchView(
   result: SearchResult,
-  params: { q: string; page: number; size: number; sort: string },
+  params: { q: string; page: number; size: number; sort: SortOrder },
   tookMs: number,
 ): SearchView {
   // A corrected answer is about the corrected query: its links (pages, articles) carry that one.
@@ -73,7 +70,7 @@ export function searchView(
       authors: hit.article.authors,
       score: Math.round(hit.score * 1000) / 1000,
       snippet: highlightFragments(hit.body, selectFragments(hit.body, hit.bodyMatches)),
-      url: articleUrl(hit.article.id, query),
+      url: articleUrl(hit.article.id, { q: query, sort: params.sort, page: params.page, ...(params.size === PAGE_SIZE.default ? {} : { size: params.size }) }),
     })),
   };
 }

@@ -3,7 +3,7 @@
 //
 //   新冠 OR 疫情 防控 "防疫知识" title:复工复产 -扶贫 author:王尚磊 source:cctv-xwlb date:2020-03..
 //
-//   query  = item { space item }        space = " " | "\t" | "\u3000"
+//   query  = item { space item }        (words or phrases, or filters alone: `date:2019-04-27` browses a day)        space = " " | "\t" | "\u3000"
 //   item   = "OR" | [ "-" ] [ field ":" ] value
 //   value  = phrase | word               phrase = "…" | “…” | 「…」   word = up to a space or opening quote
 //
@@ -57,7 +57,7 @@ export interface DateRange {
 }
 
 export interface ParsedQuery {
-  /** Each entry must match; an entry with several atoms matches when any of them does (OR). Never empty. */
+  /** Each entry must match; an entry with several atoms matches when any of them does (OR). Empty only when filters choose the articles. */
   required: Atom[][];
   excluded: Atom[];
   /** Restrict, do not score. Each value filter (`author`, `source`) matches any of its values; empty means no restriction. */
@@ -381,11 +381,13 @@ export function parseQuery(input: string): ParsedQuery {
   if (first === undefined || prev === undefined) {
     throw new QueryParseError("empty query: type a word to search for, e.g. 疫情防控", 0, input.length);
   }
-  if (required.length === 0) {
+  // Filters alone browse (`date:2019-04-27`: one day's broadcast); exclusions alone would list nearly everything.
+  const browsing = date !== undefined || VALUE_FILTERS.some((name) => values[name].length > 0);
+  if (required.length === 0 && !browsing) {
     const typed = input.slice(first.start, prev.end);
     throw new QueryParseError(
-      `'${typed}' has nothing to search for: exclusions and filters only narrow the results;` +
-        ` add at least one word to search for, e.g. 疫情 ${typed}`,
+      `'${typed}' has nothing to search for: exclusions only narrow the results;` +
+        ` add a word to search for, e.g. 疫情 ${typed}, or a filter to browse, e.g. ${typed} date:2020-03`,
       first.start,
       prev.end,
     );

@@ -41,9 +41,11 @@ export interface SearchHit {
 export interface PhraseCount {
   phrase: string;
   field: Field;
-  /** Articles that contain the phrase (in the field), over the whole index, before other conditions. */
+  /** Articles that contain the phrase (in the field) among those the query's filters keep (author:, date:, …), before its other words. */
   articles: number;
   occurrences: number;
+  /** The same over the whole archive, when the query has filters (a reporter sees both, labelled). */
+  archive?: { articles: number; occurrences: number };
 }
 
 export interface SearchResult {
@@ -79,23 +81,34 @@ function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
   const excluded = query.excluded.map(analyzeAtom);
   const passesFilters = metadataFilter(snapshot, query);
 
-  // Phrases are counted over the whole index: a reporter must be able to trust "N articles".
+  // Phrases are counted exactly, within the filters (a reporter must be able to trust "N articles"
+  // for 2018 when the query says date:2018), and over the whole archive beside it.
+  const filtered = hasFilters(query);
   const phrases: PhraseCount[] = [];
   for (const item of groups.flat()) {
     if (item.atom.kind !== "phrase" || item.needles.length === 0) continue;
     const docs = verifiedOf(snapshot, item);
-    let count = 0;
+    const all = { articles: 0, occurrences: 0 };
+    const kept = { articles: 0, occurrences: 0 };
     for (const doc of docs) {
       const { text, start, end } = fieldRange(snapshot, doc, item.atom.field);
-      count += occurrences(text, item.needles[0]!, item.wholeWords, start, end).length;
+      const count = occurrences(text, item.needles[0]!, item.wholeWords, start, end).length;
+      all.articles++;
+      all.occurrences += count;
+      if (filtered && passesFilters(doc)) {
+        kept.articles++;
+        kept.occurrences += count;
+      }
     }
-    phrases.push({ phrase: item.needles[0]!, field: item.atom.field, articles: docs.length, occurrences: count });
+    const phrase = { phrase: item.needles[0]!, field: item.atom.field };
+    phrases.push(filtered ? { ...phrase, ...kept, archive: all } : { ...phrase, ...all });
   }
 
+  // Without words (`date:2019-04-27` alone), the filters choose the articles: a day's broadcast, an author's work.
+  const hasEveryItem = groups.length === 0 ? everyArticle(snapshot) : strictMatches(snapshot, groups);
   // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
-  const hasEveryItem = strictMatches(snapshot, groups);
-  const filtered = filter(hasEveryItem, passesFilters);
-  let matched = filter(filtered, excludes(snapshot, excluded, filtered.length));
+  const kept = filter(hasEveryItem, passesFilters);
+  let matched = filter(kept, excludes(snapshot, excluded, kept.length));
   let matchedGroups: Uint8Array | undefined;
   const relaxed = hasEveryItem.length === 0 && groups.length > 1;
   if (relaxed) ({ matched, matchedGroups } = relaxedMatches(snapshot, groups, excluded, passesFilters));
@@ -236,7 +249,7 @@ function rankMatches(
   // Always the same RERANK_DEPTH entries, whatever the page: re-ranking more of them for a deeper
   // page would reorder the earlier pages, and paging would show some hits twice and others never.
   for (const entry of head.slice(0, RERANK_DEPTH)) entry.score += proximityBonus(snapshot, groups, entry.doc, entry.score);
-  if (request.sort === "date") return topK(entries, wanted, compare);
+  if (request.sort !== "relevance") return topK(entries, wanted, compare);
   return head.sort(compare).slice(0, wanted);
 }
 
@@ -295,11 +308,21 @@ function distinctNeedles(groups: AnalyzedAtom[][]): Array<{ needle: string; whol
   return [...distinct.values()];
 }
 
+function hasFilters(query: ParsedQuery): boolean {
+  return query.filters.date !== undefined || VALUE_FILTERS.some((name) => query.filters[name].length > 0);
+}
+
+function everyArticle(snapshot: IndexSnapshot): DocSet {
+  const all = new Uint32Array(snapshot.size);
+  for (let doc = 0; doc < all.length; doc++) all[doc] = doc;
+  return all;
+}
+
 /** The query's keyword filters (schema.ts): a value filter keeps articles with any of its values (folded), the date filter a range of days. */
 function metadataFilter(snapshot: IndexSnapshot, query: ParsedQuery): (doc: number) => boolean {
   const { date } = query.filters;
+  if (!hasFilters(query)) return () => true;
   const wanted = VALUE_FILTERS.flatMap((name) => (query.filters[name].length > 0 ? [{ name, values: query.filters[name].map(fold) }] : []));
-  if (wanted.length === 0 && !date) return () => true;
   return (doc) => {
     for (const { name, values } of wanted) if (!snapshot.keywordValues(doc, name).some((value) => values.includes(fold(value)))) return false;
     if (date) {

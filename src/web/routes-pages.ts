@@ -3,12 +3,23 @@
 import { Router, type Request, type Response } from "express";
 import { QueryParseError, InvalidParameterError } from "../errors.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { listUrl } from "../present/links.js";
 import { articleView } from "../present/results.js";
+import type { SortOrder } from "../search/rank.js";
 import { matchesInArticle } from "../search/search.js";
 import type { Answers } from "./answers.js";
 import type { SnapshotSource } from "./app.js";
 import { NotFoundError } from "./error-handler.js";
-import { OCCURRENCE_PAGE_SIZE, parseSearchParams } from "./validate.js";
+import { MAX_PAGE, OCCURRENCE_PAGE_SIZE, PAGE_SIZE, parseSearchParams, parseSort, type PageSize } from "./validate.js";
+
+/** The sort the form shows and links keep: the requested one when valid (a bad one is reported with the query). */
+function shownSort(query: Record<string, unknown>): SortOrder {
+  try {
+    return typeof query.sort === "string" && query.sort !== "" ? parseSort(query.sort) : "relevance";
+  } catch {
+    return "relevance";
+  }
+}
 
 export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
   const router = Router();
@@ -17,7 +28,7 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
    * beside the user's own input (status 400), not on an error page.
    */
   const queryPage =
-    <T>(template: string, run: (snapshot: IndexSnapshot, query: Record<string, unknown>) => T) =>
+    <T>(template: string, pageSize: PageSize, run: (snapshot: IndexSnapshot, query: Record<string, unknown>) => T) =>
     (request: Request, response: Response): void => {
       const typed = typeof request.query.q === "string" ? request.query.q : "";
       const snapshot = source.current();
@@ -32,17 +43,17 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
           response.status(400);
         }
       }
-      response.render(template, { typed, view, error, articles: snapshot.size, sort: request.query.sort === "date" ? "date" : "relevance" });
+      response.render(template, { typed, view, error, articles: snapshot.size, sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default });
     };
 
   router.get(
     "/",
-    queryPage("search", (snapshot, query) => answers.search(snapshot, parseSearchParams(query)).view),
+    queryPage("search", PAGE_SIZE, (snapshot, query) => answers.search(snapshot, parseSearchParams(query)).view),
   );
 
   router.get(
     "/occurrences",
-    queryPage("occurrences", (snapshot, query) => answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE)).view),
+    queryPage("occurrences", OCCURRENCE_PAGE_SIZE, (snapshot, query) => answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE)).view),
   );
 
   router.get("/article/:id", (request, response) => {
@@ -59,7 +70,16 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
       }
     }
     const view = articleView(snapshot, doc, { title: matches.titleMatches, body: matches.bodyMatches });
-    response.render("article", { ...view, typed });
+    // Back to the list the article was found in: its page and size, when they are valid ones.
+    const page = Number(request.query.page);
+    const size = Number(request.query.size);
+    const back = {
+      q: typed,
+      sort: shownSort(request.query),
+      page: Number.isInteger(page) && page >= 1 && page <= MAX_PAGE ? page : 1,
+      ...(Number.isInteger(size) && size >= 1 && size <= PAGE_SIZE.max && size !== PAGE_SIZE.default ? { size } : {}),
+    };
+    response.render("article", { ...view, typed, sort: back.sort, backUrl: listUrl("/", back) });
   });
   return router;
 }

@@ -1,17 +1,10 @@
 // Request parameters → typed values, or a 400 that says which parameter, what was wrong and what is allowed.
 import { InvalidParameterError } from "../errors.js";
-import type { SortOrder } from "../search/rank.js";
+import { OCCURRENCE_PAGE_SIZE, PAGE_SIZE, type PageSize } from "../present/links.js";
+import { SORT_ORDERS, type SortOrder } from "../search/rank.js";
 import { MAX_QUERY_LENGTH } from "../search/query-parser.js";
 
-export interface PageSize {
-  default: number;
-  max: number;
-}
-
-/** Hits per page of results. */
-export const PAGE_SIZE: PageSize = { default: 10, max: 50 };
-/** Lines per page of the occurrence list (each is one short line of context). */
-export const OCCURRENCE_PAGE_SIZE: PageSize = { default: 20, max: 100 };
+export { OCCURRENCE_PAGE_SIZE, PAGE_SIZE, type PageSize };
 export const MAX_PAGE = 500;
 
 export interface SearchParams {
@@ -41,12 +34,22 @@ function integer(query: Query, name: string, fallback: number, min: number, max:
   return value;
 }
 
+/** `date`, the first name of the newest-first order, stays its alias. */
+const SORT_ALIASES: Readonly<Record<string, SortOrder>> = { date: "newest" };
+
+export function parseSort(raw: string): SortOrder {
+  const sort = SORT_ALIASES[raw] ?? raw;
+  if (!(SORT_ORDERS as readonly string[]).includes(sort)) {
+    throw new InvalidParameterError("sort", `must be ${SORT_ORDERS.map((order) => `"${order}"`).join(", ")} (or "date", the same as "newest"), got "${raw}"`);
+  }
+  return sort as SortOrder;
+}
+
 export function parseSearchParams(query: Query, pageSize: PageSize = PAGE_SIZE): SearchParams {
   const q = single(query, "q") ?? "";
   if (q.trim() === "") throw new InvalidParameterError("q", "empty query: type a word or a \"quoted phrase\"");
   if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `too long (${q.length} characters, at most ${MAX_QUERY_LENGTH})`);
-  const sort = single(query, "sort") || "relevance";
-  if (sort !== "relevance" && sort !== "date") throw new InvalidParameterError("sort", `must be "relevance" or "date", got "${sort}"`);
+  const sort = parseSort(single(query, "sort") || "relevance");
   const correct = single(query, "correct") || "1";
   if (correct !== "0" && correct !== "1") throw new InvalidParameterError("correct", `must be 0 (search as typed) or 1, got "${correct}"`);
   return {

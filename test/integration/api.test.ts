@@ -148,7 +148,7 @@ describe("server (integration)", function () {
     ["/api/search?q=a&page=0", /page: must be from 1/],
     ["/api/search?q=a&page=abc", /page: must be a whole number/],
     ["/api/search?q=a&size=1000", /size: must be from 1 to 50/],
-    ["/api/search?q=a&sort=random", /sort: must be "relevance" or "date"/],
+    ["/api/search?q=a&sort=random", /sort: must be "relevance", "newest", "oldest"/],
     ["/api/search?q=a&q=b", /q: give it once/],
     [`/api/search?q=${encodeURIComponent('"防疫')}`, /quote/i],
     [`/api/search?q=${encodeURIComponent("foo:bar")}`, /unknown field 'foo', possible fields: title, author, source, date/],
@@ -195,6 +195,43 @@ describe("server (integration)", function () {
     const page = async (): Promise<string> => (await fetch(`${server.url}/?q=${encodeURIComponent("扶贫 街道")}`)).text();
     expect(await page()).to.not.include("来自缓存");
     expect(await page()).to.include("来自缓存");
+  });
+
+  it("sorts oldest first across pages, keeps sort and page in every link, and takes date as newest", async () => {
+    const q = encodeURIComponent("date:2000..2030");
+    const all = await api(`/api/search?q=${q}&sort=oldest&size=50`);
+    const dates = (all.body.hits as Array<{ date: string }>).map((hit) => hit.date);
+    expect(dates.length, "browsing by date alone lists dated articles").to.be.at.least(3);
+    expect(dates).to.deep.equal([...dates].sort());
+    const paged: string[] = [];
+    for (let page = 1; page <= dates.length; page++) {
+      const { body } = await api(`/api/search?q=${q}&sort=oldest&size=1&page=${page}`);
+      expect(body.sort).to.equal("oldest");
+      paged.push(...(body.hits as Hit[]).map((hit) => hit.id));
+    }
+    expect(paged).to.deep.equal((all.body.hits as Hit[]).map((hit) => hit.id));
+    expect((await api(`/api/search?q=${q}&sort=date`)).body.sort, "date is an alias").to.equal("newest");
+
+    const html = await (await fetch(`${server.url}/?q=${q}&sort=oldest&size=1&page=2`)).text();
+    expect(html).to.match(/<option value="oldest" selected>/);
+    expect(html).to.include(`href="/?q=${q}&amp;sort=oldest&amp;page=3&amp;size=1"`);
+    expect(html).to.include(`href="/?q=${q}&amp;sort=oldest&amp;size=1"`); // page 1, the default page, left out
+    expect(html).to.include(`href="/occurrences?q=${q}&amp;sort=oldest"`);
+    const articleLink = /<h2><a href="(\/article\/[^"]+)"/.exec(html)![1]!.replace(/&amp;/g, "&");
+    expect(articleLink).to.match(/sort=oldest&page=2&size=1$/);
+    const article = await (await fetch(`${server.url}${articleLink}`)).text();
+    expect(article, "back to the same page of the same list").to.include(`href="/?q=${q}&amp;sort=oldest&amp;page=2&amp;size=1"`);
+  });
+
+  it("counts a phrase within the filters and labels the whole archive's figure", async () => {
+    const phrase = encodeURIComponent('"疫情防控"');
+    const whole = (await api(`/api/search?q=${phrase}`)).body.phrases as Array<Record<string, unknown>>;
+    const dated = (await api(`/api/search?q=${phrase}${encodeURIComponent(" date:2020-04-02")}`)).body.phrases as Array<Record<string, unknown>>;
+    expect(whole[0]).to.not.have.property("archive");
+    expect(dated[0]!.archive).to.deep.equal({ articles: whole[0]!.articles, occurrences: whole[0]!.occurrences });
+    expect(dated[0]!.articles).to.be.below(whole[0]!.articles as number);
+    const html = await (await fetch(`${server.url}/?q=${phrase}${encodeURIComponent(" date:2020-04-02")}`)).text();
+    expect(html).to.match(/在筛选范围内出现在 <strong>\d+<\/strong> 篇文章中.*（全库：\d+ 篇，\d+ 处）/);
   });
 
   it("answers unknown pages with 404", async () => {

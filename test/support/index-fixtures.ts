@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import type { IndexSnapshot } from "../../src/index/index-reader.js";
 import { search } from "../../src/search/search.js";
+import { SORT_ORDERS, type SortOrder } from "../../src/search/rank.js";
 import { REPO } from "./server.js";
 
 /** 2,000 xwlb records (JSONL), read-only; tests take slices of it. */
@@ -182,7 +183,7 @@ export const QUERIES: readonly string[] = [
 
 export interface SearchSignature {
   query: string;
-  sort: "relevance" | "date";
+  sort: SortOrder;
   total: number;
   relaxed: boolean;
   phrases: Array<{ phrase: string; field: string; articles: number; occurrences: number }>;
@@ -205,7 +206,7 @@ export function indexSignature(snapshot: IndexSnapshot, queries: readonly string
   articles.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const searches: SearchSignature[] = [];
   for (const query of queries) {
-    for (const sort of ["relevance", "date"] as const) {
+    for (const sort of SORT_ORDERS) {
       const result = search(snapshot, { query, page: 1, size, sort });
       searches.push({
         query,

@@ -103,6 +103,9 @@ describe("query-parser", () => {
       ['"a"-b', shape({ required: [[p("a")]], excluded: [w("b")] })],
       // Filters
       ["疫情 author:王尚磊", shape({ required: [[w("疫情")]], authors: ["王尚磊"] })],
+      // Filters alone browse
+      [" author:王尚磊 ", shape({ authors: ["王尚磊"] })],
+      ["date:2019-04-27", shape({ date: range("2019-04-27", "2019-04-27") })],
       ["疫情 author:王尚磊 author:张广烈 author:王尚磊", shape({ required: [[w("疫情")]], authors: ["王尚磊", "张广烈"] })],
       ['疫情 author:"王 尚磊" author:OR', shape({ required: [[w("疫情")]], authors: ["王 尚磊", "OR"] })],
       ["source:cctv-xwlb date:2020-03 疫情", shape({ required: [[w("疫情")]], sources: ["cctv-xwlb"], date: range("2020-03-01", "2020-03-31") })],
@@ -191,8 +194,7 @@ describe("query-parser", () => {
       ["疫情 OR date:2020", "repeated date: filters must all hold", 6, 15],
       // Exclusions and filters alone
       ["-扶贫", "'-扶贫' has nothing to search for", 0, 3],
-      [" author:王尚磊 ", "add at least one word to search for", 1, 11],
-      ["-扶贫 source:cctv-xwlb date:2020", "add at least one word to search for", 0, 30],
+      ["-扶贫 -防控", "or a filter to browse, e.g. -扶贫 -防控 date:2020-03", 0, 7],
       ["-author:王尚磊 疫情", "filter '-author:王尚磊' at column 1 cannot be excluded", 0, 11],
       // Fields
       ["foo:bar", "unknown field 'foo', possible fields: title, author, source, date", 0, 3],

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { dateSortKey } from "../../src/index/article-store.js";
-import { compareRanked as compareRankedBy, topK, type Ranked, type SortOrder } from "../../src/search/rank.js";
+import { compareRanked as compareRankedBy, SORT_ORDERS, topK, type Ranked, type SortOrder } from "../../src/search/rank.js";
 import { forAll, type Random } from "../support/random.js";
 
 /** Entries carry article numbers; the comparator asks this table for their ids (several may share one). */
@@ -40,7 +40,7 @@ describe("rank", () => {
       expect(ids([fewer, more].sort(compareRanked("relevance")))).to.deep.equal(["b", "a"]);
     });
 
-    it("date: newer first, then higher score, then smaller id; undated last", () => {
+    it("newest: newer first, then higher score, then smaller id; undated last", () => {
       const items = [
         ranked("a", 9, ""),
         ranked("c", 1, "2020-03-01"),
@@ -48,13 +48,24 @@ describe("rank", () => {
         ranked("d", 2, "2020-03-01"),
         ranked("e", 0, "2020-05-22"),
       ];
-      expect(ids([...items].sort(compareRanked("date")))).to.deep.equal(["e", "d", "b", "c", "a"]);
+      expect(ids([...items].sort(compareRanked("newest")))).to.deep.equal(["e", "d", "b", "c", "a"]);
+    });
+
+    it("oldest: the first mention first, then higher score, then smaller id; undated last", () => {
+      const items = [
+        ranked("a", 9, ""),
+        ranked("c", 1, "2020-03-01"),
+        ranked("b", 1, "2020-03-01"),
+        ranked("d", 2, "2020-03-01"),
+        ranked("e", 0, "2019-05-22"),
+      ];
+      expect(ids([...items].sort(compareRanked("oldest")))).to.deep.equal(["e", "d", "b", "c", "a"]);
     });
 
     it("is a total order: 0 only for the same id, score and date, and antisymmetric", () => {
       forAll(200, (random) => {
         const [a, b] = randomEntries(random, 2) as [Ranked, Ranked];
-        for (const order of ["relevance", "date"] as const) {
+        for (const order of SORT_ORDERS) {
           const compare = compareRanked(order);
           expect(Math.sign(compare(a, b))).to.equal(-Math.sign(compare(b, a)));
           expect(compare(a, b) === 0).to.equal(idOf(a.doc) === idOf(b.doc) && a.score === b.score && a.date === b.date);
@@ -87,7 +98,7 @@ describe("rank", () => {
       forAll(400, (random) => {
         const items = randomEntries(random, random.pick([0, 1, 5, 40, 300]));
         const k = random.pick([1, 2, 3, 10, 75, 400]);
-        for (const order of ["relevance", "date"] as const) {
+        for (const order of SORT_ORDERS) {
           const compare = compareRanked(order);
           expect(topK(items, k, compare)).to.deep.equal([...items].sort(compare).slice(0, k));
         }

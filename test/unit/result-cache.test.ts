@@ -15,7 +15,7 @@ const params = (q: string, page = 1): SearchParams => ({ q, page, size: 10, sort
 describe("result-cache", () => {
   it("keys an answer by every field of the validated parameters, so none can serve another request's answer", () => {
     const base = params("疫情");
-    const changed: Record<string, unknown> = { q: "防控", page: 2, size: 20, sort: "date", correct: false };
+    const changed: Record<string, unknown> = { q: "防控", page: 2, size: 20, sort: "newest", correct: false };
     for (const name of Object.keys(base)) {
       expect(changed, `a changed value for ${name}`).to.have.property(name);
       expect(cacheKey({ ...base, [name]: changed[name] }), name).to.not.equal(cacheKey(base));
@@ -33,7 +33,7 @@ describe("result-cache", () => {
     expect(again).to.include({ answer: "a#1", cached: true });
     expect(again.took_ms).to.be.below(5);
     expect(cache.answer(snapshot, params("疫情", 2), compute("b")).view.answer, "another page").to.equal("b#2");
-    expect(cache.answer(snapshot, { ...params("疫情"), sort: "date" }, compute("c")).view.answer, "another order").to.equal("c#3");
+    expect(cache.answer(snapshot, { ...params("疫情"), sort: "newest" }, compute("c")).view.answer, "another order").to.equal("c#3");
     expect(cache.answer(snapshot, { ...params("疫情"), correct: false }, compute("x")).view.answer, "as typed").to.equal("x#4");
     expect(cache.answer(generation(), params("疫情"), compute("d")).view, "a new generation").to.include({ answer: "d#5", cached: false });
     expect(cache.stats()).to.deep.equal({ entries: 1, hits: 1, misses: 5 });

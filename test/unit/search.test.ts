@@ -5,7 +5,7 @@ import { queryTerms } from "../../src/analysis/analyze.js";
 import { fold } from "../../src/analysis/fold.js";
 import type { IndexSnapshot } from "../../src/index/index-reader.js";
 import { parseQuery, type Atom } from "../../src/search/query-parser.js";
-import type { SortOrder } from "../../src/search/rank.js";
+import { SORT_ORDERS, type SortOrder } from "../../src/search/rank.js";
 import { listOccurrences, search, type SearchResult } from "../../src/search/search.js";
 import { forAll, type Random } from "../support/random.js";
 import { buildTempIndex, indexOfRecords, type FixtureRecord } from "../support/temp-index.js";
@@ -250,10 +250,38 @@ describe("search (end to end over a temporary index)", function () {
       expect(ids(run("𠀀"))).to.deep.equal(["s10"]);
     });
 
-    it("counts a phrase over the whole index, before filters narrow the hits", () => {
+    it("counts a phrase within the filters, and over the whole archive beside it", () => {
       const result = run('"复工复产" date:2020-03-10..2020-03-12');
       expect(sortedIds(result)).to.deep.equal(["s01", "s02"]);
-      expect(result.phrases[0]).to.include({ articles: 4, occurrences: 4 });
+      expect(result.phrases[0]).to.deep.include({ articles: 2, occurrences: 2, archive: { articles: 4, occurrences: 4 } });
+      expect(run('"复工复产"').phrases[0], "no filters, no second figure").to.not.have.property("archive");
+    });
+
+    it("counts random phrases within random filters as a brute-force scan does, and the archive's figure as without them", () => {
+      const filters = ["source:qilu", "source:cctv-xwlb", "author:王尚磊", "date:2020-03", "date:2020-04..", "date:..2020-02", "author:张红 date:2020"];
+      let checked = 0;
+      forAll(200, (random) => {
+        const piece = randomPiece(random, random.pick(RECORDS).body);
+        const phrase = piece === undefined ? undefined : quoted(piece);
+        if (phrase === undefined) return;
+        const filter = random.pick(filters);
+        const needle = fold(piece!);
+        const { filters: parsed } = parseQuery(`x ${filter}`);
+        const kept = RECORDS.filter((doc) => {
+          const day = doc.date?.slice(0, 10);
+          if (parsed.source.length > 0 && !parsed.source.includes(doc.source)) return false;
+          if (parsed.author.length > 0 && !(doc.authors ?? []).some((author) => parsed.author.map(fold).includes(fold(author)))) return false;
+          return !parsed.date || (day !== undefined && day >= parsed.date.from && day <= parsed.date.to);
+        });
+        const count = (docs: Doc[]): { articles: number; occurrences: number } => {
+          const holders = docs.filter((doc) => doc.folded.includes(needle));
+          return { articles: holders.length, occurrences: holders.reduce((sum, doc) => sum + countOccurrences(doc.folded, needle), 0) };
+        };
+        const query = `${phrase} ${filter}`;
+        expect(run(query).phrases, query).to.deep.equal([{ phrase: needle, field: "any", ...count(kept), archive: count(RECORDS) }]);
+        checked++;
+      });
+      expect(checked).to.be.greaterThan(100);
     });
   });
 
@@ -296,6 +324,17 @@ describe("search (end to end over a temporary index)", function () {
         expect(result.total).to.equal(expected.length);
       });
     }
+
+    it("browses without words: filters alone list every record they keep, newest first on equal scores", () => {
+      for (const query of ["date:2020-03", "author:王尚磊", "source:qilu -疫情", "date:2020-04-02"]) {
+        const result = run(query);
+        expect(sortedIds(result), query).to.deep.equal(oracle(query).ids);
+        expect(result.total, query).to.be.above(0);
+        const dates = result.hits.map((hit) => hit.article.date ?? "");
+        expect(dates, query).to.deep.equal([...dates].sort().reverse());
+      }
+      expect(listOccurrences(snapshot, { query: "date:2020-03", page: 1, size: 10, sort: "relevance" })).to.deep.include({ total: 0, occurrences: [] });
+    });
 
     it("agrees with the oracle on random queries (OR, -, title:, phrases, filters)", () => {
       const words = ["复工", "复产", "疫情", "防控", "扶贫", "讲座", "知识", "代表", "經濟", "與會", "ＣＯＶＩＤ", "gdp", "罕见", "新闻联播", "企业", "社区", "简报", "工作", "火星"];
@@ -382,9 +421,9 @@ describe("search (end to end over a temporary index)", function () {
       expect(order.indexOf("s02")).to.be.lessThan(order.indexOf("s11"));
     });
 
-    it("sort=date lists newer records first, undated last, same day by score then id", () => {
+    it("sort=newest lists newer records first, undated last, same day by score then id", () => {
       const query = "疫情 OR 复工 OR 代表 OR 讲座 OR gdp OR 脚本 OR 罕见";
-      const byDate = run(query, { sort: "date" });
+      const byDate = run(query, { sort: "newest" });
       expect(byDate.total).to.equal(RECORDS.length);
       const dates = byDate.hits.map((hit) => hit.article.date ?? "");
       expect(dates).to.deep.equal([...dates].sort().reverse());
@@ -395,7 +434,16 @@ describe("search (end to end over a temporary index)", function () {
       expect(ids(byRelevance)).not.to.deep.equal(ids(byDate));
     });
 
-    for (const sort of ["relevance", "date"] as const) {
+    it("sort=oldest lists the first mention first, undated last, and the same records as newest", () => {
+      const query = "疫情 OR 复工 OR 代表 OR 讲座 OR gdp OR 脚本 OR 罕见";
+      const oldest = run(query, { sort: "oldest" });
+      const dated = oldest.hits.filter((hit) => hit.article.date !== undefined).map((hit) => hit.article.date!);
+      expect(dated).to.deep.equal([...dated].sort());
+      expect(ids(oldest).at(-1)).to.equal("s08");
+      expect(sortedIds(oldest)).to.deep.equal(sortedIds(run(query, { sort: "newest" })));
+    });
+
+    for (const sort of SORT_ORDERS) {
       it(`pages (sort=${sort}): page 2 continues page 1, no duplicates, total stable`, () => {
         const query = "疫情 OR 复工 OR 代表 OR 讲座 OR gdp OR 脚本 OR 罕见";
         const all = run(query, { sort });
@@ -418,7 +466,7 @@ describe("search (end to end over a temporary index)", function () {
         const first = run(query);
         run("疫情 防控");
         expect(run(query), query).to.deep.equal(first);
-        expect(run(query, { sort: "date" }), query).to.deep.equal(run(query, { sort: "date" }));
+        expect(run(query, { sort: "newest" }), query).to.deep.equal(run(query, { sort: "newest" }));
       }
     });
   });
@@ -448,7 +496,7 @@ describe("search paging beyond the proximity re-rank depth", function () {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  for (const sort of ["relevance", "date"] as const) {
+  for (const sort of SORT_ORDERS) {
     // Regression: the re-rank covered the best max(200, page × size) hits, so a deeper page re-ranked
     // more of them than the earlier pages had, and paging repeated some hits and skipped others.
     it(`shows every hit exactly once over consecutive pages (sort=${sort})`, () => {

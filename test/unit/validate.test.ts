@@ -27,7 +27,8 @@ describe("validate: parseSearchParams", () => {
   });
 
   it("accepts the bounds of every range and both sort orders", () => {
-    expect(parseSearchParams({ q: "a", page: "1", size: "1", sort: "date" })).to.deep.equal({ q: "a", page: 1, size: 1, sort: "date", correct: true });
+    expect(parseSearchParams({ q: "a", page: "1", size: "1", sort: "date" }), "date is newest").to.deep.equal({ q: "a", page: 1, size: 1, sort: "newest", correct: true });
+    for (const sort of ["relevance", "newest", "oldest"]) expect(parseSearchParams({ q: "a", sort }).sort).to.equal(sort);
     const top = parseSearchParams({ q: "x".repeat(MAX_QUERY_LENGTH), page: String(MAX_PAGE), size: String(PAGE_SIZE.max), sort: "relevance" });
     expect([top.page, top.size, top.sort]).to.deep.equal([MAX_PAGE, PAGE_SIZE.max, "relevance"]);
   });
@@ -88,9 +89,9 @@ describe("validate: parseSearchParams", () => {
   }
 
   describe("sort", () => {
-    it("rejects any value but relevance or date, listing both", () => {
-      for (const sort of ["Date", "score", "date ", "newest"]) {
-        expectRejected({ q: "a", sort }, "sort", /must be "relevance" or "date"/);
+    it("rejects any value but relevance, newest, oldest or date, listing them", () => {
+      for (const sort of ["Date", "score", "date ", "first"]) {
+        expectRejected({ q: "a", sort }, "sort", /must be "relevance", "newest", "oldest" \(or "date", the same as "newest"\)/);
       }
     });
 
