@@ -36,10 +36,30 @@ export interface SegmenterIdentity {
 
 let loaded = false;
 let loading: Promise<void> | undefined;
+/** The operator's words (user-dictionary.ts), in jieba's form, or undefined. */
+let extraWords: string | undefined;
+
+/**
+ * Adds the operator's user dictionary (a file from prepareUserDictionary) to jieba's, or removes it
+ * (undefined). A segmenter loaded with other words is loaded again on the next cut.
+ */
+export async function useUserDictionary(file: string | undefined): Promise<void> {
+  if (file === extraWords) return;
+  await loading?.catch(() => {});
+  extraWords = file;
+  loaded = false;
+  loading = undefined;
+  identity = undefined;
+}
+
+/** jieba's dictionaries with the operator's words: jieba reads several user dictionaries separated by "|". */
+function dictionaries(): typeof DICTIONARIES {
+  return extraWords === undefined ? DICTIONARIES : { ...DICTIONARIES, userDict: `${DICTIONARIES.userDict}|${extraWords}` };
+}
 
 function checkDictionaries(): void {
-  for (const [name, file] of Object.entries(DICTIONARIES)) {
-    if (!existsSync(file)) {
+  for (const [name, files] of Object.entries(dictionaries())) {
+    for (const file of files.split("|")) if (!existsSync(file)) {
       throw new Error(`nodejieba ${name} not found at ${file}: reinstall dependencies with \`npm ci\` (dict/ files come with the repository)`);
     }
   }
@@ -49,7 +69,7 @@ function ensureLoaded(): void {
   if (loaded) return;
   checkDictionaries();
   // Also when a background load is under way: the handles that load installs later are equivalent.
-  nodejieba.load(DICTIONARIES);
+  nodejieba.load(dictionaries());
   loaded = true;
 }
 
@@ -92,7 +112,7 @@ export function segmenterReady(): Promise<void> {
   }
   if (!loading) {
     checkDictionaries();
-    loading = nodejieba.loadAsync(DICTIONARIES).then(() => {
+    loading = nodejieba.loadAsync(dictionaries()).then(() => {
       loaded = true;
     });
   }
@@ -113,7 +133,8 @@ let identity: SegmenterIdentity | undefined;
 export function segmenterIdentity(): SegmenterIdentity {
   if (!identity) {
     const hash = createHash("sha256");
-    for (const file of [DICTIONARIES.dict, DICTIONARIES.hmmDict, DICTIONARIES.userDict]) hash.update(readFileSync(file));
+    const { dict, hmmDict, userDict } = dictionaries();
+    for (const file of [dict, hmmDict, ...userDict.split("|")]) hash.update(readFileSync(file));
     const require = createRequire(import.meta.url);
     const { version } = require("nodejieba/package.json") as { version: string };
     identity = { library: "nodejieba", version, hmm: true, dictionaryHash: hash.digest("hex") };

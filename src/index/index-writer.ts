@@ -6,7 +6,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile, open } from "nod
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
-import { backgroundLoadSettled } from "../analysis/jieba.js";
+import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
+import { findUserDictionary, prepareUserDictionary } from "../analysis/user-dictionary.js";
 import { IndexUnusableError, SeedFormatError } from "../errors.js";
 import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
@@ -99,6 +100,10 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
   let pool: SegmentWorkerPool | undefined;
   try {
     await removeLeftovers(options.indexDir);
+    // Before anything compares analyzers: the operator's words are part of the analyzer.
+    const userDictionary = findUserDictionary(options.seeds);
+    const jiebaWords = userDictionary === undefined ? undefined : prepareUserDictionary(userDictionary);
+    await useUserDictionary(jiebaWords);
     const previous = options.full ? undefined : await readCurrentManifest(options.indexDir).catch(() => undefined);
     const seeds = await listSeedFiles(options.seeds, previous?.seeds);
     let plan = planBuild(previous, seeds);
@@ -148,7 +153,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     }
 
     const articleCount = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
-    if (articleCount >= PARALLEL_MIN_ARTICLES && WORKERS > 1) pool = new SegmentWorkerPool(WORKERS);
+    if (articleCount >= PARALLEL_MIN_ARTICLES && WORKERS > 1) pool = new SegmentWorkerPool(WORKERS, jiebaWords);
     const generation = (plan.previous?.generation ?? (await lastGenerationOnDisk(options.indexDir))) + 1;
     const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report, pool);
     // Fix: a file without articles has no segments, so `every` below held for it even when it was

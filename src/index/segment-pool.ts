@@ -6,13 +6,15 @@
 // the read, gained nothing on two cores: the loads slowed the read as much.)
 import { Worker } from "node:worker_threads";
 import type { SegmentRecord } from "./format.js";
-import type { SegmentJob, SegmentWorkerMessage } from "./segment-worker.js";
+import type { SegmentJob, SegmentWorkerData, SegmentWorkerMessage } from "./segment-worker.js";
 
 export class SegmentWorkerPool {
   private readonly workers: Worker[];
 
-  constructor(size: number) {
-    this.workers = Array.from({ length: size }, () => new Worker(new URL("./segment-worker.js", import.meta.url)));
+  /** `userDictionary`: the operator's words in jieba's form (user-dictionary.ts), loaded by every worker. */
+  constructor(size: number, userDictionary?: string) {
+    const workerData: SegmentWorkerData = { userDictionary };
+    this.workers = Array.from({ length: size }, () => new Worker(new URL("./segment-worker.js", import.meta.url), { workerData }));
   }
 
   get size(): number {

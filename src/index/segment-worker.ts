@@ -1,7 +1,7 @@
 // A worker thread of the segment pool (segment-pool.ts): loads jieba's dictionaries at once, then
 // writes the segment of each job it is sent, one at a time.
-import { parentPort } from "node:worker_threads";
-import { loadSegmenter } from "../analysis/jieba.js";
+import { parentPort, workerData } from "node:worker_threads";
+import { loadSegmenter, useUserDictionary } from "../analysis/jieba.js";
 import type { Article } from "../types.js";
 import type { SegmentRecord } from "./format.js";
 import { writeSegment } from "./segment-writer.js";
@@ -10,6 +10,10 @@ export interface SegmentJob {
   dir: string;
   name: string;
   articles: Article[];
+}
+
+export interface SegmentWorkerData {
+  userDictionary: string | undefined;
 }
 
 export type SegmentWorkerMessage =
@@ -22,6 +26,7 @@ const PROGRESS_EVERY = 250;
 
 if (parentPort) {
   const port = parentPort;
+  await useUserDictionary((workerData as SegmentWorkerData).userDictionary);
   loadSegmenter();
   port.on("message", (job: SegmentJob) => {
     let done = 0;

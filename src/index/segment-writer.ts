@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
-import { documentTerms } from "../analysis/analyze.js";
+import { documentTerms, namesOf } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import type { Article } from "../types.js";
 import { serializeStore, type StoredArticleInput } from "./article-store.js";
@@ -17,7 +17,7 @@ import { WordIndexBuilder } from "./word-index.js";
 
 const gzip = promisify(gzipCallback);
 
-const ANALYZERS: Record<TextField["analyzer"], (folded: string) => string[]> = { "jieba-search": documentTerms };
+const ANALYZERS: Record<TextField["analyzer"], (folded: string, names: ReadonlySet<string>) => string[]> = { "jieba-search": documentTerms };
 
 /** Analyzes `articles` and writes the segment into `dir` (which must not exist yet). */
 export async function writeSegment(
@@ -32,10 +32,11 @@ export async function writeSegment(
   articles.forEach((article, local) => {
     // Folding is length-preserving, so each field's folded text is cut at its display length.
     const folded = fold(TEXT_FIELDS.map(({ name }) => article[name]).join("\n"));
+    const names = namesOf(article.authors);
     let start = 0;
     const termCounts = TEXT_FIELDS.map((field, i) => {
       const end = start + article[field.name].length;
-      const terms = ANALYZERS[field.analyzer](folded.slice(start, end));
+      const terms = ANALYZERS[field.analyzer](folded.slice(start, end), names);
       start = end + 1;
       words[i]!.add(local, terms);
       return terms.length;

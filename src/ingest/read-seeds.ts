@@ -7,6 +7,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+import { USER_DICTIONARY_FILE } from "../analysis/user-dictionary.js";
 import { SearchError, SeedFormatError } from "../errors.js";
 import type { Article } from "../types.js";
 import { repairPage } from "./normalize.js";
@@ -49,6 +50,9 @@ export interface SeedContent {
   problems: SeedFormatError[];
 }
 
+/** Files of the seeds directory that configure the analyzer, not news: never read as pages. */
+const CONFIGURATION_FILES: readonly string[] = [USER_DICTIONARY_FILE];
+
 function isSeedFile(name: string): boolean {
   return [...PAGE_EXTENSIONS, ...RECORD_EXTENSIONS].some((extension) => name.endsWith(extension));
 }
@@ -66,7 +70,7 @@ export async function findSeedPaths(roots: readonly string[]): Promise<SeedPath[
       throw new SearchError(`seeds not found: ${root}`, "pass an existing directory or file with --seeds");
     });
     if (info.isDirectory()) {
-      const names = (await readdir(root, { recursive: true })).filter(isSeedFile).sort();
+      const names = (await readdir(root, { recursive: true })).filter((name) => isSeedFile(name) && !CONFIGURATION_FILES.includes(name)).sort();
       found.push(...names.map((name) => ({ path: path.resolve(root, name), file: name })));
     } else if (isSeedFile(root)) {
       found.push({ path: path.resolve(root), file: path.basename(root) });

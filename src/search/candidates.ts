@@ -2,7 +2,7 @@
 // becomes "needles" (folded strings the article must contain); the n-gram index proposes the
 // articles that can contain them, and the text decides (phrase-check.ts). AND, OR, exclusions and
 // the relaxed fallback are combined here; ranking is rank.ts's.
-import { queryTerms } from "../analysis/analyze.js";
+import { namesOf, queryTerms } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { EMPTY, filter, has, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
@@ -25,9 +25,9 @@ export interface AnalyzedAtom {
 }
 
 /** A phrase needs its whole folded text; a word needs each of its jieba terms (anywhere in the field). */
-export function analyzeAtom(atom: Atom): AnalyzedAtom {
+export function analyzeAtom(atom: Atom, names?: ReadonlySet<string>): AnalyzedAtom {
   const folded = fold(atom.text).trim();
-  const terms = queryTerms(folded);
+  const terms = queryTerms(folded, names);
   const needles = atom.kind === "phrase" || terms.length === 0 ? [folded] : [...new Set(terms)];
   return {
     atom,
@@ -36,6 +36,19 @@ export function analyzeAtom(atom: Atom): AnalyzedAtom {
     joined: folded.replace(/\s+/g, ""),
     wholeWords: atom.kind === "words",
   };
+}
+
+const bylineNames = new WeakMap<IndexSnapshot, ReadonlySet<string>>();
+
+/** Every name of the index's bylines that is a term (analyze.ts namesOf): queries keep them whole, as their articles do. */
+export function namesOfIndex(snapshot: IndexSnapshot): ReadonlySet<string> {
+  let names = bylineNames.get(snapshot);
+  if (!names) {
+    const all = new Set<string>();
+    for (let doc = 0; doc < snapshot.size; doc++) for (const name of namesOf(snapshot.keywordValues(doc, "author"))) all.add(name);
+    bylineNames.set(snapshot, (names = all));
+  }
+  return names;
 }
 
 function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {

@@ -6,7 +6,7 @@ import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { DATE_FILTER, VALUE_FILTERS } from "../index/schema.js";
 import type { TextRange } from "../types.js";
-import { analyzeAtom, excludes, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
+import { analyzeAtom, excludes, namesOfIndex, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
 import { correctionFor, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
 import { fieldRange, occurrences, type Field } from "./phrase-check.js";
@@ -77,8 +77,9 @@ interface QueryMatches {
 /** Everything up to ranking: which articles match, and the exact counts of the quoted phrases. */
 function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
   const query = parseQuery(queryText);
-  const groups = query.required.map((group) => group.map(analyzeAtom));
-  const excluded = query.excluded.map(analyzeAtom);
+  const names = namesOfIndex(snapshot);
+  const groups = query.required.map((group) => group.map((atom) => analyzeAtom(atom, names)));
+  const excluded = query.excluded.map((atom) => analyzeAtom(atom, names));
   const passesFilters = metadataFilter(snapshot, query);
 
   // Phrases are counted exactly, within the filters (a reporter must be able to trust "N articles"
@@ -282,7 +283,8 @@ function toHit(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], entry: Ranked)
 
 /** Every occurrence of the query's positive words and phrases in the article (for highlighting it whole). */
 export function matchesInArticle(snapshot: IndexSnapshot, doc: number, queryText: string): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
-  return matchesOfNeedles(snapshot, doc, parseQuery(queryText).required.map((group) => group.map(analyzeAtom)));
+  const names = namesOfIndex(snapshot);
+  return matchesOfNeedles(snapshot, doc, parseQuery(queryText).required.map((group) => group.map((atom) => analyzeAtom(atom, names))));
 }
 
 function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
