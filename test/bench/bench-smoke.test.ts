@@ -2,15 +2,14 @@
 // figure. Timing targets are not asserted here (timings on a shared machine are noise).
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { CORPUS_SAMPLE as CORPUS, CORPUS_SAMPLE_QUERIES as QUERIES } from "../support/index-fixtures.js";
 
 const run = promisify(execFile);
 const REPO = process.cwd();
-const CORPUS = path.resolve(REPO, "../shared/corpus/xwlb.jsonl.gz");
-const QUERIES = path.resolve(REPO, "../shared/eval/dev-known-item.jsonl");
 
 /** The figures issue 5 asks for. */
 const FIGURES = [
@@ -32,8 +31,7 @@ describe("bench (smoke)", function () {
   this.timeout(60_000);
   let dir: string;
 
-  before(function () {
-    if (!existsSync(CORPUS) || !existsSync(QUERIES)) this.skip();
+  before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), "zh-news-bench-smoke-"));
   });
   after(() => {

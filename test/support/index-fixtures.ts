@@ -1,17 +1,20 @@
 // Helpers for the index lifecycle tests: small seed sets in temporary directories, records from the
-// shared corpus, the build CLI as a child process, and a comparable "signature" of an index
+// corpus sample in test/fixtures, the build CLI as a child process, and a comparable "signature" of an index
 // (article ids and the output of many searches) to prove two indexes answer identically.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import type { IndexSnapshot } from "../../src/index/index-reader.js";
 import { search } from "../../src/search/search.js";
 import { SORT_ORDERS, type SortOrder } from "../../src/search/rank.js";
 import { REPO } from "./server.js";
 
-/** 2,000 xwlb records (JSONL), read-only; tests take slices of it. */
-export const CORPUS_2K = path.resolve(REPO, "../shared/corpus/xwlb-2k.jsonl");
+/** The first 400 records of the xwlb corpus (gzipped JSONL), so that tests need nothing outside the repository. */
+export const CORPUS_SAMPLE = path.join(REPO, "test/fixtures/xwlb-400.jsonl.gz");
+/** The dev known-item queries whose targets are in CORPUS_SAMPLE. */
+export const CORPUS_SAMPLE_QUERIES = path.join(REPO, "test/fixtures/xwlb-400-queries.jsonl");
 export const BUILD_CLI = path.join(REPO, "dist/src/cli/build-index.js");
 export const PAGE_FILES = readdirSync(path.join(REPO, "seeds")).filter((name) => name.endsWith(".txt")).sort();
 
@@ -25,13 +28,24 @@ export interface SeedRecordJson {
 
 let corpus: SeedRecordJson[] | undefined;
 
-/** Records [from, to) of the 2k corpus (copies: callers may edit them). */
+/**
+ * Records [from, to) of an endless sequence made of the corpus sample (copies: callers may edit them).
+ * Past the sample's end it starts again with new ids (`<id>-r<round>`), so a test can ask for more
+ * distinct articles than the sample holds.
+ */
 export function corpusRecords(from: number, to: number): SeedRecordJson[] {
-  corpus ??= readFileSync(CORPUS_2K, "utf8")
+  const sample = (corpus ??= gunzipSync(readFileSync(CORPUS_SAMPLE))
+    .toString("utf8")
     .split("\n")
     .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as SeedRecordJson);
-  return corpus.slice(from, to).map((record) => ({ ...record }));
+    .map((line) => JSON.parse(line) as SeedRecordJson));
+  const records: SeedRecordJson[] = [];
+  for (let n = from; n < to; n++) {
+    const record = sample[n % sample.length]!;
+    const round = Math.floor(n / sample.length);
+    records.push(round === 0 ? { ...record } : { ...record, id: `${record.id}-r${round}` });
+  }
+  return records;
 }
 
 export function toJsonl(records: readonly SeedRecordJson[]): string {
