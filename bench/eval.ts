@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     .parse();
   const options = command.opts<{ corpus: string; queries: string; index?: string; showMisses: boolean }>();
   const indexDir = path.resolve(options.index ?? mkdtempSync(path.join(os.tmpdir(), "zh-news-eval-")));
-  await buildAndReport([path.resolve(options.corpus)], indexDir, false);
+  await buildAndReport({ seeds: [path.resolve(options.corpus)], index: indexDir, full: false, watch: false, strict: false, allowShrink: false, debug: false });
   const snapshot = await openIndex(indexDir);
   const queries = readQueries(options.queries);
   const started = performance.now();

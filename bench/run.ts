@@ -178,7 +178,7 @@ async function checkReusable(indexDir: string, seedsDir: string, corpus: Corpus,
   const manifest = await currentManifest(indexDir).catch((error: Error) => {
     throw new UsageError(`--index ${indexDir}: no usable index there (${error.message}); add --build to build one`);
   });
-  const want = (await listSeedFiles([seedsDir])).map((seed) => `${seed.file} ${seed.sha256}`).join();
+  const want = (await listSeedFiles([seedsDir])).files.map((seed) => `${seed.file} ${seed.sha256}`).join();
   const have = manifest.seeds.map((seed) => `${seed.file} ${seed.sha256}`).join();
   if (want !== have) {
     throw new UsageError(`--index ${indexDir} was built from other seeds (${manifest.seeds.map((seed) => seed.file).join(", ")}): add --build to rebuild it from this corpus${corpus.lines ? " and --limit" : ""}`);

@@ -11,15 +11,61 @@ export class SearchError extends Error {
   }
 }
 
-/** A seed file (or one line of it) cannot be read as articles. */
+/** A seed file (or one line of it) cannot be read as articles, or was read with a loss worth reporting. */
 export class SeedFormatError extends SearchError {
   constructor(
     readonly file: string,
-    readonly line: number,
+    /** 1-based; undefined when the problem concerns the whole file. */
+    readonly line: number | undefined,
     reason: string,
   ) {
-    super(`${file}:${line}: ${reason}`);
+    super(`${file}${line === undefined ? "" : `:${line}`}: ${reason}`);
   }
+}
+
+/** A whole seed file is left out of the index: it cannot be listed, read, decoded or split. */
+export class SkippedSeedError extends SearchError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    hint: string,
+  ) {
+    super(`${file}: ${reason} — ${hint}`, hint);
+  }
+}
+
+/** A build that would do harm (drop most articles, write into a foreign directory) and was not done. */
+export class BuildRefusedError extends SearchError {}
+
+/** What an operating system error code means, in words (Node's messages name only the code). */
+const IO_ERRORS: Record<string, { what: string; hint: string }> = {
+  ENOENT: { what: "no such file or directory", hint: "check the path" },
+  EACCES: { what: "permission denied", hint: "give the user running this read access (and write access for an index)" },
+  EPERM: { what: "operation not permitted", hint: "check the file's permissions and attributes" },
+  EMFILE: { what: "too many open files in this process", hint: "raise the open-file limit (ulimit -n) and run again" },
+  ENFILE: { what: "too many open files on this system", hint: "close other programs or raise the system's limit, and run again" },
+  ENOSPC: { what: "no space left on the device", hint: "free some disk space and run again" },
+  EDQUOT: { what: "disk quota exceeded", hint: "free some space or raise the quota" },
+  EROFS: { what: "read-only file system", hint: "use a writable directory" },
+  EIO: { what: "input/output error (the disk or network file system failed)", hint: "check the device, then run again" },
+  ELOOP: { what: "a loop of symbolic links", hint: "remove the link that points back at itself" },
+  EISDIR: { what: "a directory where a file was expected", hint: "check the path" },
+  ENOTDIR: { what: "a file where a directory was expected", hint: "check the path" },
+  EBUSY: { what: "busy", hint: "try again when the other program is done with it" },
+  EADDRINUSE: { what: "the address is already in use", hint: "stop the other server, or choose another port with --port" },
+};
+
+/** `cannot read x: too many open files in this process (EMFILE)` with its hint. */
+export function ioError(action: string, error: unknown): SearchError {
+  const { what, hint } = ioReason(error);
+  return new SearchError(`${action}: ${what}`, hint);
+}
+
+/** The words and hint for an errno code, or the bare message of any other error. */
+export function ioReason(error: unknown): { what: string; hint?: string } {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const known = code === undefined ? undefined : IO_ERRORS[code];
+  return known ? { what: `${known.what} (${code})`, hint: known.hint } : { what: (error as Error).message };
 }
 
 /** The user's query is not valid; `start`/`end` point at the offending characters. */

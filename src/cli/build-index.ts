@@ -1,21 +1,36 @@
-// `npm run index`: builds or updates index/ from the seed files and prints a summary.
+// `npm run index`: builds or updates index/ from the seed files and prints a summary; `--rollback`
+// makes the previous generation current again.
+import { rollbackIndex } from "../index/index-writer.js";
 import { commonCommand, resolveCommon } from "./options.js";
 import { buildAndReport, describe, watchSeeds } from "./report.js";
 
 async function main(): Promise<void> {
-  const command = commonCommand("index", "Build or update the search index from seed files (only new and changed files are analyzed again).");
+  const command = commonCommand("index", "Build or update the search index from seed files (only new and changed files are analyzed again).")
+    .option("--rollback", "make the previous generation current again (a running server follows); the seeds are not read", false);
   command.parse();
   const options = resolveCommon(command.opts());
-  if (!options.watch) {
-    await buildAndReport(options.seeds, options.index, options.full);
-    return;
+  const debug = options.debug;
+  try {
+    if (command.opts<{ rollback: boolean }>().rollback) {
+      const { generation, restored, replaced } = await rollbackIndex(options.index);
+      console.log(
+        `generation ${generation} committed: the articles of generation ${restored.generation} (${restored.counts.articles}, built ${restored.builtAt}) ` +
+          `replace those of generation ${replaced.generation} (${replaced.counts.articles}); a running server follows within seconds.\n` +
+          `  The next build compares the seeds with it: fix the seeds first, or it will bring the change back.`,
+      );
+      return;
+    }
+    if (!options.watch) {
+      await buildAndReport(options);
+      return;
+    }
+    const watcher = await watchSeeds(options);
+    await watcher.buildFirst(() => buildAndReport(options));
+    console.log(`watching ${options.seeds.join(", ")} for changes (Ctrl-C to stop)`);
+  } catch (error) {
+    console.error(describe(error, debug));
+    process.exitCode = 1;
   }
-  const watcher = await watchSeeds(options.seeds, options.index);
-  await watcher.buildFirst(() => buildAndReport(options.seeds, options.index, options.full));
-  console.log(`watching ${options.seeds.join(", ")} for changes (Ctrl-C to stop)`);
 }
 
-main().catch((error: unknown) => {
-  console.error(describe(error));
-  process.exitCode = 1;
-});
+void main();

@@ -10,6 +10,9 @@ export interface CommonOptions {
   index: string;
   full: boolean;
   watch: boolean;
+  strict: boolean;
+  allowShrink: boolean;
+  debug: boolean;
 }
 
 export function commonCommand(name: string, description: string): Command {
@@ -22,14 +25,20 @@ export function commonCommand(name: string, description: string): Command {
     .option("--index <dir>", "index directory", DEFAULT_INDEX)
     .option("--full", "re-analyze every seed file instead of only new and changed ones", false)
     .option("--watch", "rebuild when seed files appear, change or disappear", false)
+    .option("--strict", "commit nothing when any seed file has to be skipped (unreadable, undecodable, …)", false)
+    .option("--allow-shrink", "commit a build even when it keeps less than half of the articles indexed now", false)
+    .option("--debug", "show where an error happened (its stack trace)", false)
     .showHelpAfterError();
 }
 
-export function resolveCommon(options: { seeds?: string[]; index: string; full: boolean; watch: boolean }): CommonOptions {
+export function resolveCommon(options: Omit<CommonOptions, "seeds"> & { seeds?: string[] }): CommonOptions {
   return {
     seeds: (options.seeds && options.seeds.length > 0 ? options.seeds : [DEFAULT_SEEDS]).map((seed) => path.resolve(seed)),
     index: path.resolve(options.index),
     full: options.full,
     watch: options.watch,
+    strict: options.strict,
+    allowShrink: options.allowShrink,
+    debug: options.debug,
   };
 }

@@ -1,8 +1,9 @@
 // What the command-line tools print: build progress, the build summary, and errors with their hints.
 import { Presets, SingleBar } from "cli-progress";
-import { SearchError } from "../errors.js";
+import { ioReason, SearchError } from "../errors.js";
 import { buildIndex, type BuildProgress, type BuildSummary } from "../index/index-writer.js";
 import { SeedWatcher } from "../index/seed-watcher.js";
+import type { CommonOptions } from "./options.js";
 
 /** A progress bar on a terminal; a line every few seconds otherwise (CI logs). */
 function progressReporter(stream: NodeJS.WriteStream = process.stdout): { update: (event: BuildProgress) => void; stop: () => void } {
@@ -50,23 +51,42 @@ function formatSummary(summary: BuildSummary): string {
   for (const [label, files] of [["added", summary.added], ["changed", summary.changed], ["removed", summary.removed]] as const) {
     if (files.length > 0) lines.push(`  ${label}: ${files.slice(0, 10).join(", ")}${files.length > 10 ? `, … and ${files.length - 10} more` : ""}`);
   }
-  for (const problem of summary.problems.slice(0, 20)) lines.push(`  skipped ${problem.message}`);
-  if (summary.problems.length > 20) lines.push(`  … and ${summary.problems.length - 20} more problems`);
+  if (summary.skipped.length > 0) lines.push(`  skipped ${summary.skipped.length} file${summary.skipped.length === 1 ? "" : "s"} (listed on stderr)`);
+  if (summary.problems.length > 0) lines.push(`  ${summary.problems.length} problem${summary.problems.length === 1 ? "" : "s"} in lines of the seeds (listed on stderr)`);
   return lines.join("\n");
 }
 
-export function describe(error: unknown): string {
-  if (error instanceof SearchError) return `error: ${error.message}${error.hint ? `\n  ${error.hint}` : ""}`;
-  return `error: ${(error as Error).stack ?? String(error)}`;
+/** Skipped files and lines, for stderr: each says where, why and what to do. */
+function formatWarnings(summary: BuildSummary): string {
+  const lines: string[] = [];
+  if (summary.skipped.length > 0) lines.push(`skipped ${summary.skipped.length} seed file${summary.skipped.length === 1 ? "" : "s"} (the rest is indexed):`);
+  for (const skipped of summary.skipped.slice(0, 50)) lines.push(`  ${skipped.message}`);
+  if (summary.skipped.length > 50) lines.push(`  … and ${summary.skipped.length - 50} more files`);
+  for (const problem of summary.problems.slice(0, 20)) lines.push(`warning: ${problem.message}`);
+  if (summary.problems.length > 20) lines.push(`warning: … and ${summary.problems.length - 20} more problems`);
+  return lines.join("\n");
 }
 
-/** Builds (incrementally unless `full`) with progress on stdout, then prints the summary. */
-export async function buildAndReport(seeds: readonly string[], indexDir: string, full: boolean): Promise<BuildSummary> {
+/**
+ * An error as a sentence and its hint. A program error (not one of ours) shows its stack only with
+ * --debug: an operator needs what failed, a developer where.
+ */
+export function describe(error: unknown, debug = false): string {
+  if (error instanceof SearchError) return `error: ${error.message}${error.hint ? `\n  ${error.hint}` : ""}${debug && error.stack ? `\n${error.stack}` : ""}`;
+  if (debug) return `error: ${(error as Error).stack ?? String(error)}`;
+  const { what, hint } = ioReason(error);
+  return `error: ${what}\n  ${hint ?? "run again with --debug to see where it happened"}`;
+}
+
+/** Builds (incrementally unless `full`) with progress on stdout, then prints the summary (and warnings on stderr). */
+export async function buildAndReport(options: CommonOptions, full = options.full): Promise<BuildSummary> {
   const progress = progressReporter();
   try {
-    const summary = await buildIndex({ seeds, indexDir, full, progress: progress.update });
+    const summary = await buildIndex({ seeds: options.seeds, indexDir: options.index, full, strict: options.strict, allowShrink: options.allowShrink, progress: progress.update });
     progress.stop();
     console.log(formatSummary(summary));
+    const warnings = formatWarnings(summary);
+    if (warnings) console.error(warnings);
     return summary;
   } catch (error) {
     progress.stop();
@@ -75,6 +95,6 @@ export async function buildAndReport(seeds: readonly string[], indexDir: string,
 }
 
 /** `--watch`: incremental rebuilds as seed files change, each reported like the first; failures are printed and retried. */
-export function watchSeeds(seeds: readonly string[], indexDir: string): Promise<SeedWatcher> {
-  return SeedWatcher.start({ roots: seeds, rebuild: () => buildAndReport(seeds, indexDir, false).then(() => {}), onError: (error) => console.error(describe(error)) });
+export function watchSeeds(options: CommonOptions): Promise<SeedWatcher> {
+  return SeedWatcher.start({ roots: options.seeds, rebuild: () => buildAndReport(options, false).then(() => {}), onError: (error) => console.error(describe(error, options.debug)) });
 }

@@ -2,7 +2,7 @@
 // the search page and API, picking up generations committed by other builds without a restart.
 import { InvalidArgumentError, Option } from "commander";
 import type { Server } from "node:http";
-import { IndexUnusableError } from "../errors.js";
+import { IndexUnusableError, ioError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
 import { segmenterReady } from "../analysis/jieba.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
@@ -22,18 +22,28 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** Brings the index up to date with the seeds; an index that cannot be read is rebuilt rather than served. */
+/**
+ * Brings the index up to date with the seeds; an index that cannot be read is rebuilt rather than
+ * served. Serving never needs the build lock: when the build cannot run (another build holds the
+ * lock, a read-only directory, a full disk, a refused shrink), a valid index already there is served
+ * as it is, and followed when another process commits a new generation.
+ */
 async function prepareIndex(options: CommonOptions): Promise<LiveIndex> {
   try {
     // Fix: the incremental build is inside the try as well: it reads the segments it keeps, and a
     // damaged one (IndexUnusableError naming the file) used to stop the server instead of a rebuild.
-    await buildAndReport(options.seeds, options.index, options.full);
+    await buildAndReport(options);
     return await LiveIndex.open(options.index, { verifyChecksums: true });
   } catch (error) {
-    if (!(error instanceof IndexUnusableError)) throw error;
-    console.error(`${describe(error)}\nrebuilding the index from the seeds`);
-    await buildAndReport(options.seeds, options.index, true);
-    return LiveIndex.open(options.index, { verifyChecksums: true });
+    if (error instanceof IndexUnusableError) {
+      console.error(`${describe(error, options.debug)}\nrebuilding the index from the seeds`);
+      await buildAndReport(options, true);
+      return LiveIndex.open(options.index, { verifyChecksums: true });
+    }
+    const existing = await LiveIndex.open(options.index, { verifyChecksums: true }).catch(() => undefined);
+    if (!existing) throw error;
+    console.error(`${describe(error, options.debug)}\nserving the index already there (generation ${existing.current().manifest.generation}) without updating it`);
+    return existing;
   }
 }
 
@@ -50,11 +60,11 @@ async function main(): Promise<void> {
   const options = resolveCommon(command.opts());
   // Jieba's dictionaries load on another thread while the index is checked, read and decoded here.
   const segmenter = segmenterReady();
-  const watcher = options.watch ? await watchSeeds(options.seeds, options.index) : undefined;
+  const watcher = options.watch ? await watchSeeds(options) : undefined;
   const live = watcher ? await watcher.buildFirst(() => prepareIndex(options)) : await prepareIndex(options);
   await segmenter;
   live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
-    if (error) console.error(`kept serving the previous index: ${describe(error)}`);
+    if (error) console.error(`kept serving the previous index: ${describe(error, options.debug)}`);
     else if (generation !== undefined) console.log(`now serving generation ${generation}`);
   });
   const server: Server = createApp(live, { resultCacheEntries: raw.resultCache }).listen(raw.port, () => {
@@ -62,6 +72,10 @@ async function main(): Promise<void> {
     const port = typeof address === "object" && address ? address.port : raw.port;
     console.log(`zh-news-search: ${live.current().size} articles, generation ${live.current().manifest.generation}`);
     console.log(`listening on http://localhost:${port}`);
+  });
+  server.on("error", (error) => {
+    console.error(describe(ioError(`cannot listen on port ${raw.port}`, error), options.debug));
+    process.exit(1);
   });
   const shutdown = (): void => {
     watcher?.close();
@@ -75,6 +89,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(describe(error));
+  console.error(describe(error, process.argv.includes("--debug")));
   process.exitCode = 1;
 });

@@ -49,6 +49,11 @@ export interface SeedRecord {
    * incremental builds: while any file has some, a change re-reads every file, as a full build does.
    */
   duplicates?: number;
+  /**
+   * Why the file was left out (it could not be read, decoded or split), when it was: it has no
+   * articles, and while it is unchanged every build reports it again instead of reading it again.
+   */
+  skipped?: { reason: string; hint: string };
 }
 
 export interface SegmentRecord {

@@ -2,7 +2,7 @@
 // by a process that died (SIGKILL, power loss) is recognised and taken over.
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { SearchError } from "../errors.js";
+import { ioError, SearchError } from "../errors.js";
 import { LOCK_FILE } from "./format.js";
 
 /** Held while a stale lock is checked and removed; see removeIfStale. */
@@ -42,7 +42,8 @@ function createExclusive(file: string): boolean {
     linkSync(own, file);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // A read-only directory or a full disk: said as such (a server then serves the index as it is).
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw ioError(`cannot write the build lock ${file}`, error);
     return false;
   } finally {
     rmSync(own, { force: true });

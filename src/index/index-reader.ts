@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
-import { IndexUnusableError } from "../errors.js";
+import { IndexUnusableError, ioError } from "../errors.js";
 import { ArticleStore, type ArticleMeta } from "./article-store.js";
 import { COMPRESSED_SUFFIX, CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, wordFile, type GenerationManifest, type SegmentRecord } from "./format.js";
 import { loadIndexFiles, type FileRequest } from "./index-file-loader.js";
@@ -152,12 +152,21 @@ export async function readCurrentManifest(indexDir: string): Promise<GenerationM
   let name: string;
   try {
     name = (await readFile(currentPath, "utf8")).trim();
-  } catch {
+  } catch (error) {
+    // Fix: under a low open-file limit, EMFILE was reported as "no CURRENT file" (and rebuilt).
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(`cannot read ${currentPath}`, error);
     throw new IndexUnusableError(indexDir, `no ${CURRENT_FILE} file (no index has been built there)`, "build it with `npm run index`");
   }
   const manifestPath = path.join(indexDir, name);
+  let text: string;
   try {
-    return JSON.parse(await readFile(manifestPath, "utf8")) as GenerationManifest;
+    text = await readFile(manifestPath, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(`cannot read ${manifestPath}`, error);
+    throw new IndexUnusableError(manifestPath, "manifest unreadable (the file is missing)");
+  }
+  try {
+    return JSON.parse(text) as GenerationManifest;
   } catch (error) {
     throw new IndexUnusableError(manifestPath, `manifest unreadable (${(error as Error).message})`);
   }

@@ -2,19 +2,20 @@
 // segments are written beside the live ones, and the new generation is committed by renaming
 // one small pointer file (CURRENT). A build killed at any point leaves the previous generation
 // in place; the next build removes what the dead one left behind.
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile, open } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
 import { findUserDictionary, prepareUserDictionary } from "../analysis/user-dictionary.js";
-import { IndexUnusableError, SeedFormatError } from "../errors.js";
-import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
+import { BuildRefusedError, IndexUnusableError, ioReason, SeedFormatError, SkippedSeedError } from "../errors.js";
+import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedContent, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
 import { storedIds } from "./article-store.js";
 import {
   CURRENT_FILE,
   FORMAT_VERSION,
+  LOCK_FILE,
   SEGMENTS_DIR,
   SEGMENT_FILES,
   generationManifestFile,
@@ -53,6 +54,10 @@ export interface BuildOptions {
   indexDir: string;
   /** Ignore the existing index and analyze every seed file. */
   full?: boolean;
+  /** Commit nothing when any seed file has to be skipped. */
+  strict?: boolean;
+  /** Commit even when the new generation has less than half of the articles of the one it replaces. */
+  allowShrink?: boolean;
   progress?: (event: BuildProgress) => void;
 }
 
@@ -79,7 +84,10 @@ export interface BuildSummary {
   articlesRemoved: number;
   /** Small segments merged into this build's (their files were analyzed again). */
   segmentsMerged: number;
+  /** Lines skipped or read with a loss (the rest of their files is indexed). */
   problems: SeedFormatError[];
+  /** Files left out, now or (unchanged since) in the build that read them. */
+  skipped: SkippedSeedError[];
 }
 
 interface Plan {
@@ -95,6 +103,7 @@ interface Plan {
 
 export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
+  await checkIndexDirectory(options.indexDir, options.seeds);
   await mkdir(path.join(options.indexDir, SEGMENTS_DIR), { recursive: true });
   const release = acquireBuildLock(options.indexDir);
   let pool: SegmentWorkerPool | undefined;
@@ -104,13 +113,17 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     const userDictionary = findUserDictionary(options.seeds);
     const jiebaWords = userDictionary === undefined ? undefined : prepareUserDictionary(userDictionary);
     await useUserDictionary(jiebaWords);
-    const previous = options.full ? undefined : await readCurrentManifest(options.indexDir).catch(() => undefined);
-    const seeds = await listSeedFiles(options.seeds, previous?.seeds);
+    const current = await readCurrentManifest(options.indexDir).catch(() => undefined);
+    const previous = options.full ? undefined : current;
+    const listing = await listSeedFiles(options.seeds, previous?.seeds);
+    const seeds = listing.files;
     let plan = planBuild(previous, seeds);
     const report = (event: BuildProgress): void => options.progress?.(event);
 
     if (plan.previous && plan.toRead.length === 0 && plan.removed.length === 0) {
-      return summarize(plan.previous, plan, [], 0, started, true);
+      const skipped = [...listing.skipped, ...skippedBefore(plan.previous.seeds)];
+      if (options.strict) refuseSkipped(skipped);
+      return summarize(plan.previous, plan, [], skipped, 0, started, true);
     }
     plan = withMerges(plan, seeds);
     // Reading pages (normalize) and analyzing here use jieba: a starting server may be loading it.
@@ -129,12 +142,18 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     let problems: SeedFormatError[] = [];
     let fileArticles: Array<{ seed: SeedFile; articles: Article[] }> = [];
     const duplicates = new Map<string, number>();
+    const unreadable = new Map<string, SkippedSeedError>();
     for (;;) {
       const keptIds = await idsOfSegments(options.indexDir, plan.keep);
       const takenIds = new Set(keptIds);
       let repeatsKept = false;
       for (const [i, seed] of plan.toRead.entries()) {
-        const content = await readSeedFile(seed);
+        // One bad file is left out, not the build (nor the files after it).
+        const content: SeedContent = await readSeedFile(seed).catch((error: unknown) => {
+          if (!(error instanceof SkippedSeedError)) throw error;
+          unreadable.set(seed.file, error);
+          return { articles: [], problems: [] };
+        });
         problems.push(...content.problems);
         const unique = content.articles.filter((article) => {
           if (!takenIds.has(article.id)) return takenIds.add(article.id), true;
@@ -150,16 +169,25 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
       readEverything();
       [problems, fileArticles] = [[], []];
       duplicates.clear();
+      unreadable.clear();
     }
 
+    const readAgain = new Set(plan.toRead.map((seed) => seed.file));
+    const skipped = [
+      ...listing.skipped,
+      ...skippedBefore((plan.previous?.seeds ?? []).filter((record) => !readAgain.has(record.file) && seeds.some((seed) => seed.file === record.file))),
+      ...unreadable.values(),
+    ];
+    if (options.strict) refuseSkipped(skipped);
     const articleCount = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
+    checkShrink(current, plan, articleCount + plan.keep.reduce((sum, segment) => sum + segment.articles, 0), skipped, options.allowShrink ?? false);
+
     if (articleCount >= PARALLEL_MIN_ARTICLES && WORKERS > 1) pool = new SegmentWorkerPool(WORKERS, jiebaWords);
     const generation = (plan.previous?.generation ?? (await lastGenerationOnDisk(options.indexDir))) + 1;
     const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report, pool);
     // Fix: a file without articles has no segments, so `every` below held for it even when it was
     // read again or removed: its old record stayed in the manifest (twice after a change; forever
     // after a removal, so the index never counted as up to date again).
-    const readAgain = new Set(plan.toRead.map((seed) => seed.file));
     const present = new Set(seeds.map((seed) => seed.file));
     const listed = new Map(seeds.map((seed) => [seed.file, seed]));
     const keptSeedRecords = (plan.previous?.seeds ?? [])
@@ -184,6 +212,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
           articles: articles.length,
           segments: seedSegments.get(seed.file) ?? [],
           ...(duplicates.has(seed.file) ? { duplicates: duplicates.get(seed.file) } : {}),
+          ...(unreadable.has(seed.file) ? { skipped: { reason: unreadable.get(seed.file)!.reason, hint: unreadable.get(seed.file)!.hint! } } : {}),
         })),
       ].sort((a, b) => a.file.localeCompare(b.file)),
       counts: {
@@ -195,15 +224,135 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     };
     // Fix: with --full, plan.previous is undefined (nothing is reused), and pruning then deleted the
     // generation being replaced too; it is kept as the previous one, as after any other build.
-    const replaced = plan.previous ?? (await readCurrentManifest(options.indexDir).catch(() => undefined));
     await commitGeneration(options.indexDir, manifest);
-    await pruneGenerations(options.indexDir, manifest, replaced);
-    return summarize(manifest, plan, problems, articleCount, started, false);
+    await pruneGenerations(options.indexDir, manifest, current);
+    return summarize(manifest, plan, problems, skipped, articleCount, started, false);
   } finally {
     await pool?.close();
     release();
   }
 }
+
+/** The files that the builds which read them had to skip, as recorded in the manifest. */
+function skippedBefore(records: readonly SeedRecord[]): SkippedSeedError[] {
+  return records.flatMap((record) => (record.skipped ? [new SkippedSeedError(record.file, record.skipped.reason, record.skipped.hint)] : []));
+}
+
+function refuseSkipped(skipped: readonly SkippedSeedError[]): void {
+  if (skipped.length === 0) return;
+  throw new BuildRefusedError(
+    `--strict: ${skipped.length} seed file${skipped.length === 1 ? " was" : "s were"} skipped, so nothing was committed:\n${skipped.map((error) => `  ${error.message}`).join("\n")}`,
+    "fix or remove those files, or build without --strict to index the others",
+  );
+}
+
+/**
+ * Refuses a generation with less than half of the articles of the one it replaces (or none, when
+ * there were some): an empty or wrong --seeds, a missing mount, or files that all failed to read
+ * would otherwise replace the index that a running server follows.
+ */
+function checkShrink(current: GenerationManifest | undefined, plan: Plan, articles: number, skipped: readonly SkippedSeedError[], allowShrink: boolean): void {
+  const before = current?.counts.articles ?? 0;
+  if (articles === 0 && skipped.length > 0 && before === 0) {
+    throw new BuildRefusedError(`nothing to index: every seed file was skipped:\n${skipped.map((error) => `  ${error.message}`).join("\n")}`, "fix those files, then build again");
+  }
+  if (allowShrink || before === 0 || articles * 2 >= before) return;
+  const causes = [
+    plan.removed.length > 0 ? `${plan.removed.length} seed files gone (${plan.removed.slice(0, 3).join(", ")}${plan.removed.length > 3 ? ", …" : ""})` : "",
+    skipped.length > 0 ? `${skipped.length} skipped` : "",
+    plan.changed.length > 0 ? `${plan.changed.length} changed` : "",
+  ].filter((cause) => cause !== "");
+  throw new BuildRefusedError(
+    `this build would keep ${articles} of the ${before} articles in generation ${current!.generation}${causes.length > 0 ? ` (${causes.join("; ")})` : ""}, so it was not committed`,
+    "check --seeds (an empty directory? a missing mount?); if the drop is intended, run again with --allow-shrink",
+  );
+}
+
+/**
+ * Makes the previous generation current again, as a new generation (so that a running server
+ * follows it, and a second rollback undoes the first). The next build compares the seeds with it.
+ */
+export async function rollbackIndex(indexDir: string): Promise<{ generation: number; restored: GenerationManifest; replaced: GenerationManifest }> {
+  await checkIndexDirectory(indexDir, []);
+  const release = acquireBuildLock(indexDir);
+  try {
+    await removeLeftovers(indexDir);
+    const current = await readCurrentManifest(indexDir);
+    const earlier = (await readdir(indexDir))
+      .map((name) => Number(/^gen-(\d+)\.json$/.exec(name)?.[1] ?? Number.NaN))
+      .filter((generation) => generation < current.generation)
+      .sort((a, b) => b - a);
+    if (earlier.length === 0) {
+      throw new BuildRefusedError(`${indexDir} has no generation before ${current.generation} to roll back to`, "build from the seeds instead (`npm run index`)");
+    }
+    const file = path.join(indexDir, generationManifestFile(earlier[0]!));
+    const restored = await readFile(file, "utf8").then(
+      (text) => JSON.parse(text) as GenerationManifest,
+      (error: unknown) => {
+        throw new IndexUnusableError(file, `manifest unreadable (${ioReason(error).what})`);
+      },
+    );
+    for (const segment of restored.segments) {
+      const dir = path.join(indexDir, SEGMENTS_DIR, segment.name);
+      await stat(dir).catch(() => {
+        throw new IndexUnusableError(dir, `segment of generation ${restored.generation} missing`, "the previous generation cannot be restored; rebuild with `npm run index`");
+      });
+    }
+    const manifest: GenerationManifest = { ...restored, generation: current.generation + 1 };
+    await commitGeneration(indexDir, manifest);
+    await pruneGenerations(indexDir, manifest, current);
+    return { generation: manifest.generation, restored, replaced: current };
+  } finally {
+    release();
+  }
+}
+
+/** What a build leaves in an index directory; anything else there belongs to someone else. */
+function isIndexEntry(name: string): boolean {
+  return name === CURRENT_FILE || name === SEGMENTS_DIR || /^gen-\d+\.json$/.test(name) || name.startsWith(LOCK_FILE) || name.startsWith(TEMP_PREFIX);
+}
+
+/**
+ * Refuses an index directory that holds files a build did not write (a build removes what it does
+ * not recognise as its own, so it must never run in someone's folder), and an index inside a seeds
+ * directory or seeds inside the index (its own files would be read as news).
+ */
+async function checkIndexDirectory(indexDir: string, seeds: readonly string[]): Promise<void> {
+  const index = await realPath(indexDir);
+  for (const root of seeds) {
+    const seedsRoot = await realPath(root);
+    if (isWithin(index, seedsRoot) || isWithin(seedsRoot, index)) {
+      throw new BuildRefusedError(`the index ${indexDir} and the seeds ${root} are inside one another`, "put the index in a directory of its own, outside the seeds (--index)");
+    }
+  }
+  const entries = async (dir: string): Promise<string[]> =>
+    readdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw new BuildRefusedError(`--index ${indexDir} cannot be used: ${ioReason(error).what}`, "give a new or empty directory, or an existing index");
+    });
+  const foreign = (await entries(indexDir)).filter((name) => !isIndexEntry(name));
+  foreign.push(...(await entries(path.join(indexDir, SEGMENTS_DIR))).filter((name) => !/^(?:\.tmp-)?seg-/.test(name)).map((name) => path.join(SEGMENTS_DIR, name)));
+  if (foreign.length > 0) {
+    throw new BuildRefusedError(
+      `${indexDir} is not an index directory: it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ""}; nothing there was changed`,
+      "give --index a new or empty directory, or an existing index",
+    );
+  }
+}
+
+/** The path with symbolic links resolved, as far as it exists (the rest is appended as given). */
+async function realPath(target: string): Promise<string> {
+  const absolute = path.resolve(target);
+  const resolved = await realpath(absolute).catch(() => undefined);
+  if (resolved !== undefined) return resolved;
+  const parent = path.dirname(absolute);
+  return parent === absolute ? absolute : path.join(await realPath(parent), path.basename(absolute));
+}
+
+const isWithin = (inner: string, outer: string): boolean => {
+  const relative = path.relative(outer, inner);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+};
 
 function duplicateIdProblem(file: string, article: Article): SeedFormatError {
   return new SeedFormatError(file, article.lineStart, `duplicate article id "${article.id}" (already indexed from another line or file); skipped`);
@@ -488,6 +637,7 @@ function summarize(
   manifest: GenerationManifest,
   plan: Plan,
   problems: SeedFormatError[],
+  skipped: SkippedSeedError[],
   articlesAnalyzed: number,
   started: number,
   upToDate: boolean,
@@ -507,5 +657,6 @@ function summarize(
     articlesRemoved: plan.articlesRemoved,
     segmentsMerged: plan.segmentsMerged,
     problems,
+    skipped,
   };
 }

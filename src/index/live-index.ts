@@ -3,6 +3,7 @@
 // on it (search is synchronous, so a request never sees two).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { ioError } from "../errors.js";
 import { CURRENT_FILE } from "./format.js";
 import { openIndex, type IndexSnapshot, type OpenOptions } from "./index-reader.js";
 
@@ -56,6 +57,12 @@ export class LiveIndex {
   }
 }
 
+/** CURRENT's content, "" when there is none; any other failure (EMFILE, EIO …) is named as what it is. */
 async function readPointer(indexDir: string): Promise<string> {
-  return (await readFile(path.join(indexDir, CURRENT_FILE), "utf8").catch(() => "")).trim();
+  const file = path.join(indexDir, CURRENT_FILE);
+  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return "";
+    throw ioError(`cannot read ${file}`, error);
+  });
+  return text.trim();
 }

@@ -4,6 +4,7 @@
 // The watch starts before the first build (see buildFirst), so nothing added meanwhile is missed.
 import { watch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
+import { BuildRefusedError } from "../errors.js";
 import { findSeedPaths } from "../ingest/read-seeds.js";
 
 const RETRY_AFTER_MS = 5000;
@@ -74,7 +75,9 @@ export class SeedWatcher {
       // lose the change that triggered it: try again later, unless a new event comes first.
       this.options.onError(error as Error);
       clearTimeout(this.retry);
-      if (!this.closed) this.retry = setTimeout(() => void this.run(), RETRY_AFTER_MS);
+      // A refused build (it would drop most articles; --strict and a bad file) is refused again
+      // until the seeds change, which schedules a rebuild anyway.
+      if (!this.closed && !(error instanceof BuildRefusedError)) this.retry = setTimeout(() => void this.run(), RETRY_AFTER_MS);
     } finally {
       this.finishBuild();
     }
@@ -99,7 +102,7 @@ export class SeedWatcher {
   }
 
   private async sizes(): Promise<string> {
-    const files = await findSeedPaths(this.options.roots).catch(() => []);
+    const files = await findSeedPaths(this.options.roots).then((listing) => listing.paths, () => []);
     const sizes = await Promise.all(files.map(async (file) => `${file.file}:${(await stat(file.path).catch(() => undefined))?.size}`));
     return sizes.join("|");
   }

@@ -21,9 +21,11 @@ const CLAUSE_END = /[，,、（(《“]$/u;
 const CLAUSE_MARK = /[，,；;]/u;
 /**
  * "…贫困户宣传扶贫政策,具体了解": a clause of one short word after a long one was cut off. Headlines
- * with a comma have balanced halves (脱贫攻坚在路上,走访入户暖人心), so the part before must be long.
+ * with a comma have balanced halves (脱贫攻坚在路上,走访入户暖人心), so the part before must be long
+ * (DANGLING_CLAUSE_AFTER characters).
  */
-const DANGLING_CLAUSE = /^.{10,}[，,、][^，,、]{1,4}$/u;
+const DANGLING_CLAUSE = /[，,、][^，,、]{1,4}$/u;
+const DANGLING_CLAUSE_AFTER = 10;
 /** Marks that never open a sentence: a line starting with one continues the previous line. */
 const CONTINUATION_START = /^[，,、。．；;：:！!？?）)」』”’…]/u;
 /** A closing mark continues the previous line even after its 。 (…越来越好。 / ”面对记者…). */
@@ -43,6 +45,7 @@ const COLON_END = /[：:]$/u;
 const CLUSTER = /\P{M}\p{M}*|\p{M}+/gu;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028\u2029\ufeff]/u;
 const HAN_WORD = /^\p{Script=Han}{2,}$/u;
+const WHITE_SPACE = /^\s+$/u;
 /** Characters on each side of a line break that jieba sees when judging whether a word spans it. */
 const WORD_WINDOW = 6;
 
@@ -55,7 +58,10 @@ const OUTLET = /^[\p{Script=Han}·・]{2,16}$/u;
 const DATELINE_BYLINE = /^[^\s()（）]{0,24}?[讯电]\s*[(（]([^()（）]{1,60})[)）]/u;
 const AUTHOR_LINE = /^[(（]\s*([^()（）]{2,40}?)\s*[)）]$/u;
 const NAME_LINE = /^\p{Script=Han}{2,4}(?:[\s、]+\p{Script=Han}{2,4}){0,3}$/u;
-const MARKDOWN_HEADING = /^(#{1,6})\s+(.*?)(?:\s+#+)?$/u;
+const MARKDOWN_HEADING = /^(#{1,6})\s+/u;
+const MARKDOWN_CLOSING = /\s+#+$/u;
+/** Characters at the start of a line that can hold a byline (an outlet, roles and a few names). */
+const BYLINE_SCAN = 120;
 const NAME_SEPARATOR = /[\s、，,]+/u;
 
 export interface Byline {
@@ -80,7 +86,8 @@ function matchDatelineByline(text: string): Byline | undefined {
 
 function matchRoleByline(text: string): Byline | undefined {
   const mark = BYLINE_MARK.exec(text)?.[0] ?? "";
-  const tokens = [...text.slice(mark.length).matchAll(/[^\s、]+/gu)];
+  // Only the start is tokenized: a byline is short, and a page may be one line of megabytes.
+  const tokens = [...text.slice(mark.length, mark.length + BYLINE_SCAN).matchAll(/[^\s、]+/gu)];
   let index = OUTLET.test(tokens[0]?.[0] ?? "") && ROLE.test(tokens[1]?.[0] ?? "") ? 1 : 0;
   if (!ROLE.test(tokens[index]?.[0] ?? "")) return undefined;
   const names: string[] = [];
@@ -124,7 +131,16 @@ export function isNameLine(text: string): boolean {
 
 export function markdownHeading(text: string): { level: number; title: string } | undefined {
   const match = MARKDOWN_HEADING.exec(text);
-  return match ? { level: match[1]!.length, title: match[2]! } : undefined;
+  if (!match) return undefined;
+  // The optional closing hashes (## 标题 ##) are cut off separately: one pattern with a lazy title
+  // before them backtracked once per character, beyond V8's limit on a line of a few megabytes.
+  const rest = text.slice(match[0].length);
+  return { level: match[1]!.length, title: rest.slice(0, MARKDOWN_CLOSING.exec(rest)?.index ?? rest.length) };
+}
+
+/** Whether `text` has at least `count` code points before UTF-16 offset `end` (as `.{count,}` would). */
+export function hasCodePointsBefore(text: string, end: number, count: number): boolean {
+  return end >= 2 * count || [...text.slice(0, end)].length >= count;
 }
 
 /** Shaped like a headline line: short and unpunctuated, or a kicker/sub-headline marked with ——. */
@@ -203,26 +219,41 @@ function cleanLines(page: string): CleanLine[] {
   return lines;
 }
 
-/** Drops control characters and surrounding white space, composes (NFC) each character, and records where each run came from. */
+/**
+ * Drops control characters and surrounding white space, composes (NFC) each character, and records
+ * where each run came from. Without an object per character (a page may be one line of megabytes):
+ * the first pass finds the span kept after trimming, the second copies the unchanged runs of it.
+ */
 function cleanLine(source: string, offset: number, line: number): Omit<CleanLine, "blankLinesBefore"> {
-  const units: { text: string; offset: number; length: number }[] = [];
+  let from = -1;
+  let to = -1;
   for (const match of source.matchAll(CLUSTER)) {
-    if (CONTROL.test(match[0])) continue;
-    const text = match[0] === "\t" ? " " : match[0].normalize("NFC");
-    units.push({ text, offset: offset + match.index, length: match[0].length });
+    if (CONTROL.test(match[0]) || WHITE_SPACE.test(match[0])) continue;
+    if (from === -1) from = match.index;
+    to = match.index + match[0].length;
   }
-  while (units.length > 0 && /^\s+$/u.test(units[0]!.text)) units.shift();
-  while (units.length > 0 && /^\s+$/u.test(units.at(-1)!.text)) units.pop();
+  if (from === -1) return { text: "", line, pieces: [], end: offset };
+  const kept = source.slice(from, to);
   let text = "";
   const pieces: SourcePiece[] = [];
-  for (const unit of units) {
+  const emit = (at: number, added: string): void => {
+    if (added === "") return;
     const piece = pieces.at(-1);
     // A new piece starts wherever text and page stop advancing together (a dropped or recomposed character).
-    if (!piece || piece.offset + (text.length - piece.at) !== unit.offset) pieces.push({ at: text.length, offset: unit.offset, line });
-    text += unit.text;
+    if (!piece || piece.offset + (text.length - piece.at) !== offset + from + at) pieces.push({ at: text.length, offset: offset + from + at, line });
+    text += added;
+  };
+  let run = 0;
+  for (const match of kept.matchAll(CLUSTER)) {
+    const unit = match[0];
+    const replacement = CONTROL.test(unit) ? "" : unit === "\t" ? " " : unit.normalize("NFC");
+    if (replacement === unit) continue;
+    emit(run, kept.slice(run, match.index));
+    emit(match.index, replacement);
+    run = match.index + unit.length;
   }
-  const last = units.at(-1);
-  return { text, line, pieces, end: last ? last.offset + last.length : offset };
+  emit(run, kept.slice(run));
+  return { text, line, pieces, end: offset + to };
 }
 
 function draftOf(line: CleanLine): Draft {
@@ -285,14 +316,15 @@ function isBodyLike(text: string): boolean {
     (text.length > HEADLINE_MAX && CLAUSE_MARK.test(text)) ||
     CLAUSE_END.test(text) ||
     SENTENCE_END_INSIDE.test(text) ||
-    DANGLING_CLAUSE.test(text)
+    hasCodePointsBefore(text, DANGLING_CLAUSE.exec(text)?.index ?? 0, DANGLING_CLAUSE_AFTER)
   );
 }
 
 /** Whether jieba, reading across the break, finds a dictionary word that straddles it. */
 function splitsWord(previous: string, next: string): boolean {
-  const left = [...previous].slice(-WORD_WINDOW).join("");
-  const right = [...next].slice(0, WORD_WINDOW).join("");
+  // Cut to two units a character first: a line may be megabytes long.
+  const left = [...previous.slice(-2 * WORD_WINDOW)].slice(-WORD_WINDOW).join("");
+  const right = [...next.slice(0, 2 * WORD_WINDOW)].slice(0, WORD_WINDOW).join("");
   let at = 0;
   for (const word of cutWords(left + right)) {
     const end = at + word.length;

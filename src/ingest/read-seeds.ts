@@ -1,15 +1,17 @@
 // IO: finds seed files and turns each into articles. Pages (.txt, .md) go through normalize and
 // split-articles; records (.jsonl, .jsonl.gz) carry their articles already.
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { createReadStream, type Stats } from "node:fs";
+import { lstat, readdir, readFile, readlink, stat } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { USER_DICTIONARY_FILE } from "../analysis/user-dictionary.js";
-import { SearchError, SeedFormatError } from "../errors.js";
+import { ioError, ioReason, SearchError, SeedFormatError, SkippedSeedError } from "../errors.js";
 import type { Article } from "../types.js";
+import { isValidIsoDate } from "./dates.js";
+import { countReplaced, decodeText, looksBinary, REPLACED_WARN_SHARE, replacedShare, UNDECODABLE_SHARE, UndecodableTextError } from "./decode-text.js";
 import { repairPage } from "./normalize.js";
 import { splitArticles } from "./split-articles.js";
 
@@ -17,10 +19,22 @@ import { splitArticles } from "./split-articles.js";
  * Bump when reading, repairing or splitting may turn an unchanged seed file into other articles:
  * an index built under another version is rebuilt in full, since no seed file shows a change.
  */
-export const INGEST_VERSION = 2;
+export const INGEST_VERSION = 3;
 
 const PAGE_EXTENSIONS = [".txt", ".md"];
 const RECORD_EXTENSIONS = [".jsonl", ".jsonl.gz"];
+/**
+ * Files kept among the seeds that are not news, by name (ignored at any depth): the user dictionary
+ * that configures the analyzer.
+ */
+export const NON_SEED_FILES: readonly string[] = [USER_DICTIONARY_FILE];
+/**
+ * A page is read, repaired and split whole, at about 40 bytes of memory per byte of the page at the
+ * peak; a bigger one is refused (a newspaper page is tens of kilobytes; this is a dump to split).
+ */
+export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
+/** JSON Lines are streamed a line at a time; a longer line (one record) is skipped unread. */
+export const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 
 export interface SeedFile {
   /** Absolute path. */
@@ -46,15 +60,23 @@ const SETTLED_NS = 2_000_000_000n;
 
 export interface SeedContent {
   articles: Article[];
-  /** Lines that could not be read; the rest of the file is still indexed. */
+  /** Lines that could not be read (the rest of the file is still indexed), and losses worth a warning. */
   problems: SeedFormatError[];
 }
 
-/** Files of the seeds directory that configure the analyzer, not news: never read as pages. */
-const CONFIGURATION_FILES: readonly string[] = [USER_DICTIONARY_FILE];
-
 function isSeedFile(name: string): boolean {
   return [...PAGE_EXTENSIONS, ...RECORD_EXTENSIONS].some((extension) => name.endsWith(extension));
+}
+
+const isPage = (file: string): boolean => PAGE_EXTENSIONS.some((extension) => file.endsWith(extension));
+
+/**
+ * Names that are never seeds: hidden files and folders (.git, an editor's lock `.#x.txt`, vim's
+ * `.x.txt.swp`), editor backups and autosaves (`x.txt~`, `#x.txt#`), office locks (`~$x.txt`),
+ * and NON_SEED_FILES.
+ */
+function isIgnored(name: string): boolean {
+  return /^[.#]|^~\$|[#~]$/u.test(name) || NON_SEED_FILES.includes(name);
 }
 
 export interface SeedPath {
@@ -62,88 +84,303 @@ export interface SeedPath {
   file: string;
 }
 
-/** Finds the seed files under each root (a directory, searched recursively, or a single file), sorted by name. */
-export async function findSeedPaths(roots: readonly string[]): Promise<SeedPath[]> {
-  const found: SeedPath[] = [];
+export interface SeedPaths {
+  paths: SeedPath[];
+  /** Files and folders left out, each saying why and what to do. */
+  skipped: SkippedSeedError[];
+}
+
+/**
+ * Finds the seed files under each root (a directory, searched recursively, or a single file), sorted
+ * by name. Symbolic links to files are followed, and a file reached twice (by a link and by its own
+ * name) is listed once; symbolic links to directories are not followed, so a link back up the tree
+ * (`sub/up -> ..`) can neither repeat articles nor loop. Whatever cannot be listed is skipped.
+ */
+export async function findSeedPaths(roots: readonly string[]): Promise<SeedPaths> {
+  const listing: SeedPaths = { paths: [], skipped: [] };
+  const reached = new Map<string, { seed: SeedPath; viaLink: boolean }>();
+  const add = (seed: SeedPath, info: Stats, viaLink: boolean): void => {
+    const key = `${info.dev}:${info.ino}`;
+    const first = reached.get(key);
+    if (first === undefined) {
+      reached.set(key, { seed, viaLink });
+      listing.paths.push(seed);
+      return;
+    }
+    // Indexed once, by its own name rather than a link's (README: symlink policy).
+    if (first.viaLink && !viaLink) {
+      listing.paths[listing.paths.indexOf(first.seed)] = seed;
+      reached.set(key, { seed, viaLink });
+    }
+  };
   for (const root of roots) {
-    const info = await stat(root).catch(() => {
-      throw new SearchError(`seeds not found: ${root}`, "pass an existing directory or file with --seeds");
+    const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") throw new SearchError(`seeds not found: ${root}`, "pass an existing directory or file with --seeds");
+      throw ioError(`cannot read the seeds ${root}`, error);
     });
     if (info.isDirectory()) {
-      const names = (await readdir(root, { recursive: true })).filter((name) => isSeedFile(name) && !CONFIGURATION_FILES.includes(name)).sort();
-      found.push(...names.map((name) => ({ path: path.resolve(root, name), file: name })));
-    } else if (isSeedFile(root)) {
-      found.push({ path: path.resolve(root), file: path.basename(root) });
-    } else {
+      await listDirectory(root, "", add, listing.skipped);
+    } else if (!isSeedFile(root)) {
       throw new SearchError(`unsupported seed file: ${root}`, `use ${[...PAGE_EXTENSIONS, ...RECORD_EXTENSIONS].join(", ")}`);
+    } else if (!info.isFile()) {
+      throw new SearchError(`${root} is not a regular file`, "pass a seed file or a directory with --seeds");
+    } else {
+      add({ path: path.resolve(root), file: path.basename(root) }, info, false);
     }
   }
+  listing.paths.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const seen = new Set<string>();
-  for (const { file } of found) {
+  for (const { file } of listing.paths) {
     if (seen.has(file)) throw new SearchError(`two seed files are both named ${file}`, "give each --seeds root distinct file names");
     seen.add(file);
   }
-  return found;
+  return listing;
+}
+
+type AddSeed = (seed: SeedPath, info: Stats, viaLink: boolean) => void;
+
+async function listDirectory(dir: string, relative: string, add: AddSeed, skipped: SkippedSeedError[]): Promise<void> {
+  const shown = relative === "" ? dir : relative;
+  let names: Buffer[];
+  try {
+    names = await readdir(dir, { encoding: "buffer" });
+  } catch (error) {
+    const { what, hint } = ioReason(error);
+    skipped.push(new SkippedSeedError(`${shown}${path.sep}`, `cannot be listed: ${what}`, hint ?? "check the directory"));
+    return;
+  }
+  names.sort(Buffer.compare);
+  for (const raw of names) {
+    const name = raw.toString("utf8");
+    const file = relative === "" ? name : path.join(relative, name);
+    if (!isUtf8(raw)) {
+      // A path made of the decoded name would name another file (or none): it cannot be read as given.
+      skipped.push(new SkippedSeedError(file, "its name is not UTF-8 (shown with �)", "rename it in UTF-8, e.g. with `convmv -f GBK -t UTF-8 --notest`"));
+      continue;
+    }
+    if (isIgnored(name)) continue;
+    const full = path.join(dir, name);
+    let info: Stats;
+    let viaLink = false;
+    try {
+      info = await lstat(full);
+      viaLink = info.isSymbolicLink();
+      if (viaLink) {
+        info = await stat(full).catch(async (error: NodeJS.ErrnoException) => {
+          throw error.code === "ENOENT" ? new SkippedSeedError(file, `a symbolic link to ${await readlink(full).catch(() => "?")}, which does not exist`, "remove the link or restore its target") : error;
+        });
+        if (info.isDirectory()) {
+          skipped.push(new SkippedSeedError(file, "a symbolic link to a directory, which is not followed", "pass that directory with another --seeds, or link its files one by one"));
+          continue;
+        }
+      }
+    } catch (error) {
+      if (!isSeedFile(name)) continue;
+      if (error instanceof SkippedSeedError) skipped.push(error);
+      else {
+        const { what, hint } = ioReason(error);
+        skipped.push(new SkippedSeedError(file, `cannot be read: ${what}`, hint ?? "check the file"));
+      }
+      continue;
+    }
+    if (info.isDirectory()) await listDirectory(full, file, add, skipped);
+    else if (!isSeedFile(name)) continue;
+    else if (!info.isFile()) skipped.push(new SkippedSeedError(file, "not a regular file (a pipe, socket or device)", "seeds must be regular files; remove it"));
+    else add({ path: full, file }, info, viaLink);
+  }
+}
+
+export interface SeedListing {
+  files: SeedFile[];
+  skipped: SkippedSeedError[];
 }
 
 /**
  * The seed files with their sizes and content hashes (what decides whether a file must be analyzed
- * again). A file whose size and modification time match what `known` recorded is not read again:
- * hashing the 46 MB corpus took a tenth of a second of every server start.
+ * again), and the files that had to be skipped. A file whose size and modification time match what
+ * `known` recorded is not read again: hashing the 46 MB corpus took a tenth of a second of every
+ * server start.
  */
-export async function listSeedFiles(roots: readonly string[], known: readonly KnownSeed[] = []): Promise<SeedFile[]> {
+export async function listSeedFiles(roots: readonly string[], known: readonly KnownSeed[] = []): Promise<SeedListing> {
   const knownByFile = new Map(known.map((seed) => [seed.file, seed]));
+  const { paths, skipped } = await findSeedPaths(roots);
   const files: SeedFile[] = [];
-  for (const { path: filePath, file } of await findSeedPaths(roots)) {
-    // Stat before reading: a change during the read leaves a newer time than the one recorded.
-    const { size, mtimeNs } = await stat(filePath, { bigint: true });
-    const before = knownByFile.get(file);
-    if (before?.mtimeNs !== undefined && before.mtimeNs === String(mtimeNs) && before.bytes === Number(size)) {
-      files.push({ path: filePath, file, bytes: before.bytes, sha256: before.sha256, mtimeNs: before.mtimeNs });
-      continue;
+  for (const { path: filePath, file } of paths) {
+    try {
+      // Stat before reading: a change during the read leaves a newer time than the one recorded.
+      const { size, mtimeNs } = await stat(filePath, { bigint: true });
+      if (isPage(file) && size > MAX_PAGE_BYTES) throw pageTooLarge(file, Number(size));
+      const before = knownByFile.get(file);
+      if (before?.mtimeNs !== undefined && before.mtimeNs === String(mtimeNs) && before.bytes === Number(size)) {
+        files.push({ path: filePath, file, bytes: before.bytes, sha256: before.sha256, mtimeNs: before.mtimeNs });
+        continue;
+      }
+      const hashedAtNs = BigInt(Date.now()) * 1_000_000n;
+      const { bytes, sha256 } = await hashFile(filePath);
+      files.push({ path: filePath, file, bytes, sha256, ...(hashedAtNs - mtimeNs >= SETTLED_NS ? { mtimeNs: String(mtimeNs) } : {}) });
+    } catch (error) {
+      skipped.push(asSkipped(file, error));
     }
-    const hashedAtNs = BigInt(Date.now()) * 1_000_000n;
-    const content = await readFile(filePath);
-    const sha256 = createHash("sha256").update(content).digest("hex");
-    files.push({ path: filePath, file, bytes: content.length, sha256, ...(hashedAtNs - mtimeNs >= SETTLED_NS ? { mtimeNs: String(mtimeNs) } : {}) });
   }
-  return files;
+  return { files, skipped };
 }
 
-/** Reads one seed file into articles. Malformed records are reported in `problems` and skipped. */
-export async function readSeedFile(seed: SeedFile): Promise<SeedContent> {
-  if (PAGE_EXTENSIONS.some((extension) => seed.file.endsWith(extension))) {
-    const raw = await readFile(seed.path, "utf8");
-    return { articles: splitArticles(repairPage(raw), seed.file), problems: [] };
+/** sha256 and size, read in chunks: the file is not held in memory. */
+async function hashFile(filePath: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(filePath) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
   }
-  return readRecords(seed);
+  return { bytes, sha256: hash.digest("hex") };
+}
+
+function pageTooLarge(file: string, bytes: number): SkippedSeedError {
+  const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return new SkippedSeedError(file, `a page of ${mib(bytes)}; pages are read whole, up to ${mib(MAX_PAGE_BYTES)}`, "split it into smaller pages, or make it JSON Lines records");
+}
+
+/** Any failure to read a file, as a skipped file with its reason. */
+function asSkipped(file: string, error: unknown): SkippedSeedError {
+  if (error instanceof SkippedSeedError) return error;
+  if (error instanceof UndecodableTextError) return new SkippedSeedError(file, error.message, error.hint);
+  const { what, hint } = ioReason(error);
+  return new SkippedSeedError(file, `cannot be read: ${what}`, hint ?? "check the file, then build again");
+}
+
+/**
+ * Reads one seed file into articles. Malformed records are reported in `problems` and skipped; a
+ * file that cannot be read, decoded or split at all throws SkippedSeedError.
+ */
+export async function readSeedFile(seed: SeedFile): Promise<SeedContent> {
+  try {
+    return isPage(seed.file) ? await readPage(seed) : await readRecords(seed);
+  } catch (error) {
+    throw asSkipped(seed.file, error);
+  }
+}
+
+async function readPage(seed: SeedFile): Promise<SeedContent> {
+  const bytes = await readFile(seed.path);
+  if (bytes.length > MAX_PAGE_BYTES) throw pageTooLarge(seed.file, bytes.length);
+  const { text, replaced } = decodeText(bytes);
+  let articles: Article[];
+  try {
+    articles = splitArticles(repairPage(text), seed.file);
+  } catch (error) {
+    // The file is left out, not the build: the other seeds are still indexed.
+    throw new SkippedSeedError(seed.file, `could not be split into articles (${(error as Error).message})`, "report it as a bug with this file; the other seeds are indexed");
+  }
+  return { articles, problems: replacedWarnings(seed.file, replaced, text.length) };
+}
+
+function replacedWarnings(file: string, replaced: number, length: number): SeedFormatError[] {
+  const share = replacedShare(replaced, length);
+  if (share <= REPLACED_WARN_SHARE) return [];
+  return [new SeedFormatError(file, undefined, `${replaced} character${replaced === 1 ? "" : "s"} (${(share * 100).toFixed(1)}%) did not decode and show as �; indexed anyway — convert the file to UTF-8 from its real encoding`)];
 }
 
 async function readRecords(seed: SeedFile): Promise<SeedContent> {
-  let input: Readable = createReadStream(seed.path);
-  if (seed.file.endsWith(".gz")) input = input.pipe(createGunzip());
+  const file = createReadStream(seed.path);
+  let input: Readable = file;
+  if (seed.file.endsWith(".gz")) {
+    const gunzip = createGunzip();
+    // pipe() does not pass the file's read errors on: the loop below would wait forever.
+    file.on("error", (error) => gunzip.destroy(error));
+    input = file.pipe(gunzip);
+  }
   const articles: Article[] = [];
   const problems: SeedFormatError[] = [];
   const ids = new Set<string>();
+  const decoder = new TextDecoder("utf-8");
   let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    if (text.trim() === "") continue;
-    try {
-      const article = parseRecord(text, seed.file, line);
-      if (ids.has(article.id)) throw new Error(`duplicate id "${article.id}"`);
-      ids.add(article.id);
-      articles.push(article);
-    } catch (error) {
-      problems.push(new SeedFormatError(seed.file, line, (error as Error).message));
+  let replaced = 0;
+  let characters = 0;
+  try {
+    for await (const bytes of splitLines(input as AsyncIterable<Buffer>, MAX_RECORD_BYTES)) {
+      line++;
+      if (typeof bytes === "number") {
+        problems.push(new SeedFormatError(seed.file, line, `a record of ${bytes} bytes, over the ${MAX_RECORD_BYTES} bytes a line may have; skipped — split it`));
+        continue;
+      }
+      if (line === 1) checkRecordsStart(seed.file, bytes);
+      // The decoder drops a UTF-8 BOM at the start (which once cost the first record).
+      const text = decoder.decode(bytes);
+      replaced += countReplaced(text);
+      characters += text.length;
+      if (text.trim() === "") continue;
+      try {
+        const article = parseRecord(text, seed.file, line, (reason) => problems.push(new SeedFormatError(seed.file, line, reason)));
+        if (ids.has(article.id)) throw new Error(`duplicate id "${article.id}"`);
+        ids.add(article.id);
+        articles.push(article);
+      } catch (error) {
+        problems.push(new SeedFormatError(seed.file, line, (error as Error).message));
+      }
     }
+  } catch (error) {
+    if (error instanceof SkippedSeedError) throw error;
+    const compressed = seed.file.endsWith(".gz") && !(error as NodeJS.ErrnoException).syscall;
+    const { what, hint } = ioReason(error);
+    throw new SkippedSeedError(
+      seed.file,
+      `cannot be read after line ${line}: ${compressed ? `the gzip data is damaged or cut short (${what})` : what}`,
+      compressed ? "copy or download the file again" : (hint ?? "check the file, then build again"),
+    );
+  } finally {
+    input.destroy();
+    file.destroy();
   }
-  return { articles, problems };
+  if (replacedShare(replaced, characters) > UNDECODABLE_SHARE) {
+    throw new SkippedSeedError(seed.file, `not UTF-8: ${((replaced / characters) * 100).toFixed(0)}% of its characters do not decode`, "JSON Lines must be UTF-8: convert it (iconv -f <encoding> -t UTF-8)");
+  }
+  return { articles, problems: [...replacedWarnings(seed.file, replaced, characters), ...problems] };
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** JSON Lines are UTF-8 text: a UTF-16 BOM or a NUL byte on the first line means the file is something else. */
+function checkRecordsStart(file: string, bytes: Buffer): void {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new SkippedSeedError(file, "UTF-16 text; JSON Lines must be UTF-8", "convert it: iconv -f UTF-16 -t UTF-8");
+  }
+  if (looksBinary(bytes)) throw new SkippedSeedError(file, "binary data (NUL bytes), not JSON Lines", "remove it, or give it the right extension");
+}
 
-function parseRecord(text: string, file: string, line: number): Article {
+/**
+ * The lines of a byte stream, without their ends (LF or CRLF). A line longer than `maxBytes` comes as
+ * its length instead, and is not kept in memory: memory stays bounded by `maxBytes` whatever the input.
+ */
+async function* splitLines(input: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer | number> {
+  let parts: Buffer[] = [];
+  let bytes = 0;
+  const take = (piece: Buffer): void => {
+    bytes += piece.length;
+    if (bytes <= maxBytes) parts.push(piece);
+    else parts = [];
+  };
+  const finish = (): Buffer | number => {
+    let line: Buffer | number = bytes;
+    if (bytes <= maxBytes) {
+      const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+      line = joined.at(-1) === 0x0d ? joined.subarray(0, -1) : joined;
+    }
+    parts = [];
+    bytes = 0;
+    return line;
+  };
+  for await (const chunk of input) {
+    let from = 0;
+    for (let end = chunk.indexOf(0x0a, from); end !== -1; end = chunk.indexOf(0x0a, from)) {
+      take(chunk.subarray(from, end));
+      yield finish();
+      from = end + 1;
+    }
+    if (from < chunk.length) take(chunk.subarray(from));
+  }
+  if (bytes > 0) yield finish();
+}
+
+function parseRecord(text: string, file: string, line: number, warn: (reason: string) => void): Article {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -158,8 +395,10 @@ function parseRecord(text: string, file: string, line: number): Article {
   if (typeof record.body !== "string") throw new Error(`"body" must be a string`);
   if (record.title.trim() === "" && record.body.trim() === "") throw new Error("title and body are both empty");
   if (record.source !== undefined && typeof record.source !== "string") throw new Error(`"source" must be a string when given`);
-  if (record.date !== undefined && (typeof record.date !== "string" || !DATE.test(record.date))) {
-    throw new Error(`"date" must look like 2020-03-25 or 2020-03-25T19:00:00+08:00`);
+  let date = typeof record.date === "string" ? record.date : undefined;
+  if (record.date !== undefined && (date === undefined || !isValidIsoDate(date))) {
+    warn(`"date" ${JSON.stringify(record.date)} is not a real date like 2020-03-25 or 2020-03-25T19:00:00+08:00; the article is indexed without a date — correct it`);
+    date = undefined;
   }
   const authors = Array.isArray(record.authors) ? record.authors.filter((a): a is string => typeof a === "string") : [];
   return {
@@ -171,6 +410,6 @@ function parseRecord(text: string, file: string, line: number): Article {
     file,
     lineStart: line,
     lineEnd: line,
-    ...(typeof record.date === "string" ? { date: record.date } : {}),
+    ...(date === undefined ? {} : { date }),
   };
 }

@@ -8,8 +8,10 @@
 // that ends with an author line (a brief after the feature). Briefs have no byline, so on a page of
 // briefs every headline block starts an article.
 import type { Article, Paragraph } from "../types.js";
+import { calendarDate } from "./dates.js";
 import {
   type Byline,
+  hasCodePointsBefore,
   isHeadingLike,
   isNameLine,
   markdownHeading,
@@ -19,8 +21,13 @@ import {
 
 /** `决战决胜·脱贫攻坚`: a column banner printed above the headline, not part of it. */
 const BANNER = /^\p{Script=Han}{2,8}[·・•]\p{Script=Han}{2,8}$/u;
-/** A photo news item has its own lead, then `图为…` and the photographer's credit `刘丽强摄`. */
-const PHOTO_ITEM = /^.{10,}图为.+?(\p{Script=Han}{2,4})摄$/u;
+/**
+ * A photo news item has its own lead (PHOTO_LEAD characters at least), then `图为…` and the
+ * photographer's credit `刘丽强摄`. (As one pattern, `^.{10,}图为.+?(…)摄$`, it backtracked once per
+ * character, beyond V8's limit on a line of a few megabytes.)
+ */
+const PHOTO_CREDIT = /(\p{Script=Han}{2,4})摄$/u;
+const PHOTO_LEAD = 10;
 const DATELINE_DATE = /^[^\s，,。()（）]{0,16}?(\d{4})年(\d{1,2})月(\d{1,2})日[讯电]/u;
 /** Characters of the first sentence used as the title of an article whose headline is not on the page. */
 const EXCERPT_MAX = 24;
@@ -116,7 +123,7 @@ export function splitArticles(paragraphs: Paragraph[], file: string): Article[] 
     } else if (isPhotoItem(paragraphs, kinds, index)) {
       const article = untitled(paragraph, "(图)");
       addBody(article, paragraph);
-      article.authors.push(PHOTO_ITEM.exec(paragraph.text)![1]!);
+      article.authors.push(photoCredit(paragraph.text)!);
       article.closed = true;
     } else {
       addBody(open(paragraph), paragraph);
@@ -184,7 +191,22 @@ function isPhotoItem(paragraphs: Paragraph[], kinds: Kind[], index: number): boo
   const previous = paragraphs[index - 1];
   const setOff = !previous || paragraph.lineStart - previous.lineEnd > 2;
   const next = kinds[index + 1];
-  return setOff && PHOTO_ITEM.test(paragraph.text) && (next === undefined || next === "headline" || next === "heading");
+  return setOff && photoCredit(paragraph.text) !== undefined && (next === undefined || next === "headline" || next === "heading");
+}
+
+/** The photographer of a photo item's text (lead, `图为…`, `…摄`), or undefined for other text. */
+function photoCredit(text: string): string | undefined {
+  const credit = PHOTO_CREDIT.exec(text);
+  if (!credit) return undefined;
+  const nameEnd = text.length - 1;
+  // The last 图为 after the lead that leaves one character of caption before a name of two or more
+  // (the name may give up characters to the caption), as the pattern's greedy lead chose.
+  for (let caption = text.lastIndexOf("图为"); caption !== -1; caption = caption === 0 ? -1 : text.lastIndexOf("图为", caption - 1)) {
+    if (!hasCodePointsBefore(text, caption, PHOTO_LEAD)) return undefined;
+    const nameStart = Math.max(credit.index, caption + 3);
+    if (nameEnd - nameStart >= 2) return text.slice(nameStart, nameEnd);
+  }
+  return undefined;
 }
 
 /** A kicker (`…坊子区——`) or a sub-headline (`——坊子区…`): only headlines are printed so. */
@@ -269,8 +291,10 @@ function fileStem(file: string): string {
 }
 
 function excerpt(text: string): string {
-  const sentence = /^[^。！？!?\n]*/u.exec(text)![0];
-  const characters = [...sentence];
+  const end = text.search(/[。！？!?\n]/u);
+  const sentence = end === -1 ? text : text.slice(0, end);
+  // Cut to two units a character first: a sentence may be megabytes long.
+  const characters = [...sentence.slice(0, 2 * EXCERPT_MAX + 2)];
   return characters.length > EXCERPT_MAX ? `${characters.slice(0, EXCERPT_MAX).join("")}…` : sentence;
 }
 
@@ -278,7 +302,5 @@ function excerpt(text: string): string {
 function datelineDate(text: string): string | undefined {
   const match = DATELINE_DATE.exec(text);
   if (!match) return undefined;
-  const [year, month, day] = [match[1]!, Number(match[2]), Number(match[3])];
-  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+  return calendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
 }
