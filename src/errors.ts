@@ -1,10 +1,40 @@
-// One family of errors: each says what failed, where, and what to do about it.
+// One family of errors: each says what failed, where, and what to do about it. Errors a reader can
+// meet (query, request parameters, pages) say it in Chinese; operators' errors (seeds, index, lock)
+// in English, as the CLI does. The API sends each with its stable `code` from ERROR_CODES.
+
+/**
+ * Every code the API can return beside its message, with what it means. Messages may be reworded;
+ * codes do not change, so clients branch on them.
+ */
+export const ERROR_CODES = {
+  query_empty: "the query has nothing in it",
+  query_too_long: "the query is longer than MAX_QUERY_LENGTH",
+  phrase_empty: "a pair of quotes with nothing between them",
+  unknown_field: "`name:` with a name that is not a field",
+  field_without_value: "`title:` (or another field) with nothing after the colon",
+  misplaced_or: "`OR` at the start or the end, or twice in a row",
+  bad_alternative: "an exclusion or a filter next to `OR`",
+  excluded_filter: "a filter with `-` before it",
+  nothing_to_search: "only exclusions and filters, no word to search for",
+  invalid_date: "a `date:` value that is not YYYY, YYYY-MM or YYYY-MM-DD, or no such day",
+  reversed_date_range: "a `date:` range that starts after it ends",
+  disjoint_dates: "two `date:` filters that do not overlap",
+  invalid_parameter: "a request parameter (q, page, size, sort) out of range or malformed; `parameter` names it",
+  not_found: "no such article or page",
+  internal_error: "the server failed; its log says why",
+  seed_format: "a seed file or line cannot be read (build only)",
+  index_unusable: "the index on disk cannot be used (build and start only)",
+  operator_error: "seeds, lock or options of a build or server (command line only)",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class SearchError extends Error {
   constructor(
     message: string,
     /** What the user can do about it, shown after the message. */
     readonly hint?: string,
+    readonly code: ErrorCode = "operator_error",
   ) {
     super(message);
     this.name = new.target.name;
@@ -19,7 +49,7 @@ export class SeedFormatError extends SearchError {
     readonly line: number | undefined,
     reason: string,
   ) {
-    super(`${file}${line === undefined ? "" : `:${line}`}: ${reason}`);
+    super(`${file}${line === undefined ? "" : `:${line}`}: ${reason}`, undefined, "seed_format");
   }
 }
 
@@ -71,11 +101,12 @@ export function ioReason(error: unknown): { what: string; hint?: string } {
 /** The user's query is not valid; `start`/`end` point at the offending characters. */
 export class QueryParseError extends SearchError {
   constructor(
+    code: ErrorCode,
     message: string,
     readonly start: number,
     readonly end: number,
   ) {
-    super(message);
+    super(message, undefined, code);
   }
 }
 
@@ -85,7 +116,7 @@ export class InvalidParameterError extends SearchError {
     readonly parameter: string,
     message: string,
   ) {
-    super(`${parameter}: ${message}`);
+    super(`${parameter}: ${message}`, undefined, "invalid_parameter");
   }
 }
 
@@ -96,6 +127,18 @@ export class IndexUnusableError extends SearchError {
     reason: string,
     hint = "rebuild it with `npm run index -- --full`",
   ) {
-    super(`index at ${path} cannot be used: ${reason}`, hint);
+    super(`index at ${path} cannot be used: ${reason}`, hint, "index_unusable");
   }
+}
+
+/** No such article or page (HTTP 404). */
+export class NotFoundError extends SearchError {
+  constructor(message: string) {
+    super(message, undefined, "not_found");
+  }
+}
+
+/** No article with this id: a link from an older index, or a mistyped address. */
+export function articleNotFound(id: string): NotFoundError {
+  return new NotFoundError(`没有编号为“${id}”的文章：它可能已从资料库中删除，或链接有误。请重新检索`);
 }

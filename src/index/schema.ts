@@ -16,15 +16,18 @@ export interface TextField {
   b: number;
   /** Weight of the field's BM25 score in the sum (a simplified BM25F). */
   weight: number;
-  /** When `name:` restricts a word or phrase to this field in the query language: an example of it. */
-  query?: { example: string };
+  /**
+   * When `name:` restricts a word or phrase to this field in the query language: an example of it,
+   * its label in Chinese, and the Chinese names that mean the same as `name:` (`标题:`).
+   */
+  query?: { example: string; label: string; aliases: readonly string[] };
 }
 
 /** BM25's term-frequency saturation, shared by all text fields. */
 export const BM25_K1 = 1.2;
 
 export const TEXT_FIELDS = [
-  { name: "title", analyzer: "jieba-search", postings: "headline", b: 0.5, weight: 5, query: { example: "title:复工复产" } },
+  { name: "title", analyzer: "jieba-search", postings: "headline", b: 0.5, weight: 5, query: { example: "title:复工复产", label: "标题", aliases: ["标题"] } },
   { name: "body", analyzer: "jieba-search", postings: "compact", b: 0.75, weight: 1 },
 ] as const satisfies readonly TextField[];
 
@@ -42,7 +45,8 @@ export interface KeywordField {
   /** Label on the page, in Chinese. */
   label: string;
   stored: { column: true; multiple: boolean } | { prefixOf: string; length: number } | { detail: "file" };
-  filter?: { kind: "values" | "date"; example: string };
+  /** `aliases`: Chinese names that mean the same as `name:` in the query language (`作者:`). */
+  filter?: { kind: "values" | "date"; example: string; aliases: readonly string[] };
   /** How a value is written in the query language to select its articles (what a click on a facet adds). */
   select?: "value" | "date";
   facet: boolean;
@@ -50,9 +54,9 @@ export interface KeywordField {
 
 /** In storage order of the column ones; the query language lists its filters in this order. */
 export const KEYWORD_FIELDS = [
-  { name: "author", label: "作者", stored: { column: true, multiple: true }, filter: { kind: "values", example: "author:王尚磊" }, select: "value", facet: true },
-  { name: "source", label: "来源", stored: { column: true, multiple: false }, filter: { kind: "values", example: "source:cctv-xwlb" }, select: "value", facet: true },
-  { name: "date", label: "日期", stored: { column: true, multiple: false }, filter: { kind: "date", example: "date:2020-03" }, facet: false },
+  { name: "author", label: "作者", stored: { column: true, multiple: true }, filter: { kind: "values", example: "author:王尚磊", aliases: ["作者"] }, select: "value", facet: true },
+  { name: "source", label: "来源", stored: { column: true, multiple: false }, filter: { kind: "values", example: "source:cctv-xwlb", aliases: ["来源"] }, select: "value", facet: true },
+  { name: "date", label: "日期", stored: { column: true, multiple: false }, filter: { kind: "date", example: "date:2020-03", aliases: ["日期"] }, facet: false },
   { name: "year", label: "年份", stored: { prefixOf: "date", length: 4 }, select: "date", facet: true },
   { name: "month", label: "月份", stored: { prefixOf: "date", length: 7 }, select: "date", facet: true },
   { name: "file", label: "文件", stored: { detail: "file" }, facet: false },
@@ -71,7 +75,9 @@ export type FilterName = ValueFilterName | DateFilterName;
 
 /** The filters of the query language, in the order its messages list them. */
 export const FILTERS = KEYWORD_FIELDS.flatMap((field) =>
-  "filter" in field ? [{ name: field.name as FilterName, kind: field.filter.kind, example: field.filter.example }] : [],
+  "filter" in field
+    ? [{ name: field.name as FilterName, kind: field.filter.kind, example: field.filter.example, label: field.label, aliases: field.filter.aliases }]
+    : [],
 );
 
 /** The one date filter: the date column's range. */
@@ -80,7 +86,9 @@ export const DATE_FILTER = FILTERS.find(({ kind }) => kind === "date")!.name as 
 export const VALUE_FILTERS = FILTERS.flatMap(({ name, kind }) => (kind === "values" ? [name as ValueFilterName] : []));
 
 /** The text fields a query can restrict a word to (`title:`), with an example each. */
-export const QUERYABLE_TEXT_FIELDS = TEXT_FIELDS.flatMap((field) => ("query" in field ? [{ name: field.name, example: field.query.example }] : []));
+export const QUERYABLE_TEXT_FIELDS = TEXT_FIELDS.flatMap((field) =>
+  "query" in field ? [{ name: field.name, example: field.query.example, label: field.query.label, aliases: field.query.aliases }] : [],
+);
 
 export const FACET_FIELDS = KEYWORD_FIELDS.filter((field) => field.facet).map((field) => field.name);
 export type FacetFieldName = Extract<(typeof KEYWORD_FIELDS)[number], { facet: true }>["name"];

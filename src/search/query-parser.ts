@@ -4,7 +4,7 @@
 //   新冠 OR 疫情 防控 "防疫知识" title:复工复产 -扶贫 author:王尚磊 source:cctv-xwlb date:2020-03..
 //
 //   query  = item { space item }        (words or phrases, or filters alone: `date:2019-04-27` browses a day)        space = " " | "\t" | "\u3000"
-//   item   = "OR" | [ "-" ] [ field ":" ] value
+//   item   = "OR" | [ "-" ] [ field ( ":" | "：" ) ] value
 //   value  = phrase | word               phrase = "…" | “…” | 「…」   word = up to a space or opening quote
 //
 // Rules the spec left open, decided here:
@@ -12,6 +12,12 @@
 //   An opening quote always starts a phrase, even in the middle of a word, and a closing quote always
 //   ends the item: `“十四五”规划` is the phrase 十四五 and the word 规划, as if a space followed the quote.
 //   A closing quote with no opener before it is an ordinary character of a word.
+// - Forgiving, with a note (ParsedQuery.notes) where the query is read differently than typed, since
+//   these are input-method slips, not intentions: an opener without its partner is closed by the next
+//   closing quote of another kind (`“人类命运共同体"`); with none, the phrase runs to the end of the
+//   query; a lone quote at the end is dropped. A field name in capitals (`Title:`), or a space after
+//   the colon (`title: 复工`), reads as the field. The Chinese names of the fields (标题 作者 来源 日期,
+//   FIELDS below) and the full-width colon `：` are plain aliases, no note.
 // - `OR` is an operator whenever it is a whole bare token (no `-`, no field, delimited by spaces,
 //   quotes or the ends). `-OR` and `title:OR` search for the word; `or` is always a word.
 // - Only a leading `-` followed by more text excludes: `-` alone is a word, `--x` excludes the word `-x`.
@@ -39,6 +45,17 @@ export type QueryField = QueryableTextName | FilterName;
 export const QUERY_FIELDS: readonly QueryField[] = [...QUERYABLE_TEXT_FIELDS.map(({ name }) => name), ...FILTERS.map(({ name }) => name)];
 export type Field = "any" | QueryableTextName;
 
+/** How people may write a field (schema.ts): its Chinese names (aliases of `name:`), its label and an example. */
+interface FieldSpelling {
+  aliases: readonly string[];
+  label: string;
+  example: string;
+}
+
+const FIELDS = Object.fromEntries(
+  [...QUERYABLE_TEXT_FIELDS, ...FILTERS].map(({ name, example, label, aliases }): [QueryField, FieldSpelling] => [name, { example, label, aliases }]),
+) as Record<QueryField, FieldSpelling>;
+
 /** One word or phrase to look for. `start`/`end` cover the item as typed, including `-`, `title:` and quotes. */
 export interface Atom {
   /** "words": one space-free token, cut into words later by the analyzer; "phrase": must occur as written. */
@@ -56,12 +73,21 @@ export interface DateRange {
   to: string;
 }
 
+/** Where the query was read differently than typed (a slip forgiven), in words for the reader. */
+export interface QueryNote {
+  code: "mixed_quotes" | "unclosed_quote" | "stray_quote" | "field_case" | "space_after_colon";
+  message: string;
+  start: number;
+  end: number;
+}
+
 export interface ParsedQuery {
   /** Each entry must match; an entry with several atoms matches when any of them does (OR). Empty only when filters choose the articles. */
   required: Atom[][];
   excluded: Atom[];
   /** Restrict, do not score. Each value filter (`author`, `source`) matches any of its values; empty means no restriction. */
   filters: QueryFilters;
+  notes: QueryNote[];
 }
 
 export type QueryFilters = { [K in ValueFilterName]: string[] } & { date?: DateRange };
@@ -73,13 +99,28 @@ const QUOTES: ReadonlyMap<string, string> = new Map([
   ["「", "」"],
 ]);
 
-/** Sticky: matches a field prefix exactly at `lastIndex`. Only ASCII letters, so `10:30` and `陕西：` stay text. */
-const FIELD_PREFIX = /[A-Za-z]+:/y;
+/** Any closing quote, for an opener whose own partner never comes. */
+const CLOSERS = new Set(QUOTES.values());
 
-const FIELD_EXAMPLES = Object.fromEntries([...QUERYABLE_TEXT_FIELDS, ...FILTERS].map(({ name, example }) => [name, example])) as Record<QueryField, string>;
+/**
+ * Sticky: a field prefix exactly at `lastIndex`: ASCII letters and `:` (an unknown name is an error),
+ * or a known field's name or alias with `:` or `：`. So `10:30`, `陕西：` and `CEO：` stay text.
+ */
+const FIELD_PREFIX = new RegExp(
+  `([A-Za-z]+):|(${QUERY_FIELDS.flatMap((field) => [field, ...FIELDS[field].aliases]).join("|")})：|(${QUERY_FIELDS.flatMap((field) => FIELDS[field].aliases).join("|")}):`,
+  "iy",
+);
+
+/** The field a name or alias stands for, in any letter case. */
+function fieldNamed(name: string): QueryField | undefined {
+  const lower = name.toLowerCase();
+  return QUERY_FIELDS.find((field) => field === lower || FIELDS[field].aliases.includes(name));
+}
+
+const FIELD_LIST = QUERY_FIELDS.map((field) => `${field}（${FIELDS[field].label}）`).join("、");
 
 const DATE_SYNTAX = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
-const DATE_HELP = "write YYYY, YYYY-MM or YYYY-MM-DD, or a range such as 2020-03-01..2020-03-31 (either end may be left out)";
+const DATE_HELP = "请写成 2020、2020-03 或 2020-03-01，或写一个范围，例如 2020-03-01..2020-03-31（两端都可省略）";
 
 interface ItemToken {
   type: "item";
@@ -110,10 +151,6 @@ function isBlank(text: string): boolean {
   return true;
 }
 
-function isQueryField(name: string): name is QueryField {
-  return (QUERY_FIELDS as readonly string[]).includes(name);
-}
-
 function isFilter(field: QueryField | undefined): field is FilterName {
   return FILTERS.some(({ name }) => name === field);
 }
@@ -123,11 +160,27 @@ function isDateFilter(field: FilterName): boolean {
 }
 
 function column(offset: number): string {
-  return `at column ${offset + 1}`;
+  return `第 ${offset + 1} 个字符处`;
 }
 
-/** Reads the token that starts at `start` (a non-space character). */
-function readToken(input: string, start: number): Token {
+/** Where the phrase opened at `open` ends (its closing quote, or the input's end), and the note if that was a guess. */
+function phraseEnd(input: string, open: number): { close: number; note?: QueryNote } {
+  const opener = input.charAt(open);
+  const own = input.indexOf(QUOTES.get(opener)!, open + 1);
+  if (own >= 0) return { close: own };
+  for (let close = open + 1; close < input.length; close++) {
+    if (!CLOSERS.has(input.charAt(close))) continue;
+    const phrase = input.slice(open + 1, close);
+    const message = `引号 ${opener} 与 ${input.charAt(close)} 不成对，已按短语“${phrase}”检索`;
+    return { close, note: { code: "mixed_quotes", message, start: open, end: close + 1 } };
+  }
+  const phrase = input.slice(open + 1).trim();
+  const message = phrase === "" ? `末尾多余的引号 ${opener} 已忽略` : `缺少后引号，已按短语“${phrase}”检索`;
+  return { close: input.length, note: { code: phrase === "" ? "stray_quote" : "unclosed_quote", message, start: open, end: input.length } };
+}
+
+/** Reads the token that starts at `start` (a non-space character); forgiven slips are added to `notes`. */
+function readToken(input: string, start: number, notes: QueryNote[]): Token | undefined {
   let pos = start;
   const negated = input.charAt(pos) === "-" && pos + 1 < input.length && !isSpace(input.charAt(pos + 1));
   if (negated) pos++;
@@ -136,50 +189,53 @@ function readToken(input: string, start: number): Token {
   FIELD_PREFIX.lastIndex = pos;
   const prefix = FIELD_PREFIX.exec(input);
   if (prefix !== null) {
-    const name = prefix[0].slice(0, -1);
+    const name = prefix[1] ?? prefix[2] ?? prefix[3]!;
     const nameEnd = pos + name.length;
-    if (!isQueryField(name)) {
+    field = fieldNamed(name);
+    if (field === undefined) {
       const text = input.slice(pos, scanWord(input, nameEnd));
-      const lower = name.toLowerCase();
-      const hint = isQueryField(lower)
-        ? `field names are lowercase: write ${lower}:`
-        : `to search for '${text}' as text, put it in quotes: "${text}"`;
       throw new QueryParseError(
-        `unknown field '${name}', possible fields: ${QUERY_FIELDS.join(", ")} (${column(pos)}); ${hint}`,
+        "unknown_field",
+        `不认识的字段“${name}:”（${column(pos)}）；可用的字段：${FIELD_LIST}。若要按文字查找“${text}”，请加引号："${text}"`,
         pos,
         nameEnd,
       );
     }
-    field = name;
+    if (name !== field && /^[A-Za-z]+$/.test(name)) {
+      notes.push({ code: "field_case", message: `“${name}:”已按 ${field}: 理解`, start: pos, end: nameEnd });
+    }
     pos += prefix[0].length;
-    if (pos >= input.length || isSpace(input.charAt(pos))) {
+    const colonEnd = pos;
+    while (pos < input.length && isSpace(input.charAt(pos))) pos++;
+    if (pos >= input.length) {
       throw new QueryParseError(
-        `'${name}:' ${column(start)} has no value: write the value right after the colon, e.g. ${FIELD_EXAMPLES[name]}`,
+        "field_without_value",
+        `“${input.slice(start, colonEnd)}”（${column(start)}）后面没有内容：请在冒号后直接写要找的内容，例如 ${FIELDS[field].example}`,
         start,
-        pos,
+        colonEnd,
       );
+    }
+    if (pos > colonEnd) {
+      const value = input.slice(pos, scanWord(input, pos));
+      notes.push({ code: "space_after_colon", message: `冒号后的空格已忽略：按 ${field}:${value} 检索`, start: colonEnd, end: pos });
     }
   }
 
-  const closer = QUOTES.get(input.charAt(pos));
-  if (closer !== undefined) {
-    const close = input.indexOf(closer, pos + 1);
-    if (close < 0) {
-      throw new QueryParseError(
-        `unclosed quote '${input.charAt(pos)}' ${column(pos)} ('${input.slice(start)}'): add the closing '${closer}' or remove the opening one`,
-        pos,
-        pos + 1,
-      );
-    }
+  if (QUOTES.has(input.charAt(pos))) {
+    const { close, note } = phraseEnd(input, pos);
+    if (note !== undefined) notes.push(note);
     const text = input.slice(pos + 1, close);
+    if (note?.code === "stray_quote" && !negated && field === undefined) return undefined;
     if (isBlank(text)) {
       throw new QueryParseError(
-        `empty phrase '${input.slice(pos, close + 1)}' ${column(pos)}: put words between the quotes or remove them`,
+        "phrase_empty",
+        `引号里没有内容：“${input.slice(pos, close + 1)}”（${column(pos)}）；请在引号之间写上词语，或去掉引号`,
         pos,
-        close + 1,
+        Math.min(close + 1, input.length),
       );
     }
-    return { type: "item", negated, field, kind: "phrase", text, textStart: pos + 1, start, end: close + 1 };
+    const trimmed = note?.code === "unclosed_quote" ? text.trimEnd() : text;
+    return { type: "item", negated, field, kind: "phrase", text: trimmed, textStart: pos + 1, start, end: Math.min(close + 1, input.length) };
   }
 
   const end = scanWord(input, pos);
@@ -199,18 +255,18 @@ function scanWord(input: string, pos: number): number {
 function checkAlternative(input: string, token: ItemToken): void {
   const typed = input.slice(token.start, token.end);
   if (isFilter(token.field)) {
-    const note = isDateFilter(token.field)
-        ? `repeated ${token.field}: filters must all hold`
-        : `repeated ${token.field}: filters already match any of their values`;
+    const note = isDateFilter(token.field) ? `多个 ${token.field}: 条件须同时满足` : `多个 ${token.field}: 条件本来就匹配其中任意一个`;
     throw new QueryParseError(
-      `filter '${typed}' ${column(token.start)} cannot be an alternative of 'OR': remove the 'OR' (${note})`,
+      "bad_alternative",
+      `筛选条件“${typed}”（${column(token.start)}）不能与 OR 连用：请去掉 OR（${note}）`,
       token.start,
       token.end,
     );
   }
   if (token.negated) {
     throw new QueryParseError(
-      `excluded item '${typed}' ${column(token.start)} cannot be an alternative of 'OR': remove the '-' or the 'OR'`,
+      "bad_alternative",
+      `排除项“${typed}”（${column(token.start)}）不能与 OR 连用：请去掉“-”或 OR`,
       token.start,
       token.end,
     );
@@ -230,7 +286,7 @@ function parseDateEnd(text: string, start: number): DateRange {
   const end = start + text.length;
   const match = DATE_SYNTAX.exec(text);
   if (match === null) {
-    throw new QueryParseError(`invalid date '${text}' ${column(start)}: ${DATE_HELP}`, start, end);
+    throw new QueryParseError("invalid_date", `无法识别的日期“${text}”（${column(start)}）：${DATE_HELP}`, start, end);
   }
   const [, y, m, d] = match;
   const year = y!;
@@ -238,7 +294,8 @@ function parseDateEnd(text: string, start: number): DateRange {
   const month = Number(m);
   if (month < 1 || month > 12) {
     throw new QueryParseError(
-      `invalid date '${text}' ${column(start)}: there is no month ${m}, months run from 01 to 12`,
+      "invalid_date",
+      `日期“${text}”（${column(start)}）有误：没有 ${m} 月，月份是 01 到 12`,
       start,
       end,
     );
@@ -248,7 +305,8 @@ function parseDateEnd(text: string, start: number): DateRange {
   const day = Number(d);
   if (day < 1 || day > last) {
     throw new QueryParseError(
-      `invalid date '${text}' ${column(start)}: ${year}-${m} has days 01 to ${last}`,
+      "invalid_date",
+      `日期“${text}”（${column(start)}）有误：${year}-${m} 只有 01 到 ${last} 日`,
       start,
       end,
     );
@@ -266,7 +324,8 @@ function parseDateRange(input: string, token: ItemToken): DateRange {
   const to = toText === "" ? OPEN_END : parseDateEnd(toText, textStart + dots + 2).to;
   if (from > to) {
     throw new QueryParseError(
-      `date range '${text}' ${column(textStart)} starts after it ends: swap the two dates, e.g. ${toText}..${fromText}`,
+      "reversed_date_range",
+      `日期范围“${text}”（${column(textStart)}）的开始晚于结束：请把两个日期对调，例如 ${toText}..${fromText}`,
       textStart,
       textStart + text.length,
     );
@@ -280,8 +339,9 @@ function intersectDates(input: string, token: ItemToken, earlier: DateRange, ran
   const to = range.to < earlier.to ? range.to : earlier.to;
   if (from > to) {
     throw new QueryParseError(
-      `'${input.slice(token.start, token.end)}' ${column(token.start)} does not overlap the earlier date filter` +
-        ` (${earlier.from}..${earlier.to}), so nothing could match: keep only one of them`,
+      "disjoint_dates",
+      `“${input.slice(token.start, token.end)}”（${column(token.start)}）与前面的日期条件（${earlier.from}..${earlier.to}）` +
+        "没有重叠，不会有任何结果：请只保留其中一个",
       token.start,
       token.end,
     );
@@ -295,8 +355,8 @@ export function parseQuery(input: string): ParsedQuery {
     const excess = input.slice(MAX_QUERY_LENGTH);
     const shown = excess.length > 20 ? `${excess.slice(0, 20)}…` : excess;
     throw new QueryParseError(
-      `query is too long: ${input.length} characters, at most ${MAX_QUERY_LENGTH} are allowed;` +
-        ` the text from '${shown}' ${column(MAX_QUERY_LENGTH)} on is past the limit, shorten the query`,
+      "query_too_long",
+      `查询太长：共 ${input.length} 个字符，最多 ${MAX_QUERY_LENGTH} 个；从“${shown}”（${column(MAX_QUERY_LENGTH)}）起超出了，请缩短查询`,
       MAX_QUERY_LENGTH,
       input.length,
     );
@@ -305,6 +365,7 @@ export function parseQuery(input: string): ParsedQuery {
   const required: Atom[][] = [];
   const excluded: Atom[] = [];
   const values = Object.fromEntries(VALUE_FILTERS.map((name) => [name, [] as string[]])) as Record<ValueFilterName, string[]>;
+  const notes: QueryNote[] = [];
   let date: DateRange | undefined;
   let first: Token | undefined;
   let prev: Token | undefined;
@@ -315,21 +376,24 @@ export function parseQuery(input: string): ParsedQuery {
   for (;;) {
     while (pos < input.length && isSpace(input.charAt(pos))) pos++;
     if (pos >= input.length) break;
-    const token = readToken(input, pos);
+    const token = readToken(input, pos, notes);
+    if (token === undefined) break; // a stray quote at the end
     pos = token.end;
     first ??= token;
 
     if (token.type === "or") {
       if (prev === undefined) {
         throw new QueryParseError(
-          `'OR' ${column(token.start)} has nothing before it: write it between two alternatives, e.g. 新冠 OR 疫情`,
+          "misplaced_or",
+          `“OR”（${column(token.start)}）前面没有词：OR 要写在两个可选的词之间，例如 新冠 OR 疫情`,
           token.start,
           token.end,
         );
       }
       if (prev.type === "or") {
         throw new QueryParseError(
-          `'OR' ${column(token.start)} follows another 'OR': write a single 'OR' between two alternatives, e.g. 新冠 OR 疫情`,
+          "misplaced_or",
+          `“OR”（${column(token.start)}）紧跟着另一个 OR：两个词之间只写一个 OR，例如 新冠 OR 疫情`,
           token.start,
           token.end,
         );
@@ -341,8 +405,8 @@ export function parseQuery(input: string): ParsedQuery {
       if (isFilter(token.field)) {
         if (token.negated) {
           throw new QueryParseError(
-            `filter '${input.slice(token.start, token.end)}' ${column(token.start)} cannot be excluded with '-':` +
-              ` only words and phrases can; remove the '-'`,
+            "excluded_filter",
+            `筛选条件“${input.slice(token.start, token.end)}”（${column(token.start)}）前面不能加“-”：只有词和短语可以排除，请去掉“-”`,
             token.start,
             token.end,
           );
@@ -373,21 +437,22 @@ export function parseQuery(input: string): ParsedQuery {
 
   if (pendingOr !== undefined) {
     throw new QueryParseError(
-      `'OR' ${column(pendingOr.start)} has nothing after it: write it between two alternatives, e.g. 新冠 OR 疫情`,
+      "misplaced_or",
+      `“OR”（${column(pendingOr.start)}）后面没有词：OR 要写在两个可选的词之间，例如 新冠 OR 疫情`,
       pendingOr.start,
       pendingOr.end,
     );
   }
   if (first === undefined || prev === undefined) {
-    throw new QueryParseError("empty query: type a word to search for, e.g. 疫情防控", 0, input.length);
+    throw new QueryParseError("query_empty", "查询是空的：请输入要找的词，例如 疫情防控", 0, input.length);
   }
   // Filters alone browse (`date:2019-04-27`: one day's broadcast); exclusions alone would list nearly everything.
   const browsing = date !== undefined || VALUE_FILTERS.some((name) => values[name].length > 0);
   if (required.length === 0 && !browsing) {
     const typed = input.slice(first.start, prev.end);
     throw new QueryParseError(
-      `'${typed}' has nothing to search for: exclusions only narrow the results;` +
-        ` add a word to search for, e.g. 疫情 ${typed}, or a filter to browse, e.g. ${typed} date:2020-03`,
+      "nothing_to_search",
+      `“${typed}”里没有要找的词：排除只能缩小结果；请加一个要找的词，例如 疫情 ${typed}，或加一个筛选条件来浏览，例如 ${typed} 日期:2020-03`,
       first.start,
       prev.end,
     );
@@ -395,7 +460,7 @@ export function parseQuery(input: string): ParsedQuery {
 
   const filters: QueryFilters = values;
   if (date !== undefined) filters.date = date;
-  return { required, excluded, filters };
+  return { required, excluded, filters, notes };
 }
 
 /** True when `text` reads back as one word: no space, no opening quote. */
@@ -464,7 +529,7 @@ function formatDate({ from, to }: DateRange): string {
  * typed query glued an item to a quote (`“十四五”规划` → `"十四五" 规划`). Throws RangeError for a
  * hand-built atom or value that no text can express (a word with a space, a blank phrase).
  */
-export function formatQuery(q: ParsedQuery): string {
+export function formatQuery(q: Omit<ParsedQuery, "notes">): string {
   const parts: string[] = [];
   for (const group of q.required) parts.push(group.map((atom) => formatAtom(atom, false)).join(" OR "));
   for (const atom of q.excluded) parts.push(`-${formatAtom(atom, true)}`);

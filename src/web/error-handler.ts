@@ -1,9 +1,7 @@
-// The last middleware: known errors become 4xx with their message (JSON under /api, the error
-// page elsewhere); anything else is a 500 that is logged but does not leak a stack trace.
+// The last middleware: known errors become 4xx with their message and stable code (JSON under /api,
+// the error page elsewhere); anything else is a 500 that is logged but does not leak a stack trace.
 import type { ErrorRequestHandler } from "express";
-import { InvalidParameterError, QueryParseError, SearchError } from "../errors.js";
-
-export class NotFoundError extends SearchError {}
+import { InvalidParameterError, NotFoundError, QueryParseError, SearchError, type ErrorCode } from "../errors.js";
 
 function statusOf(error: unknown): number {
   if (error instanceof NotFoundError) return 404;
@@ -15,14 +13,16 @@ function statusOf(error: unknown): number {
 
 export const errorHandler: ErrorRequestHandler = (error: unknown, request, response, _next) => {
   const status = statusOf(error);
-  const message = status === 500 ? "internal error: the server failed to answer; see its log" : (error as Error).message;
+  const message = status === 500 ? "服务器出错，未能回答这个请求：请稍后再试；若一再出现，请告诉管理员（详情在服务器日志里）" : (error as Error).message;
   if (status === 500) console.error(`${request.method} ${request.originalUrl} failed:`, error);
-  const body: Record<string, unknown> = { error: message };
+  const code: ErrorCode = status === 500 ? "internal_error" : error instanceof SearchError ? error.code : "invalid_parameter";
+  const body: Record<string, unknown> = { error: message, code };
   if (error instanceof QueryParseError) body.position = { start: error.start, end: error.end };
+  if (error instanceof InvalidParameterError) body.parameter = error.parameter;
   if (error instanceof SearchError && error.hint) body.hint = error.hint;
   if (request.path.startsWith("/api/") || request.path === "/healthz") {
     response.status(status).json(body);
   } else {
-    response.status(status).render("error", { status, message, hint: body.hint });
+    response.status(status).render("error", { status, message, hint: body.hint, typed: "" });
   }
 };

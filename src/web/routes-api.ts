@@ -1,8 +1,8 @@
 // JSON API: GET /api/search, GET /api/occurrences, GET /api/articles/:id. Same search and validation as the pages.
 import { Router } from "express";
+import { articleNotFound } from "../errors.js";
 import type { Answers } from "./answers.js";
 import type { SnapshotSource } from "./app.js";
-import { NotFoundError } from "./error-handler.js";
 import { OCCURRENCE_PAGE_SIZE, parseSearchParams } from "./validate.js";
 
 export function apiRouter(source: SnapshotSource, answers: Answers): Router {
@@ -16,7 +16,7 @@ export function apiRouter(source: SnapshotSource, answers: Answers): Router {
   router.get("/articles/:id", (request, response) => {
     const snapshot = source.current();
     const doc = snapshot.findArticle(request.params.id);
-    if (doc === undefined) throw new NotFoundError(`no article with id "${request.params.id}"`);
+    if (doc === undefined) throw articleNotFound(request.params.id);
     response.json({ ...snapshot.meta(doc), body: snapshot.body(doc) });
   });
   return router;

@@ -21,16 +21,16 @@ type Query = Record<string, unknown>;
 function single(query: Query, name: string): string | undefined {
   const value = query[name];
   if (value === undefined) return undefined;
-  if (typeof value !== "string") throw new InvalidParameterError(name, "give it once, as a plain value");
+  if (typeof value !== "string") throw new InvalidParameterError(name, "只能给一次，且是普通的值");
   return value;
 }
 
 function integer(query: Query, name: string, fallback: number, min: number, max: number): number {
   const raw = single(query, name);
   if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new InvalidParameterError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw)) throw new InvalidParameterError(name, `须是 ${min} 到 ${max} 之间的整数，收到的是“${raw}”`);
   const value = Number(raw);
-  if (value < min || value > max) throw new InvalidParameterError(name, `must be from ${min} to ${max}, got ${value}`);
+  if (value < min || value > max) throw new InvalidParameterError(name, `须在 ${min} 到 ${max} 之间，收到的是 ${value}`);
   return value;
 }
 
@@ -40,18 +40,18 @@ const SORT_ALIASES: Readonly<Record<string, SortOrder>> = { date: "newest" };
 export function parseSort(raw: string): SortOrder {
   const sort = SORT_ALIASES[raw] ?? raw;
   if (!(SORT_ORDERS as readonly string[]).includes(sort)) {
-    throw new InvalidParameterError("sort", `must be ${SORT_ORDERS.map((order) => `"${order}"`).join(", ")} (or "date", the same as "newest"), got "${raw}"`);
+    throw new InvalidParameterError("sort", `须是 ${SORT_ORDERS.join("、")} 之一（date 与 newest 相同），收到的是“${raw}”`);
   }
   return sort as SortOrder;
 }
 
 export function parseSearchParams(query: Query, pageSize: PageSize = PAGE_SIZE): SearchParams {
   const q = single(query, "q") ?? "";
-  if (q.trim() === "") throw new InvalidParameterError("q", "empty query: type a word or a \"quoted phrase\"");
-  if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `too long (${q.length} characters, at most ${MAX_QUERY_LENGTH})`);
+  if (q.trim() === "") throw new InvalidParameterError("q", "查询是空的：请输入要找的词，或用引号括起的短语，例如 \"防疫知识\"");
+  if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `查询太长（${q.length} 个字符，最多 ${MAX_QUERY_LENGTH} 个）：请缩短查询`);
   const sort = parseSort(single(query, "sort") || "relevance");
   const correct = single(query, "correct") || "1";
-  if (correct !== "0" && correct !== "1") throw new InvalidParameterError("correct", `must be 0 (search as typed) or 1, got "${correct}"`);
+  if (correct !== "0" && correct !== "1") throw new InvalidParameterError("correct", `须是 0（按输入原样检索）或 1，收到的是“${correct}”`);
   return {
     q,
     page: integer(query, "page", 1, 1, MAX_PAGE),

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { QueryParseError } from "../../src/errors.js";
+import { QueryParseError, type ErrorCode } from "../../src/errors.js";
 import {
   type Atom,
   type DateRange,
@@ -11,6 +11,7 @@ import {
   OPEN_START,
   parseQuery,
   type ParsedQuery,
+  type QueryNote,
 } from "../../src/search/query-parser.js";
 
 /** An atom without its offsets: what most cases compare. */
@@ -164,72 +165,115 @@ describe("query-parser", () => {
     });
   });
 
+  describe("parseQuery forgives input-method slips, with a note", () => {
+    // [query, expected shape, note codes, a fragment of the first note]
+    const cases: [string, Shape, QueryNote["code"][], string][] = [
+      ['“人类命运共同体"', shape({ required: [[p("人类命运共同体")]] }), ["mixed_quotes"], "已按短语“人类命运共同体”检索"],
+      ['"防疫知识” 复工', shape({ required: [[p("防疫知识")], [w("复工")]] }), ["mixed_quotes"], "引号 \" 与 ” 不成对"],
+      ['「防疫知识"', shape({ required: [[p("防疫知识")]] }), ["mixed_quotes"], "防疫知识"],
+      ['"防疫知识', shape({ required: [[p("防疫知识")]] }), ["unclosed_quote"], "缺少后引号"],
+      ["疫情 “防疫 知识 ", shape({ required: [[w("疫情")], [p("防疫 知识")]] }), ["unclosed_quote"], "“防疫 知识”"],
+      ['title:"复工', shape({ required: [[p("复工", "title")]] }), ["unclosed_quote"], "复工"],
+      ['"a" "b', shape({ required: [[p("a")], [p("b")]] }), ["unclosed_quote"], "“b”"],
+      ['疫情 "', shape({ required: [[w("疫情")]] }), ["stray_quote"], "多余的引号"],
+      ["Title:复工", shape({ required: [[w("复工", "title")]] }), ["field_case"], "按 title: 理解"],
+      ["title: 复工", shape({ required: [[w("复工", "title")]] }), ["space_after_colon"], "按 title:复工 检索"],
+      ["疫情 date：　2020", shape({ required: [[w("疫情")]], date: { from: "2020-01-01", to: "2020-12-31" } }), ["space_after_colon"], "date:2020"],
+    ];
+    for (const [query, expected, codes, fragment] of cases) {
+      it(`${JSON.stringify(query)}: ${codes.join(", ")}`, () => {
+        const parsed = parseQuery(query);
+        expect(strip(parsed)).to.deep.equal(expected);
+        expect(parsed.notes.map((note) => note.code)).to.deep.equal(codes);
+        expect(parsed.notes[0]!.message).to.include(fragment);
+      });
+    }
+
+    it("reads the Chinese field names and the full-width colon as the fields, without a note", () => {
+      const parsed = parseQuery("标题:精准扶贫 作者：王尚磊 来源:cctv-xwlb 日期：2020-03 title：复工");
+      expect(strip(parsed)).to.deep.equal(
+        shape({
+          required: [[w("精准扶贫", "title")], [w("复工", "title")]],
+          authors: ["王尚磊"],
+          sources: ["cctv-xwlb"],
+          date: { from: "2020-03-01", to: "2020-03-31" },
+        }),
+      );
+      expect(parsed.notes).to.deep.equal([]);
+    });
+
+    it("leaves a colon after other text alone: 陕西：, CEO：, 10:30 and 会议标题： are words", () => {
+      const parsed = parseQuery("陕西：保障房 CEO：张三 10:30 会议标题：x");
+      expect(strip(parsed).required).to.deep.equal([[w("陕西：保障房")], [w("CEO：张三")], [w("10:30")], [w("会议标题：x")]]);
+    });
+
+    it("adds no note to a query typed as meant", () => {
+      expect(parseQuery('“十四五”规划 "防疫知识" title:复工 -扶贫 date:2020').notes).to.deep.equal([]);
+    });
+  });
+
   describe("parseQuery rejects", () => {
     const long = "疫".repeat(MAX_QUERY_LENGTH + 50);
-    // [query, message fragment, start, end]
-    const cases: [string, string, number, number][] = [
-      ["", "empty query", 0, 0],
-      [" \t\u3000 ", "empty query", 0, 4],
-      ["疫".repeat(MAX_QUERY_LENGTH + 1), "at most 200", 200, 201],
-      [long, "query is too long: 250 characters", 200, 250],
+    // [query, code, message fragment (Chinese: it is shown to readers), start, end]
+    const cases: [string, ErrorCode, string, number, number][] = [
+      ["", "query_empty", "查询是空的", 0, 0],
+      [" \t\u3000 ", "query_empty", "请输入要找的词", 0, 4],
+      ['"', "query_empty", "查询是空的", 0, 1],
+      ["疫".repeat(MAX_QUERY_LENGTH + 1), "query_too_long", "最多 200 个", 200, 201],
+      [long, "query_too_long", "查询太长：共 250 个字符", 200, 250],
       // Quotes
-      ['"防疫知识', "unclosed quote '\"' at column 1", 0, 1],
-      ["疫情 “防疫知识", "add the closing '”'", 3, 4],
-      ['“防疫知识"', "unclosed quote '“'", 0, 1],
-      ["「防疫知识", "unclosed quote '「'", 0, 1],
-      ['title:"复工', "unclosed quote", 6, 7],
-      ['"a" "b', "unclosed quote '\"' at column 5", 4, 5],
-      ['""', "empty phrase '\"\"'", 0, 2],
-      ["疫情 “　”", "empty phrase '“　”' at column 4: put words between the quotes", 3, 6],
-      ['title:""', "empty phrase", 6, 8],
-      ['x author:""', "empty phrase", 9, 11],
+      ['""', "phrase_empty", "引号里没有内容：“\"\"”（第 1 个字符处）", 0, 2],
+      ["疫情 “　”", "phrase_empty", "（第 4 个字符处）；请在引号之间写上词语", 3, 6],
+      ['title:""', "phrase_empty", "引号里没有内容", 6, 8],
+      ['x author:""', "phrase_empty", "引号里没有内容", 9, 11],
+      ['-"', "phrase_empty", "引号里没有内容", 1, 2],
       // OR
-      ["OR 疫情", "'OR' at column 1 has nothing before it", 0, 2],
-      ["OR", "has nothing before it", 0, 2],
-      ["疫情 OR", "'OR' at column 4 has nothing after it", 3, 5],
-      ["新冠 OR OR 疫情", "'OR' at column 7 follows another 'OR'", 6, 8],
-      ["新冠 OR -疫情", "excluded item '-疫情' at column 7 cannot be an alternative of 'OR': remove the '-' or the 'OR'", 6, 9],
-      ["-新冠 OR 疫情", "excluded item '-新冠'", 0, 3],
-      ["疫情 author:王 OR author:李", "filter 'author:王' at column 4 cannot be an alternative of 'OR'", 3, 11],
-      ["疫情 OR date:2020", "repeated date: filters must all hold", 6, 15],
+      ["OR 疫情", "misplaced_or", "“OR”（第 1 个字符处）前面没有词", 0, 2],
+      ["OR", "misplaced_or", "前面没有词", 0, 2],
+      ["疫情 OR", "misplaced_or", "“OR”（第 4 个字符处）后面没有词", 3, 5],
+      ["新冠 OR OR 疫情", "misplaced_or", "“OR”（第 7 个字符处）紧跟着另一个 OR", 6, 8],
+      ["新冠 OR -疫情", "bad_alternative", "排除项“-疫情”（第 7 个字符处）不能与 OR 连用：请去掉“-”或 OR", 6, 9],
+      ["-新冠 OR 疫情", "bad_alternative", "排除项“-新冠”", 0, 3],
+      ["疫情 author:王 OR author:李", "bad_alternative", "筛选条件“author:王”（第 4 个字符处）不能与 OR 连用", 3, 11],
+      ["疫情 OR date:2020", "bad_alternative", "多个 date: 条件须同时满足", 6, 15],
       // Exclusions and filters alone
-      ["-扶贫", "'-扶贫' has nothing to search for", 0, 3],
-      ["-扶贫 -防控", "or a filter to browse, e.g. -扶贫 -防控 date:2020-03", 0, 7],
-      ["-author:王尚磊 疫情", "filter '-author:王尚磊' at column 1 cannot be excluded", 0, 11],
+      ["-扶贫", "nothing_to_search", "“-扶贫”里没有要找的词", 0, 3],
+      ["-扶贫 -防控", "nothing_to_search", "或加一个筛选条件来浏览，例如 -扶贫 -防控 日期:2020-03", 0, 7],
+      ["-author:王尚磊 疫情", "excluded_filter", "筛选条件“-author:王尚磊”（第 1 个字符处）前面不能加“-”", 0, 11],
       // Fields
-      ["foo:bar", "unknown field 'foo', possible fields: title, author, source, date", 0, 3],
-      ["疫情 -foo:bar", "put it in quotes: \"foo:bar\"", 4, 7],
-      ["Title:复工", "field names are lowercase: write title:", 0, 5],
-      ["见 http://news.cn", "unknown field 'http'", 2, 6],
-      ["title:", "'title:' at column 1 has no value", 0, 6],
-      ["title: 复工", "e.g. title:复工复产", 0, 6],
-      ["疫情 -title:", "'title:' at column 4 has no value", 3, 10],
-      ["疫情 date:", "e.g. date:2020-03", 3, 8],
+      ["foo:bar", "unknown_field", "不认识的字段“foo:”（第 1 个字符处）；可用的字段：title（标题）、author（作者）、source（来源）、date（日期）", 0, 3],
+      ["疫情 -foo:bar", "unknown_field", '请加引号："foo:bar"', 4, 7],
+      ["见 http://news.cn", "unknown_field", "不认识的字段“http:”", 2, 6],
+      ["title:", "field_without_value", "“title:”（第 1 个字符处）后面没有内容", 0, 6],
+      ["疫情 -title:", "field_without_value", "“-title:”（第 4 个字符处）后面没有内容", 3, 10],
+      ["疫情 date:  ", "field_without_value", "例如 date:2020-03", 3, 8],
+      ["标题：", "field_without_value", "例如 title:复工复产", 0, 3],
       // Dates
-      ["x date:2020-13", "invalid date '2020-13' at column 8: there is no month 13", 7, 14],
-      ["x date:2020-00-01", "no month 00", 7, 17],
-      ["x date:2020-02-30", "2020-02 has days 01 to 29", 7, 17],
-      ["x date:2021-02-29", "2021-02 has days 01 to 28", 7, 17],
-      ["x date:1900-02-29", "1900-02 has days 01 to 28", 7, 17],
-      ["x date:2020-04-31", "has days 01 to 30", 7, 17],
-      ["x date:2020-03-00", "has days 01 to 31", 7, 17],
-      ["x date:2020-3", "invalid date '2020-3' at column 8: write YYYY, YYYY-MM or YYYY-MM-DD", 7, 13],
-      ["x date:20200301", "invalid date '20200301'", 7, 15],
-      ["x date:昨天", "invalid date '昨天'", 7, 9],
-      ['x date:"2020-13"', "invalid date '2020-13' at column 9", 8, 15],
-      ["x date:2020-13..2021", "invalid date '2020-13'", 7, 14],
-      ["x date:2020..2021-13", "invalid date '2021-13' at column 14", 13, 20],
-      ["x date:2020...2021", "invalid date '.2021'", 13, 18],
-      ["x date:2020-03-31..2020-03-01", "date range '2020-03-31..2020-03-01' at column 8 starts after it ends", 7, 29],
-      ["x date:2021..2020", "e.g. 2020..2021", 7, 17],
-      ["x date:2021 date:2020", "'date:2020' at column 13 does not overlap the earlier date filter (2021-01-01..2021-12-31)", 12, 21],
+      ["x date:2020-13", "invalid_date", "日期“2020-13”（第 8 个字符处）有误：没有 13 月", 7, 14],
+      ["x date:2020-00-01", "invalid_date", "没有 00 月", 7, 17],
+      ["x date:2020-02-30", "invalid_date", "2020-02 只有 01 到 29 日", 7, 17],
+      ["x date:2021-02-29", "invalid_date", "2021-02 只有 01 到 28 日", 7, 17],
+      ["x date:1900-02-29", "invalid_date", "1900-02 只有 01 到 28 日", 7, 17],
+      ["x date:2020-04-31", "invalid_date", "只有 01 到 30 日", 7, 17],
+      ["x date:2020-03-00", "invalid_date", "只有 01 到 31 日", 7, 17],
+      ["x date:2020-3", "invalid_date", "无法识别的日期“2020-3”（第 8 个字符处）：请写成 2020、2020-03 或 2020-03-01", 7, 13],
+      ["x date:20200301", "invalid_date", "无法识别的日期“20200301”", 7, 15],
+      ["x 日期:昨天", "invalid_date", "无法识别的日期“昨天”", 5, 7],
+      ['x date:"2020-13"', "invalid_date", "日期“2020-13”（第 9 个字符处）", 8, 15],
+      ["x date:2020-13..2021", "invalid_date", "日期“2020-13”", 7, 14],
+      ["x date:2020..2021-13", "invalid_date", "日期“2021-13”（第 14 个字符处）", 13, 20],
+      ["x date:2020...2021", "invalid_date", "无法识别的日期“.2021”", 13, 18],
+      ["x date:2020-03-31..2020-03-01", "reversed_date_range", "日期范围“2020-03-31..2020-03-01”（第 8 个字符处）的开始晚于结束", 7, 29],
+      ["x date:2021..2020", "reversed_date_range", "例如 2020..2021", 7, 17],
+      ["x date:2021 date:2020", "disjoint_dates", "“date:2020”（第 13 个字符处）与前面的日期条件（2021-01-01..2021-12-31）没有重叠", 12, 21],
       // The leftmost problem is the one reported.
-      ['foo:x "unclosed', "unknown field 'foo'", 0, 3],
-      ['OR "unclosed', "nothing before it", 0, 2],
+      ['foo:x "unclosed', "unknown_field", "不认识的字段“foo:”", 0, 3],
+      ['OR "unclosed', "misplaced_or", "前面没有词", 0, 2],
     ];
-    for (const [query, fragment, start, end] of cases) {
-      it(`${JSON.stringify(query.length > 40 ? `${query.slice(0, 40)}…` : query)}: ${fragment}`, () => {
+    for (const [query, code, fragment, start, end] of cases) {
+      it(`${JSON.stringify(query.length > 40 ? `${query.slice(0, 40)}…` : query)}: ${code}`, () => {
         const error = parseError(query);
+        expect(error.code).to.equal(code);
         expect(error.message).to.include(fragment);
         expect([error.start, error.end]).to.deep.equal([start, end]);
       });
@@ -268,7 +312,7 @@ describe("query-parser", () => {
     }
 
     const at = { start: 0, end: 0 };
-    const unwritable: [string, ParsedQuery][] = [
+    const unwritable: [string, Omit<ParsedQuery, "notes">][] = [
       ["a word with a space", { required: [[{ kind: "words", text: "疫情 防控", field: "any", ...at }]], excluded: [], filters: { author: [], source: [] } }],
       ["a word that reads as OR", { required: [[{ kind: "words", text: "OR", field: "any", ...at }]], excluded: [], filters: { author: [], source: [] } }],
       ["a word that reads as an exclusion", { required: [[{ kind: "words", text: "-x", field: "any", ...at }]], excluded: [], filters: { author: [], source: [] } }],

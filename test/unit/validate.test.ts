@@ -43,22 +43,22 @@ describe("validate: parseSearchParams", () => {
 
   describe("q", () => {
     it("rejects a missing, empty or blank query", () => {
-      expectRejected({}, "q", /empty query/);
-      expectRejected({ q: "" }, "q", /empty query/);
-      expectRejected({ q: " \t " }, "q", /empty query/);
-      expectRejected({ q: "\u3000" }, "q", /empty query/);
+      expectRejected({}, "q", /查询是空的/);
+      expectRejected({ q: "" }, "q", /查询是空的/);
+      expectRejected({ q: " \t " }, "q", /查询是空的/);
+      expectRejected({ q: "\u3000" }, "q", /查询是空的/);
     });
 
     it("rejects a query one character over the limit, and says how long it was", () => {
-      expectRejected({ q: "疫".repeat(MAX_QUERY_LENGTH + 1) }, "q", new RegExp(`too long \\(${MAX_QUERY_LENGTH + 1} characters, at most ${MAX_QUERY_LENGTH}\\)`));
+      expectRejected({ q: "疫".repeat(MAX_QUERY_LENGTH + 1) }, "q", new RegExp(`查询太长（${MAX_QUERY_LENGTH + 1} 个字符，最多 ${MAX_QUERY_LENGTH} 个）`));
     });
 
     it("rejects a repeated q (?q=a&q=b arrives as an array)", () => {
-      expectRejected({ q: ["a", "b"] }, "q", /give it once/);
+      expectRejected({ q: ["a", "b"] }, "q", /只能给一次/);
     });
 
     it("rejects a structured q (?q[x]=1 arrives as an object)", () => {
-      expectRejected({ q: { x: "1" } }, "q", /give it once/);
+      expectRejected({ q: { x: "1" } }, "q", /只能给一次/);
     });
   });
 
@@ -68,22 +68,22 @@ describe("validate: parseSearchParams", () => {
   ] as const) {
     describe(name, () => {
       it(`rejects 0 and ${max + 1}, naming the range`, () => {
-        expectRejected({ q: "a", [name]: "0" }, name, new RegExp(`from 1 to ${max}, got 0`));
-        expectRejected({ q: "a", [name]: String(max + 1) }, name, new RegExp(`from 1 to ${max}, got ${max + 1}`));
+        expectRejected({ q: "a", [name]: "0" }, name, new RegExp(`须在 1 到 ${max} 之间，收到的是 0`));
+        expectRejected({ q: "a", [name]: String(max + 1) }, name, new RegExp(`须在 1 到 ${max} 之间，收到的是 ${max + 1}`));
       });
 
       it("rejects non-integers: negative, decimal, exponent, hex, words, padded", () => {
         for (const raw of ["-1", "1.5", "1e2", "0x10", "abc", " 2", "2 ", "+3", "١"]) {
-          expectRejected({ q: "a", [name]: raw }, name, /whole number/);
+          expectRejected({ q: "a", [name]: raw }, name, /须是 1 到 \d+ 之间的整数/);
         }
       });
 
       it("rejects a huge number without overflowing into the range", () => {
-        expectRejected({ q: "a", [name]: "9".repeat(30) }, name, /from 1 to/);
+        expectRejected({ q: "a", [name]: "9".repeat(30) }, name, /须在 1 到/);
       });
 
       it("rejects a repeated parameter", () => {
-        expectRejected({ q: "a", [name]: ["1", "2"] }, name, /give it once/);
+        expectRejected({ q: "a", [name]: ["1", "2"] }, name, /只能给一次/);
       });
     });
   }
@@ -91,12 +91,12 @@ describe("validate: parseSearchParams", () => {
   describe("sort", () => {
     it("rejects any value but relevance, newest, oldest or date, listing them", () => {
       for (const sort of ["Date", "score", "date ", "first"]) {
-        expectRejected({ q: "a", sort }, "sort", /must be "relevance", "newest", "oldest" \(or "date", the same as "newest"\)/);
+        expectRejected({ q: "a", sort }, "sort", /须是 relevance、newest、oldest 之一（date 与 newest 相同）/);
       }
     });
 
     it("rejects a repeated sort", () => {
-      expectRejected({ q: "a", sort: ["date", "date"] }, "sort", /give it once/);
+      expectRejected({ q: "a", sort: ["date", "date"] }, "sort", /只能给一次/);
     });
   });
 
