@@ -8,6 +8,7 @@ import type { PhraseCount } from "../search/search.js";
 import type { SafeHtml } from "../types.js";
 import { highlightFragments } from "./highlight.js";
 import { articleUrl } from "./links.js";
+import { noteViews, type NoteView } from "./results.js";
 
 /** Characters of context shown on each side of an occurrence. */
 const CONTEXT = 30;
@@ -34,6 +35,7 @@ export interface OccurrencesView {
   sort: SortOrder;
   took_ms: number;
   relaxed: boolean;
+  notes: NoteView[];
   phrases: PhraseCount[];
   occurrences: OccurrenceView[];
 }
@@ -67,6 +69,7 @@ export function occurrencesView(
     sort: params.sort,
     took_ms: Math.round(tookMs * 100) / 100,
     relaxed: result.relaxed,
+    notes: noteViews(result.query.notes),
     phrases: result.phrases,
     occurrences: result.occurrences.map(({ doc, article, field, range }) => {
       const text = field === "title" ? article.title : bodyOf(doc);

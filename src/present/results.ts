@@ -2,8 +2,9 @@
 // snippets as safe HTML (escaped text, <mark> around matches).
 import type { IndexSnapshot } from "../index/index-reader.js";
 import type { Suggestion } from "../search/did-you-mean.js";
+import type { QueryNote } from "../search/query-parser.js";
 import type { SortOrder } from "../search/rank.js";
-import type { PhraseCount, SearchResult } from "../search/search.js";
+import type { ItemCount, PhraseCount, SearchResult } from "../search/search.js";
 import type { Article, SafeHtml, TextRange } from "../types.js";
 import { highlightAll, highlightFragments } from "./highlight.js";
 import { articleUrl, PAGE_SIZE } from "./links.js";
@@ -31,12 +32,22 @@ export interface SearchView {
   sort: SortOrder;
   took_ms: number;
   relaxed: boolean;
+  /** Where the query was read differently than typed (a slip forgiven), for the page to say so. */
+  notes: NoteView[];
+  /** Relaxed or empty results only: each required item as typed and how many articles have it. */
+  item_counts: ItemCount[];
   phrases: PhraseCount[];
   /** Queries worth offering instead (did you mean): `{query, reason}`. */
   suggestions: Suggestion[];
   /** Set when the hits are those of a correction of this typed query. */
   corrected_from?: string;
   hits: HitView[];
+}
+
+export type NoteView = Pick<QueryNote, "code" | "message">;
+
+export function noteViews(notes: QueryNote[]): NoteView[] {
+  return notes.map(({ code, message }) => ({ code, message }));
 }
 
 export function searchView(
@@ -55,6 +66,8 @@ export function searchView(
     sort: params.sort,
     took_ms: Math.round(tookMs * 100) / 100,
     relaxed: result.relaxed,
+    notes: noteViews(result.query.notes),
+    item_counts: result.itemCounts,
     phrases: result.phrases,
     suggestions: result.suggestions,
     hits: result.hits.map((hit) => ({

@@ -119,20 +119,23 @@ export function excludes(snapshot: IndexSnapshot, excluded: AnalyzedAtom[], popu
 
 /**
  * When no article has every item: the articles that have at least one, and how many each has
- * (ranking puts more items first). Filters and exclusions still apply.
+ * (ranking puts more items first). Filters and exclusions still apply. `groupArticles` says how
+ * many articles (within the filters) have each item, so that the page can say which words matched.
  */
 export function relaxedMatches(
   snapshot: IndexSnapshot,
   groups: AnalyzedAtom[][],
   excluded: AnalyzedAtom[],
   passesFilters: (doc: number) => boolean,
-): { matched: DocSet; matchedGroups: Uint8Array } {
+): { matched: DocSet; matchedGroups: Uint8Array; groupArticles: number[] } {
   const matchedGroups = new Uint8Array(snapshot.size);
+  const groupArticles: number[] = [];
   let any: DocSet = EMPTY;
   for (const group of groups) {
     const docs = filter(unionAll(group.map((item) => candidatesOf(snapshot, item))), (doc) => passesFilters(doc) && group.some((item) => atomHolds(snapshot, item, doc)));
     for (const doc of docs) matchedGroups[doc]! += 1;
+    groupArticles.push(docs.length);
     any = union(any, docs);
   }
-  return { matched: filter(any, excludes(snapshot, excluded, any.length)), matchedGroups };
+  return { matched: filter(any, excludes(snapshot, excluded, any.length)), matchedGroups, groupArticles };
 }

@@ -48,11 +48,19 @@ export interface PhraseCount {
   archive?: { articles: number; occurrences: number };
 }
 
+/** One required item (a word, a phrase, or alternatives joined by OR) as typed, and the articles that have it. */
+export interface ItemCount {
+  text: string;
+  articles: number;
+}
+
 export interface SearchResult {
   query: ParsedQuery;
   total: number;
   /** True when no article matched every required item and the result lists articles matching some. */
   relaxed: boolean;
+  /** Relaxed or empty results only (else empty): each required item and its articles within the filters. */
+  itemCounts: ItemCount[];
   phrases: PhraseCount[];
   hits: SearchHit[];
   /** Other queries worth offering: corrections of rare words (did you mean). */
@@ -71,6 +79,7 @@ interface QueryMatches {
   /** Relaxed results only: how many required items each article has. */
   matchedGroups: Uint8Array | undefined;
   relaxed: boolean;
+  itemCounts: ItemCount[];
   phrases: PhraseCount[];
 }
 
@@ -111,9 +120,18 @@ function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
   const kept = filter(hasEveryItem, passesFilters);
   let matched = filter(kept, excludes(snapshot, excluded, kept.length));
   let matchedGroups: Uint8Array | undefined;
+  let itemCounts: ItemCount[] = [];
   const relaxed = hasEveryItem.length === 0 && groups.length > 1;
-  if (relaxed) ({ matched, matchedGroups } = relaxedMatches(snapshot, groups, excluded, passesFilters));
-  return { query, groups, matched, matchedGroups, relaxed, phrases };
+  if (relaxed || matched.length === 0) {
+    // Which items matched is what a reader of an empty or partial result needs to know next.
+    const fallback = relaxedMatches(snapshot, groups, excluded, passesFilters);
+    if (relaxed) ({ matched, matchedGroups } = fallback);
+    itemCounts = query.required.map((group, i) => ({
+      text: queryText.slice(group[0]!.start, group[group.length - 1]!.end),
+      articles: fallback.groupArticles[i]!,
+    }));
+  }
+  return { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases };
 }
 
 export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
@@ -131,11 +149,11 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
 }
 
 function searchAsTyped(snapshot: IndexSnapshot, queryText: string, request: SearchRequest): SearchResult {
-  const { query, groups, matched, matchedGroups, relaxed, phrases } = matchQuery(snapshot, queryText);
+  const { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases } = matchQuery(snapshot, queryText);
   const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
   const from = (request.page - 1) * request.size;
   const hits = ranked.slice(from, from + request.size).map((entry) => toHit(snapshot, groups, entry));
-  return { query, total: matched.length, relaxed, phrases, hits, suggestions: [] };
+  return { query, total: matched.length, relaxed, itemCounts, phrases, hits, suggestions: [] };
 }
 
 export interface Occurrence {
@@ -147,6 +165,7 @@ export interface Occurrence {
 }
 
 export interface OccurrenceResult {
+  query: ParsedQuery;
   articles: number;
   /** Every occurrence of the query's words and phrases in the matching articles. */
   total: number;
@@ -158,7 +177,7 @@ export interface OccurrenceResult {
 
 /** Every occurrence, one by one (a reporter's concordance): the articles of search(), in the same order. */
 export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest): OccurrenceResult {
-  const { groups, matched, matchedGroups, relaxed, phrases } = matchQuery(snapshot, request.query);
+  const { query, groups, matched, matchedGroups, relaxed, phrases } = matchQuery(snapshot, request.query);
   const from = (request.page - 1) * request.size;
   // Every article has an occurrence, so the page lies within the first page × size articles: only
   // those are ranked (sorting all 35k articles of 中国 was a tenth of a second); the rest are counted.
@@ -181,7 +200,7 @@ export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest)
     if (single === undefined) total += fieldOccurrences(snapshot, doc, groups).length;
     else total += countInFields(snapshot.folded(doc), snapshot.titleLength(doc), single.needle, single.wholeWord);
   }
-  return { articles: matched.length, total, relaxed, phrases, occurrences: page };
+  return { query, articles: matched.length, total, relaxed, phrases, occurrences: page };
 }
 
 /** The article's occurrences as the concordance lists them: merged, title first, each in text order. */

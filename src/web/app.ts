@@ -5,7 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { Answers } from "./answers.js";
-import { errorHandler, NotFoundError } from "./error-handler.js";
+import { NotFoundError } from "../errors.js";
+import { errorHandler } from "./error-handler.js";
 import { apiRouter } from "./routes-api.js";
 import { pagesRouter } from "./routes-pages.js";
 
@@ -35,13 +36,15 @@ export function createApp(source: SnapshotSource, options: AppOptions = {}): Exp
   app.set("etag", false);
   app.use(helmet());
   app.use("/static", express.static(path.join(VIEWS, "static"), { maxAge: "1h" }));
+  // Browsers ask for /favicon.ico whatever the page links; answering it keeps 404s out of the log.
+  app.get("/favicon.ico", (_request, response) => response.sendFile(path.join(VIEWS, "static", "favicon.ico"), { maxAge: "1d" }));
   app.get("/healthz", (_request, response) => {
     const { manifest, size } = source.current();
     response.json({ status: "ok", articles: size, generation: manifest.generation, built_at: manifest.builtAt, result_cache: answers.cacheStats() });
   });
   app.use("/api", apiRouter(source, answers));
   app.use(pagesRouter(source, answers));
-  app.use((request, _response, next) => next(new NotFoundError(`no such page: ${request.path}`)));
+  app.use((request, _response, next) => next(new NotFoundError(`没有这个页面：${request.path}。请从首页开始检索`)));
   app.use(errorHandler);
   return app;
 }

@@ -1,15 +1,15 @@
 // HTML pages: GET / (search form and results), GET /occurrences (every occurrence, one a line),
 // GET /article/:id (the article, every match marked).
 import { Router, type Request, type Response } from "express";
-import { QueryParseError, InvalidParameterError } from "../errors.js";
+import { articleNotFound, InvalidParameterError, QueryParseError } from "../errors.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { archiveFacts } from "../present/archive.js";
 import { listUrl } from "../present/links.js";
 import { articleView } from "../present/results.js";
 import type { SortOrder } from "../search/rank.js";
 import { matchesInArticle } from "../search/search.js";
 import type { Answers } from "./answers.js";
 import type { SnapshotSource } from "./app.js";
-import { NotFoundError } from "./error-handler.js";
 import { MAX_PAGE, OCCURRENCE_PAGE_SIZE, PAGE_SIZE, parseSearchParams, parseSort, type PageSize } from "./validate.js";
 
 /** The sort the form shows and links keep: the requested one when valid (a bad one is reported with the query). */
@@ -43,7 +43,7 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
           response.status(400);
         }
       }
-      response.render(template, { typed, view, error, articles: snapshot.size, sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default });
+      response.render(template, { typed, view, error, archive: archiveFacts(snapshot), sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default });
     };
 
   router.get(
@@ -59,7 +59,7 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
   router.get("/article/:id", (request, response) => {
     const snapshot = source.current();
     const doc = snapshot.findArticle(request.params.id);
-    if (doc === undefined) throw new NotFoundError(`no article with id "${request.params.id}"`);
+    if (doc === undefined) throw articleNotFound(request.params.id);
     const typed = typeof request.query.q === "string" ? request.query.q : "";
     let matches: ReturnType<typeof matchesInArticle> = { titleMatches: [], bodyMatches: [] };
     if (typed.trim() !== "") {

@@ -139,34 +139,36 @@ describe("server (integration)", function () {
     const missing = await api("/api/articles/no-such-id");
     expect(missing.status).to.equal(404);
     expect(missing.body.error).to.include("no-such-id");
+    expect(missing.body.code).to.equal("not_found");
   });
 
-  const badRequests: Array<[string, RegExp]> = [
-    ["/api/search", /q: empty query/],
-    ["/api/search?q=%20%20", /q: empty query/],
-    [`/api/search?q=${"长".repeat(201)}`, /too long/],
-    ["/api/search?q=a&page=0", /page: must be from 1/],
-    ["/api/search?q=a&page=abc", /page: must be a whole number/],
-    ["/api/search?q=a&size=1000", /size: must be from 1 to 50/],
-    ["/api/search?q=a&sort=random", /sort: must be "relevance", "newest", "oldest"/],
-    ["/api/search?q=a&q=b", /q: give it once/],
-    [`/api/search?q=${encodeURIComponent('"防疫')}`, /quote/i],
-    [`/api/search?q=${encodeURIComponent("foo:bar")}`, /unknown field 'foo', possible fields: title, author, source, date/],
+  const badRequests: Array<[string, string, RegExp]> = [
+    ["/api/search", "invalid_parameter", /q: 查询是空的/],
+    ["/api/search?q=%20%20", "invalid_parameter", /q: 查询是空的/],
+    [`/api/search?q=${"长".repeat(201)}`, "invalid_parameter", /查询太长/],
+    ["/api/search?q=a&page=0", "invalid_parameter", /page: 须在 1 到/],
+    ["/api/search?q=a&page=abc", "invalid_parameter", /page: 须是 1 到 500 之间的整数/],
+    ["/api/search?q=a&size=1000", "invalid_parameter", /size: 须在 1 到 50 之间/],
+    ["/api/search?q=a&sort=random", "invalid_parameter", /sort: 须是 relevance、newest、oldest 之一/],
+    ["/api/search?q=a&q=b", "invalid_parameter", /q: 只能给一次/],
+    [`/api/search?q=${encodeURIComponent('""')}`, "phrase_empty", /引号里没有内容/],
+    [`/api/search?q=${encodeURIComponent("foo:bar")}`, "unknown_field", /不认识的字段“foo:”（第 1 个字符处）；可用的字段：title（标题）、author（作者）、source（来源）、date（日期）/],
   ];
-  for (const [path, message] of badRequests) {
-    it(`rejects ${decodeURIComponent(path).slice(0, 40)} with 400 and a message`, async () => {
+  for (const [path, code, message] of badRequests) {
+    it(`rejects ${decodeURIComponent(path).slice(0, 40)} with 400, a code and a message`, async () => {
       const { status, body } = await api(path);
       expect(status).to.equal(400);
+      expect(body.code).to.equal(code);
       expect(body.error).to.match(message);
     });
   }
 
   it("shows a query error inline on the page, keeping the input", async () => {
-    const response = await fetch(`${server.url}/?q=${encodeURIComponent('疫情 "防疫')}`);
+    const response = await fetch(`${server.url}/?q=${encodeURIComponent('疫情 "" 防疫')}`);
     expect(response.status).to.equal(400);
     const html = await response.text();
     expect(html).to.include('role="alert"');
-    expect(html).to.include('value="疫情 &#34;防疫"');
+    expect(html).to.include('value="疫情 &#34;&#34; 防疫"');
   });
 
   it("renders the same order on the page as in the API", async () => {
@@ -181,7 +183,7 @@ describe("server (integration)", function () {
     expect(html).to.match(/<mark id="m0">/);
   });
 
-  it("answers a repeated query from the result cache, the same hits, and says so in the API and on the page", async () => {
+  it("answers a repeated query from the result cache, the same hits, and says so in the API only (readers need not know)", async () => {
     for (const [path, rows] of [
       ["/api/search?q=" + encodeURIComponent("科普 宣传"), "hits"],
       ["/api/occurrences?q=" + encodeURIComponent("\"防控\""), "occurrences"],
@@ -193,8 +195,10 @@ describe("server (integration)", function () {
       expect((again.body[rows] as unknown[]).length, path).to.be.greaterThan(0);
     }
     const page = async (): Promise<string> => (await fetch(`${server.url}/?q=${encodeURIComponent("扶贫 街道")}`)).text();
-    expect(await page()).to.not.include("来自缓存");
-    expect(await page()).to.include("来自缓存");
+    const [first, again] = [await page(), await page()];
+    const ids = (html: string): string[] => [...html.matchAll(/href="\/article\/([^"?]+)/g)].map((match) => match[1]!);
+    expect(ids(again)).to.deep.equal(ids(first)).and.to.have.length.greaterThan(0);
+    expect(first + again).to.not.include("缓存");
   });
 
   it("sorts oldest first across pages, keeps sort and page in every link, and takes date as newest", async () => {
@@ -217,7 +221,7 @@ describe("server (integration)", function () {
     expect(html).to.include(`href="/?q=${q}&amp;sort=oldest&amp;page=3&amp;size=1"`);
     expect(html).to.include(`href="/?q=${q}&amp;sort=oldest&amp;size=1"`); // page 1, the default page, left out
     expect(html).to.include(`href="/occurrences?q=${q}&amp;sort=oldest"`);
-    const articleLink = /<h2><a href="(\/article\/[^"]+)"/.exec(html)![1]!.replace(/&amp;/g, "&");
+    const articleLink = /<h2>(?:<span class="rank"[^>]*>\d+<\/span>)?<a href="(\/article\/[^"]+)"/.exec(html)![1]!.replace(/&amp;/g, "&");
     expect(articleLink).to.match(/sort=oldest&page=2&size=1$/);
     const article = await (await fetch(`${server.url}${articleLink}`)).text();
     expect(article, "back to the same page of the same list").to.include(`href="/?q=${q}&amp;sort=oldest&amp;page=2&amp;size=1"`);
@@ -234,8 +238,33 @@ describe("server (integration)", function () {
     expect(html).to.match(/在筛选范围内出现在 <strong>\d+<\/strong> 篇文章中.*（全库：\d+ 篇，\d+ 处）/);
   });
 
-  it("answers unknown pages with 404", async () => {
+  it("answers unknown pages with 404, in Chinese, saying where to go", async () => {
     const response = await fetch(`${server.url}/nope`);
     expect(response.status).to.equal(404);
+    expect(await response.text()).to.include("没有这个页面：/nope。请从首页开始检索");
+  });
+
+  it("serves /favicon.ico", async () => {
+    const response = await fetch(`${server.url}/favicon.ico`);
+    expect(response.status).to.equal(200);
+    expect(response.headers.get("content-type")).to.match(/icon/);
+    expect((await response.arrayBuffer()).byteLength).to.be.greaterThan(100);
+  });
+
+  it("says on the page how a forgiven query was read, and reads 标题: as title:", async () => {
+    const forgiven = await (await fetch(`${server.url}/?q=${encodeURIComponent("“防疫知识\"")}`)).text();
+    expect(forgiven).to.include("引号 “ 与 &#34; 不成对，已按短语“防疫知识”检索");
+    const { body } = await api(`/api/search?q=${encodeURIComponent("标题：疫情")}`);
+    const { body: english } = await api(`/api/search?q=${encodeURIComponent("title:疫情")}`);
+    expect(body.total).to.be.greaterThan(0);
+    const ids = (hits: unknown): unknown[] => (hits as Array<{ id: string }>).map((hit) => hit.id);
+    expect(ids(body.hits)).to.deep.equal(ids(english.hits));
+  });
+
+  it("advertises only the filters this archive can use, and states its date range", async () => {
+    const home = await (await fetch(server.url)).text();
+    expect(home).to.include("日期从 ");
+    expect(home).to.include("作者:王尚磊"); // the bundled pages have bylines
+    expect(home).to.not.include("来源:"); // one source label: nothing to choose between
   });
 });

@@ -15,18 +15,20 @@ export interface RunningServer {
 
 export const REPO = process.cwd();
 
-/** A seeds directory holding the five bundled pages and the JSONL fixture (with its malformed lines). */
-function makeSeedsDir(): string {
+/** A seeds directory holding the five bundled pages, the JSONL fixture (with its malformed lines) and `extra` fixtures. */
+function makeSeedsDir(extra: readonly string[]): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "zh-news-seeds-"));
   cpSync(path.join(REPO, "seeds"), dir, { recursive: true });
-  cpSync(path.join(REPO, "test/fixtures/records.jsonl"), path.join(dir, "records.jsonl"));
+  for (const fixture of ["test/fixtures/records.jsonl", ...extra]) cpSync(path.join(REPO, fixture), path.join(dir, path.basename(fixture)));
   return dir;
 }
 
-export async function startServer(options: { seedsDir?: string; indexDir?: string; extraArgs?: string[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  options: { seedsDir?: string; indexDir?: string; extraArgs?: string[]; extraSeeds?: string[] } = {},
+): Promise<RunningServer> {
   const made: string[] = [];
   let seedsDir = options.seedsDir;
-  if (!seedsDir) made.push((seedsDir = makeSeedsDir()));
+  if (!seedsDir) made.push((seedsDir = makeSeedsDir(options.extraSeeds ?? [])));
   let indexDir = options.indexDir;
   if (!indexDir) {
     const parent = mkdtempSync(path.join(os.tmpdir(), "zh-news-index-"));
