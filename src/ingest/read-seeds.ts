@@ -29,12 +29,12 @@ const RECORD_EXTENSIONS = [".jsonl", ".jsonl.gz"];
  */
 export const NON_SEED_FILES: readonly string[] = [USER_DICTIONARY_FILE];
 /**
- * A page is read, repaired and split whole, at about 40 bytes of memory per byte of the page at the
- * peak; a bigger one is refused (a newspaper page is tens of kilobytes; this is a dump to split).
+ * A page is read, repaired, split and analyzed whole: the worst case, a page of this size on one
+ * line (one article), took a build to 690 MB of peak RSS (8 MiB: 1.2 GB). A bigger page is refused;
+ * a newspaper page is tens of kilobytes, this is a dump to split.
  */
-export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
-/** JSON Lines are streamed a line at a time; a longer line (one record) is skipped unread. */
-export const MAX_RECORD_BYTES = 8 * 1024 * 1024;
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+export const MAX_RECORD_CHARS = 8 * 1024 * 1024;
 
 export interface SeedFile {
   /** Absolute path. */
@@ -293,22 +293,15 @@ async function readRecords(seed: SeedFile): Promise<SeedContent> {
   const articles: Article[] = [];
   const problems: SeedFormatError[] = [];
   const ids = new Set<string>();
-  const decoder = new TextDecoder("utf-8");
+  const decoded = { replaced: 0, characters: 0 };
   let line = 0;
-  let replaced = 0;
-  let characters = 0;
   try {
-    for await (const bytes of splitLines(input as AsyncIterable<Buffer>, MAX_RECORD_BYTES)) {
+    for await (const text of decodeLines(input as AsyncIterable<Buffer>, MAX_RECORD_CHARS, seed.file, decoded)) {
       line++;
-      if (typeof bytes === "number") {
-        problems.push(new SeedFormatError(seed.file, line, `a record of ${bytes} bytes, over the ${MAX_RECORD_BYTES} bytes a line may have; skipped — split it`));
+      if (typeof text === "number") {
+        problems.push(new SeedFormatError(seed.file, line, `a record of ${text} characters, over the ${MAX_RECORD_CHARS} a line may have; skipped — split it`));
         continue;
       }
-      if (line === 1) checkRecordsStart(seed.file, bytes);
-      // The decoder drops a UTF-8 BOM at the start (which once cost the first record).
-      const text = decoder.decode(bytes);
-      replaced += countReplaced(text);
-      characters += text.length;
       if (text.trim() === "") continue;
       try {
         const article = parseRecord(text, seed.file, line, (reason) => problems.push(new SeedFormatError(seed.file, line, reason)));
@@ -332,13 +325,13 @@ async function readRecords(seed: SeedFile): Promise<SeedContent> {
     input.destroy();
     file.destroy();
   }
-  if (replacedShare(replaced, characters) > UNDECODABLE_SHARE) {
-    throw new SkippedSeedError(seed.file, `not UTF-8: ${((replaced / characters) * 100).toFixed(0)}% of its characters do not decode`, "JSON Lines must be UTF-8: convert it (iconv -f <encoding> -t UTF-8)");
+  if (replacedShare(decoded.replaced, decoded.characters) > UNDECODABLE_SHARE) {
+    throw new SkippedSeedError(seed.file, `not UTF-8: ${((decoded.replaced / decoded.characters) * 100).toFixed(0)}% of its characters do not decode`, "JSON Lines must be UTF-8: convert it (iconv -f <encoding> -t UTF-8)");
   }
-  return { articles, problems: [...replacedWarnings(seed.file, replaced, characters), ...problems] };
+  return { articles, problems: [...replacedWarnings(seed.file, decoded.replaced, decoded.characters), ...problems] };
 }
 
-/** JSON Lines are UTF-8 text: a UTF-16 BOM or a NUL byte on the first line means the file is something else. */
+/** JSON Lines are UTF-8 text: a UTF-16 BOM or a NUL byte at the start means the file is something else. */
 function checkRecordsStart(file: string, bytes: Buffer): void {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new SkippedSeedError(file, "UTF-16 text; JSON Lines must be UTF-8", "convert it: iconv -f UTF-16 -t UTF-8");
@@ -347,37 +340,43 @@ function checkRecordsStart(file: string, bytes: Buffer): void {
 }
 
 /**
- * The lines of a byte stream, without their ends (LF or CRLF). A line longer than `maxBytes` comes as
- * its length instead, and is not kept in memory: memory stays bounded by `maxBytes` whatever the input.
+ * The lines of a UTF-8 byte stream, decoded, without their ends (LF or CRLF); the decoder drops a
+ * BOM at the start (which once cost the first record). A line longer than `maxChars` comes as its
+ * length instead, and is not kept: memory stays bounded whatever the input. Counts the characters
+ * and the replaced bytes into `decoded`.
  */
-async function* splitLines(input: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer | number> {
-  let parts: Buffer[] = [];
-  let bytes = 0;
-  const take = (piece: Buffer): void => {
-    bytes += piece.length;
-    if (bytes <= maxBytes) parts.push(piece);
-    else parts = [];
+async function* decodeLines(input: AsyncIterable<Buffer>, maxChars: number, file: string, decoded: { replaced: number; characters: number }): AsyncGenerator<string | number> {
+  const decoder = new TextDecoder("utf-8");
+  let partial = "";
+  let length = 0;
+  const take = (piece: string): void => {
+    length += piece.length;
+    partial = length <= maxChars ? partial + piece : "";
   };
-  const finish = (): Buffer | number => {
-    let line: Buffer | number = bytes;
-    if (bytes <= maxBytes) {
-      const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
-      line = joined.at(-1) === 0x0d ? joined.subarray(0, -1) : joined;
-    }
-    parts = [];
-    bytes = 0;
+  const finish = (): string | number => {
+    const line = length <= maxChars ? (partial.endsWith("\r") ? partial.slice(0, -1) : partial) : length;
+    partial = "";
+    length = 0;
     return line;
   };
+  let first = true;
   for await (const chunk of input) {
+    if (first) checkRecordsStart(file, chunk);
+    first = false;
+    const text = decoder.decode(chunk, { stream: true });
+    decoded.replaced += countReplaced(text);
+    decoded.characters += text.length;
     let from = 0;
-    for (let end = chunk.indexOf(0x0a, from); end !== -1; end = chunk.indexOf(0x0a, from)) {
-      take(chunk.subarray(from, end));
+    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", from)) {
+      take(text.slice(from, end));
       yield finish();
       from = end + 1;
     }
-    if (from < chunk.length) take(chunk.subarray(from));
+    if (from < text.length) take(text.slice(from));
   }
-  if (bytes > 0) yield finish();
+  const rest = decoder.decode();
+  if (rest) take(rest);
+  if (length > 0) yield finish();
 }
 
 function parseRecord(text: string, file: string, line: number, warn: (reason: string) => void): Article {

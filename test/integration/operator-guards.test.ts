@@ -43,7 +43,7 @@ const SKIPPED = [
   /cut\.jsonl\.gz: cannot be read after line \d+: the gzip data is damaged or cut short \(unexpected end of file\) — copy or download the file again/,
   /dangling\.txt: a symbolic link to gone\.txt, which does not exist — remove the link or restore its target/,
   /gbk-name-\uFFFD\uFFFD\.txt: its name is not UTF-8/,
-  /huge\.txt: a page of 26\.\d MiB; pages are read whole, up to 8\.0 MiB — split it/,
+  /huge\.txt: a page of 26\.\d MiB; pages are read whole, up to 4\.0 MiB — split it/,
   /loop\.md: cannot be read: a loop of symbolic links \(ELOOP\)/,
   /pipe\.txt: not a regular file/,
   /sub\/up: a symbolic link to a directory, which is not followed/,
