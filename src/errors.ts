@@ -60,7 +60,7 @@ export class SkippedSeedError extends SearchError {
     readonly reason: string,
     hint: string,
   ) {
-    super(`${file}: ${reason} — ${hint}`, hint);
+    super(`${file}: ${reason} — ${hint}`, hint, "seed_format");
   }
 }
 
