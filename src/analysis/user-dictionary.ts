@@ -9,12 +9,14 @@ import { SeedFormatError } from "../errors.js";
 
 /** Its name in a seeds directory; the seed listing skips it. */
 export const USER_DICTIONARY_FILE = "userdict.txt";
+/** The operator's synonyms for queries (search/synonyms.ts), also beside the seeds and skipped by the listing. */
+export const SYNONYM_FILE = "synonyms.txt";
 
-/** The user dictionary of the first seeds directory that has one. */
-export function findUserDictionary(seeds: readonly string[]): string | undefined {
+/** The file `name` of the first seeds directory (or directory of a seed file) that has one. */
+export function findBesideSeeds(seeds: readonly string[], name: string): string | undefined {
   for (const root of seeds) {
     const dir = existsSync(root) && statSync(root).isDirectory() ? root : path.dirname(root);
-    const file = path.resolve(dir, USER_DICTIONARY_FILE);
+    const file = path.resolve(dir, name);
     if (existsSync(file)) return file;
   }
   return undefined;
@@ -54,4 +56,10 @@ export function prepareUserDictionary(file: string): string {
   const prepared = path.join(os.tmpdir(), `zh-news-userdict-${createHash("sha256").update(content).digest("hex").slice(0, 16)}.txt`);
   if (!existsSync(prepared)) writeFileSync(prepared, content);
   return prepared;
+}
+
+/** The seeds' user dictionary in jieba's form (prepareUserDictionary), or undefined when there is none. */
+export function userDictionaryOf(seeds: readonly string[]): string | undefined {
+  const file = findBesideSeeds(seeds, USER_DICTIONARY_FILE);
+  return file === undefined ? undefined : prepareUserDictionary(file);
 }

@@ -4,7 +4,9 @@ import { InvalidArgumentError, Option } from "commander";
 import type { Server } from "node:http";
 import { IndexUnusableError, ioError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
-import { segmenterReady } from "../analysis/jieba.js";
+import { segmenterReady, useUserDictionary } from "../analysis/jieba.js";
+import { findBesideSeeds, SYNONYM_FILE, userDictionaryOf } from "../analysis/user-dictionary.js";
+import { useSynonyms } from "../search/synonyms.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
 import { buildAndReport, describe, watchSeeds } from "./report.js";
 import { commonCommand, resolveCommon, type CommonOptions } from "./options.js";
@@ -58,6 +60,9 @@ async function main(): Promise<void> {
   command.parse();
   const raw = command.opts<{ port: number; resultCache: number }>();
   const options = resolveCommon(command.opts());
+  // The operator's words and synonyms beside the seeds, before jieba loads (a build sets the same words).
+  await useUserDictionary(userDictionaryOf(options.seeds));
+  useSynonyms(findBesideSeeds(options.seeds, SYNONYM_FILE));
   // Jieba's dictionaries load on another thread while the index is checked, read and decoded here.
   const segmenter = segmenterReady();
   const watcher = options.watch ? await watchSeeds(options) : undefined;

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
-import { findUserDictionary, prepareUserDictionary } from "../analysis/user-dictionary.js";
+import { userDictionaryOf } from "../analysis/user-dictionary.js";
 import { BuildRefusedError, IndexUnusableError, ioReason, SeedFormatError, SkippedSeedError } from "../errors.js";
 import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedContent, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
@@ -110,8 +110,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
   try {
     await removeLeftovers(options.indexDir);
     // Before anything compares analyzers: the operator's words are part of the analyzer.
-    const userDictionary = findUserDictionary(options.seeds);
-    const jiebaWords = userDictionary === undefined ? undefined : prepareUserDictionary(userDictionary);
+    const jiebaWords = userDictionaryOf(options.seeds);
     await useUserDictionary(jiebaWords);
     const current = await readCurrentManifest(options.indexDir).catch(() => undefined);
     const previous = options.full ? undefined : current;

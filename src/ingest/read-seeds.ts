@@ -7,7 +7,7 @@ import { lstat, readdir, readFile, readlink, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { USER_DICTIONARY_FILE } from "../analysis/user-dictionary.js";
+import { SYNONYM_FILE, USER_DICTIONARY_FILE } from "../analysis/user-dictionary.js";
 import { ioError, ioReason, SearchError, SeedFormatError, SkippedSeedError } from "../errors.js";
 import type { Article } from "../types.js";
 import { isValidIsoDate } from "./dates.js";
@@ -25,9 +25,9 @@ const PAGE_EXTENSIONS = [".txt", ".md"];
 const RECORD_EXTENSIONS = [".jsonl", ".jsonl.gz"];
 /**
  * Files kept among the seeds that are not news, by name (ignored at any depth): the user dictionary
- * that configures the analyzer.
+ * that configures the analyzer and the synonyms for queries.
  */
-export const NON_SEED_FILES: readonly string[] = [USER_DICTIONARY_FILE];
+export const NON_SEED_FILES: readonly string[] = [USER_DICTIONARY_FILE, SYNONYM_FILE];
 /**
  * A page is read, repaired, split and analyzed whole: the worst case, a page of this size on one
  * line (one article), took a build to 690 MB of peak RSS (8 MiB: 1.2 GB). A bigger page is refused;

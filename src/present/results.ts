@@ -2,6 +2,7 @@
 // snippets as safe HTML (escaped text, <mark> around matches).
 import type { IndexSnapshot } from "../index/index-reader.js";
 import type { Suggestion } from "../search/did-you-mean.js";
+import type { Expansion } from "../search/query-expansion.js";
 import type { QueryNote } from "../search/query-parser.js";
 import type { SortOrder } from "../search/rank.js";
 import type { ItemCount, PhraseCount, SearchResult } from "../search/search.js";
@@ -41,6 +42,8 @@ export interface SearchView {
   suggestions: Suggestion[];
   /** Set when the hits are those of a correction of this typed query. */
   corrected_from?: string;
+  /** Words the query also looked for: synonyms and Chinese words for typed pinyin. */
+  expansions: Expansion[];
   hits: HitView[];
 }
 
@@ -70,6 +73,7 @@ export function searchView(
     item_counts: result.itemCounts,
     phrases: result.phrases,
     suggestions: result.suggestions,
+    expansions: result.expansions,
     hits: result.hits.map((hit) => ({
       id: hit.article.id,
       title: hit.article.title,

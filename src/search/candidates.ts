@@ -20,6 +20,8 @@ export interface AnalyzedAtom {
   joined: string;
   /** Needles with Latin text at an end match whole Latin words only (query words do; quoted phrases match any substring). */
   wholeWords: boolean;
+  /** Added by query-expansion.ts (a synonym, a pinyin reading): ranked below what the query literally says. */
+  expansion?: boolean;
   candidates?: DocSet;
   verified?: DocSet;
 }
@@ -57,7 +59,7 @@ function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
 }
 
 /** For a member of the atom's candidates: does it really match? */
-function atomHolds(snapshot: IndexSnapshot, item: AnalyzedAtom, doc: number): boolean {
+export function atomHolds(snapshot: IndexSnapshot, item: AnalyzedAtom, doc: number): boolean {
   if (item.verified) return has(item.verified, doc);
   if (!has(candidatesOf(snapshot, item), doc)) return false;
   return item.needles.every((needle) => candidateHolds(snapshot, doc, needle, item.atom.field, item.wholeWords));

@@ -32,8 +32,10 @@ export interface Correction {
 
 /** A query word held (as written, in its context) by fewer articles than this may be a typo. */
 const RARE = 20;
-/** A correction must read, in the same context, in this many times more articles than the original. */
+/** A correction must read, in the same context, in this many times more articles than the original… */
 const RATIO = 10;
+/** …and this many times when the original is in some articles: a rare word is often a real one (a name, a term). */
+const RATIO_SEEN = 25;
 /** …and in at least this many. */
 const MIN_CORRECTED = 3;
 /** Longest query word looked at: people type short words; a pasted headline is not a typo, and checking one cost 7-10 ms. */
@@ -45,7 +47,7 @@ const CANDIDATES_PER_SPAN = 8;
 const COMMON = 4000;
 
 /** Articles holding `text` exactly in the field, or COMMON when there are obviously many. */
-function countPhrase(snapshot: IndexSnapshot, text: string, field: Field): number {
+export function countPhrase(snapshot: IndexSnapshot, text: string, field: Field): number {
   const atom: Atom = { kind: "phrase", text, field, start: 0, end: text.length };
   const item = analyzeAtom(atom);
   const needle = item.needles[0];
@@ -95,11 +97,16 @@ function correctWord(snapshot: IndexSnapshot, text: string, field: Field): (Repl
     const after = words.find((word) => word.start >= span.end)?.end ?? span.end;
     const original = countPhrase(snapshot, text.slice(before, after), field);
     if (original >= RARE) continue;
+    // Without context, text that some article holds is taken as meant (脱壳, 守仁: rare words, not
+    // 托克, 受人 mistyped); with context it may still be the wrong word (疫情防空 → 疫情防控).
+    if (original > 0 && before === span.start && after === span.end) continue;
     const homophones = vocabulary.homophones(piece);
-    const typos = vocabulary.oneCharacterAway(piece);
+    // Only text that no article holds is taken for a typo of another character (格茸, 守仁 and 脱壳
+    // are rare words, not 格局, 守护 and 脱贫 mistyped); rare text may still be a homophone.
+    const typos = original === 0 ? vocabulary.oneCharacterAway(piece) : [];
     const candidates = [...homophones, ...typos].sort((a, b) => b.count - a.count).slice(0, CANDIDATES_PER_SPAN);
     for (const { word } of candidates) {
-      const needed = Math.max(MIN_CORRECTED, RATIO * (original + 1), (best?.count ?? 0) + 1);
+      const needed = Math.max(MIN_CORRECTED, (original === 0 ? RATIO : RATIO_SEEN) * (original + 1), (best?.count ?? 0) + 1);
       const count = countPhrase(snapshot, text.slice(before, span.start) + word + text.slice(span.end, after), field);
       if (count < needed) continue;
       const reason = pinyinKey(word) === pinyinKey(piece) ? "homophone" : "typo";

@@ -6,9 +6,10 @@ import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { DATE_FILTER, VALUE_FILTERS } from "../index/schema.js";
 import type { TextRange } from "../types.js";
-import { analyzeAtom, excludes, namesOfIndex, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
+import { analyzeAtom, atomHolds, excludes, namesOfIndex, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
 import { correctionFor, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
+import { expandQuery, type Expansion } from "./query-expansion.js";
 import { fieldRange, occurrences, type Field } from "./phrase-check.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { addBm25, compareRanked, topK, type Ranked, type SortOrder } from "./rank.js";
@@ -65,6 +66,8 @@ export interface SearchResult {
   hits: SearchHit[];
   /** Other queries worth offering: corrections of rare words (did you mean). */
   suggestions: Suggestion[];
+  /** Alternatives the query was expanded with (synonyms, pinyin readings). */
+  expansions: Expansion[];
   /** When the hits are those of a correction (the typed query found nothing, or only a relaxed match): the typed query and the one run. */
   corrected?: { from: string; to: string };
 }
@@ -81,13 +84,15 @@ interface QueryMatches {
   relaxed: boolean;
   itemCounts: ItemCount[];
   phrases: PhraseCount[];
+  expansions: Expansion[];
 }
 
 /** Everything up to ranking: which articles match, and the exact counts of the quoted phrases. */
 function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
   const query = parseQuery(queryText);
   const names = namesOfIndex(snapshot);
-  const groups = query.required.map((group) => group.map((atom) => analyzeAtom(atom, names)));
+  const { groups: members, expansions } = expandQuery(snapshot, query);
+  const groups = members.map((group) => group.map(({ atom, expansion }) => ({ ...analyzeAtom(atom, names), expansion })));
   const excluded = query.excluded.map((atom) => analyzeAtom(atom, names));
   const passesFilters = metadataFilter(snapshot, query);
 
@@ -96,7 +101,7 @@ function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
   const filtered = hasFilters(query);
   const phrases: PhraseCount[] = [];
   for (const item of groups.flat()) {
-    if (item.atom.kind !== "phrase" || item.needles.length === 0) continue;
+    if (item.atom.kind !== "phrase" || item.needles.length === 0 || item.expansion) continue;
     const docs = verifiedOf(snapshot, item);
     const all = { articles: 0, occurrences: 0 };
     const kept = { articles: 0, occurrences: 0 };
@@ -126,12 +131,13 @@ function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
     // Which items matched is what a reader of an empty or partial result needs to know next.
     const fallback = relaxedMatches(snapshot, groups, excluded, passesFilters);
     if (relaxed) ({ matched, matchedGroups } = fallback);
-    itemCounts = query.required.map((group, i) => ({
-      text: queryText.slice(group[0]!.start, group[group.length - 1]!.end),
-      articles: fallback.groupArticles[i]!,
-    }));
+    // Groups, not the typed items: pinyin typed as several words (xi jinping) is one group.
+    itemCounts = groups.map((group, i) => {
+      const typed = group.filter((item) => !item.expansion);
+      return { text: queryText.slice(typed[0]!.atom.start, typed.at(-1)!.atom.end), articles: fallback.groupArticles[i]! };
+    });
   }
-  return { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases };
+  return { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases, expansions };
 }
 
 export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
@@ -149,11 +155,11 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
 }
 
 function searchAsTyped(snapshot: IndexSnapshot, queryText: string, request: SearchRequest): SearchResult {
-  const { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases } = matchQuery(snapshot, queryText);
+  const { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases, expansions } = matchQuery(snapshot, queryText);
   const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
   const from = (request.page - 1) * request.size;
   const hits = ranked.slice(from, from + request.size).map((entry) => toHit(snapshot, groups, entry));
-  return { query, total: matched.length, relaxed, itemCounts, phrases, hits, suggestions: [] };
+  return { query, total: matched.length, relaxed, itemCounts, phrases, hits, suggestions: [], expansions };
 }
 
 export interface Occurrence {
@@ -253,12 +259,14 @@ function rankMatches(
 ): Ranked[] {
   const scores = scoresFor(snapshot);
   const weights = new Map<string, number>();
-  for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + 1);
+  // A synonym's or pinyin reading's words count half: the query did not say them.
+  for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + (item.expansion ? EXPANSION_WEIGHT : 1));
   addBm25(snapshot, [...weights].map(([term, weight]) => ({ term, weight })), matched, scores);
 
+  const expanded = groups.filter((group) => group.some((item) => item.expansion));
   const entries: Ranked[] = [];
   for (const doc of matched) {
-    const tier = matchedGroups ? matchedGroups[doc]! : groups.length;
+    const tier = (matchedGroups ? matchedGroups[doc]! : groups.length) - expansionPenalty(snapshot, expanded, groups.length, doc);
     entries.push({ doc, tier, score: scores[doc]!, date: snapshot.dateKeys[doc]! });
     scores[doc] = 0; // leave the scratch array zeroed for the next query
   }
@@ -271,6 +279,24 @@ function rankMatches(
   for (const entry of head.slice(0, RERANK_DEPTH)) entry.score += proximityBonus(snapshot, groups, entry.doc, entry.score);
   if (request.sort !== "relevance") return topK(entries, wanted, compare);
   return head.sort(compare).slice(0, wanted);
+}
+
+/** BM25 weight of the terms of synonyms and pinyin readings, against 1 for the query's own. */
+const EXPANSION_WEIGHT = 0.5;
+
+/**
+ * Less than one group's worth (so that matching more groups still ranks first): the share of the
+ * expanded groups that `doc` matches only through an expansion. Literal matches rank above synonym
+ * and pinyin matches.
+ */
+function expansionPenalty(snapshot: IndexSnapshot, expanded: AnalyzedAtom[][], groupCount: number, doc: number): number {
+  if (expanded.length === 0) return 0;
+  let onlyExpanded = 0;
+  for (const group of expanded) {
+    const literal = group.some((item) => !item.expansion && atomHolds(snapshot, item, doc));
+    if (!literal && group.some((item) => item.expansion && atomHolds(snapshot, item, doc))) onlyExpanded++;
+  }
+  return (0.5 * onlyExpanded) / groupCount;
 }
 
 /**

@@ -13,7 +13,13 @@ const SAMPLE: FixtureRecord[] = readFileSync(path.join(process.cwd(), "test/fixt
   .split("\n")
   .filter((line) => line.trim() !== "")
   .map((line) => JSON.parse(line) as FixtureRecord);
-const holding = (word: string): string[] => SAMPLE.filter((record) => `${record.title}\n${record.body}`.includes(word)).map((record) => record.id);
+const RECORDS: FixtureRecord[] = [
+  ...SAMPLE,
+  // A story with a typo in it: the typed words then find something, and the correction is only offered.
+  { id: "typo-1", title: "一则简讯", body: "习进平参加会议。", source: "generated" },
+  ...Array.from({ length: 50 }, (_, i) => ({ id: `g${i}`, title: `简讯${i}`, body: "习近平参加会议。", source: "generated" })),
+];
+const holding = (word: string): string[] => RECORDS.filter((record) => `${record.title}\n${record.body}`.includes(word)).map((record) => record.id);
 
 describe("vocabulary: homophones, one-character typos, pinyin and completions", () => {
   const vocabulary = new Vocabulary(
@@ -58,11 +64,7 @@ describe("vocabulary: homophones, one-character typos, pinyin and completions", 
 });
 
 describe("did you mean (on a sample of the corpus)", () => {
-  const snapshot = indexOfRecords([
-    ...SAMPLE,
-    // A story with the typo itself: the typed word then finds something, and the correction is only offered.
-    { id: "typo-1", title: "一则简讯", body: "新冠病毒防控，习进平参加。", source: "generated" },
-  ]);
+  const snapshot = indexOfRecords(RECORDS);
   const run = (query: string, options: Partial<SearchRequest> = {}) => search(snapshot(), { query, page: 1, size: 100, sort: "relevance", ...options });
   const ids = (query: string, options: Partial<SearchRequest> = {}): string[] => run(query, options).hits.map((hit) => hit.article.id).sort();
 
@@ -72,11 +74,11 @@ describe("did you mean (on a sample of the corpus)", () => {
     expect(ids("习近瓶")).to.deep.equal(holding("习近平").sort());
   });
 
-  it("习进平 讲话 would relax to 讲话 alone: the corrected query's full matches are shown instead", () => {
-    const typed = run("习进平 讲话", { correct: false });
-    expect(typed.relaxed, "as typed, only 讲话 matches").to.equal(true);
+  it("习近瓶 讲话 would relax: the corrected query's full matches are shown instead", () => {
+    const typed = run("习近瓶 讲话", { correct: false });
+    expect(typed.relaxed, "as typed, no story has both").to.equal(true);
     expect(typed.suggestions).to.deep.equal([{ query: "习近平 讲话", reason: "homophone" }]);
-    const result = run("习进平 讲话");
+    const result = run("习近瓶 讲话");
     expect(result.corrected?.to).to.equal("习近平 讲话");
     expect(result.relaxed).to.equal(false);
   });
@@ -90,15 +92,20 @@ describe("did you mean (on a sample of the corpus)", () => {
     expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"))?.replacements).to.deep.equal([{ from: "肺灾", to: "肺炎", reason: "typo" }]);
   });
 
-  it("a rare word that finds something keeps its results and offers the correction", () => {
-    const result = run("习进平");
+  it("rare words that find something keep their results and offer the correction read in context", () => {
+    const result = run("习进平参加");
     expect(result.corrected).to.equal(undefined);
     expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
-    expect(result.suggestions).to.deep.equal([{ query: "习近平", reason: "homophone" }]);
+    expect(result.suggestions).to.deep.equal([{ query: "习近平参加", reason: "homophone" }]);
+  });
+
+  it("without context, text that some article holds is taken as meant", () => {
+    expect(run("习进平").suggestions).to.deep.equal([]);
+    expect(run("习进平").hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
   });
 
   it("keeps the rest of the typed query: filters, other words and phrases", () => {
-    expect(correctionFor(snapshot(), '"疫情" 习进平 date:2013..', parseQuery('"疫情" 习进平 date:2013..'))?.query).to.equal('"疫情" 习近平 date:2013..');
+    expect(correctionFor(snapshot(), '"疫情" 习近瓶 date:2013..', parseQuery('"疫情" 习近瓶 date:2013..'))?.query).to.equal('"疫情" 习近平 date:2013..');
   });
 
   it("offers nothing for common words, quoted phrases or words the index has", () => {
