@@ -4,7 +4,7 @@ import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import type { SortOrder } from "../search/rank.js";
 import type { OccurrenceResult } from "../search/search.js";
-import type { PhraseCount } from "../search/search.js";
+import type { ItemCount, PhraseCount } from "../search/search.js";
 import type { SafeHtml } from "../types.js";
 import { highlightFragments } from "./highlight.js";
 import { articleUrl } from "./links.js";
@@ -36,6 +36,7 @@ export interface OccurrencesView {
   took_ms: number;
   relaxed: boolean;
   notes: NoteView[];
+  item_counts: ItemCount[];
   phrases: PhraseCount[];
   occurrences: OccurrenceView[];
 }
@@ -70,6 +71,7 @@ export function occurrencesView(
     took_ms: Math.round(tookMs * 100) / 100,
     relaxed: result.relaxed,
     notes: noteViews(result.query.notes),
+    item_counts: result.itemCounts,
     phrases: result.phrases,
     occurrences: result.occurrences.map(({ doc, article, field, range }) => {
       const text = field === "title" ? article.title : bodyOf(doc);

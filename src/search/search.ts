@@ -176,6 +176,8 @@ export interface OccurrenceResult {
   /** Every occurrence of the query's words and phrases in the matching articles. */
   total: number;
   relaxed: boolean;
+  /** As in SearchResult: relaxed or empty results only. */
+  itemCounts: ItemCount[];
   phrases: PhraseCount[];
   /** The requested page of occurrences: articles in result order, occurrences in text order. */
   occurrences: Occurrence[];
@@ -183,7 +185,7 @@ export interface OccurrenceResult {
 
 /** Every occurrence, one by one (a reporter's concordance): the articles of search(), in the same order. */
 export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest): OccurrenceResult {
-  const { query, groups, matched, matchedGroups, relaxed, phrases } = matchQuery(snapshot, request.query);
+  const { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases } = matchQuery(snapshot, request.query);
   const from = (request.page - 1) * request.size;
   // Every article has an occurrence, so the page lies within the first page × size articles: only
   // those are ranked (sorting all 35k articles of 中国 was a tenth of a second); the rest are counted.
@@ -206,7 +208,7 @@ export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest)
     if (single === undefined) total += fieldOccurrences(snapshot, doc, groups).length;
     else total += countInFields(snapshot.folded(doc), snapshot.titleLength(doc), single.needle, single.wholeWord);
   }
-  return { query, articles: matched.length, total, relaxed, phrases, occurrences: page };
+  return { query, articles: matched.length, total, relaxed, itemCounts, phrases, occurrences: page };
 }
 
 /** The article's occurrences as the concordance lists them: merged, title first, each in text order. */

@@ -32,6 +32,7 @@ interface PageElement {
 }
 declare const document: {
   activeElement: PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
   body: PageElement;
   documentElement: { scrollWidth: number };
   getElementById(id: string): PageElement | null;
@@ -59,6 +60,8 @@ const PAGES: Array<[name: string, path: string, status: number]> = [
   ["query-error", `/?q=${encodeURIComponent("疫情 date:2020-13")}`, 400],
   ["not-found", "/article/no-such-article", 404],
   ["occurrences", `/occurrences?q=${encodeURIComponent("疫情")}&page=2`, 200],
+  // Numbers 1001–1100: four digits must not hang into the margin.
+  ["occurrences-1001", `/occurrences?q=${encodeURIComponent("的")}&size=100&page=11`, 200],
   ["article", "", 200],
 ];
 
@@ -69,7 +72,8 @@ describe("every page at 320, 390 and 1280 px (browser)", function () {
   let articlePath: string;
 
   before(async function () {
-    server = await startServer({ extraSeeds: ["test/fixtures/browser.jsonl"] });
+    // 400 real broadcasts beside the bundled pages: dates, one source label, thousands of occurrences.
+    server = await startServer({ extraSeeds: ["test/fixtures/browser.jsonl", "test/fixtures/xwlb-400.jsonl.gz"] });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
@@ -101,6 +105,11 @@ describe("every page at 320, 390 and 1280 px (browser)", function () {
           expect(status).to.equal(expectedStatus);
           const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth }));
           expect(widths.scroll, `${name} at ${width} px is ${widths.scroll} px wide`).to.be.at.most(widths.viewport);
+          // Content past the left edge does not widen the page but is cut off all the same (a list number in the margin).
+          const cutOff = await page.evaluate(() =>
+            [...document.querySelectorAll("main *")].filter((element) => element.getBoundingClientRect().width > 0 && element.getBoundingClientRect().left < 0).map((element) => element.textContent),
+          );
+          expect(cutOff, `${name} at ${width} px: content left of the page`).to.deep.equal([]);
           expect(await page.locator("h1").count()).to.equal(1);
           await page.addScriptTag({ content: AXE_SOURCE });
           const violations = await page.evaluate(
@@ -189,30 +198,40 @@ describe("every page at 320, 390 and 1280 px (browser)", function () {
     }
   });
 
-  it("finds the phrase of “人类命运共同体\" (mixed quotes) and says how it read the query", async () => {
+  it("finds the phrase of “人类命运共同体\" (mixed quotes) as of \"人类命运共同体\", and says how it read the query", async () => {
+    const exact = (await (await fetch(`${server.url}/api/search?q=${encodeURIComponent('"人类命运共同体"')}`)).json()) as { total: number; hits: Array<{ url: string }> };
+    expect(exact.total, "the fixtures hold the phrase").to.be.at.least(1);
     const { context, page } = await open(390, "/");
     try {
       await page.fill("#q", "“人类命运共同体\"");
       await page.press("#q", "Enter");
       await page.waitForSelector("ol.hits li.hit");
       expect(await page.locator("#notes").innerText()).to.include("已按短语“人类命运共同体”检索");
-      expect(await page.locator("#stats").innerText()).to.match(/短语“人类命运共同体”出现在 1 篇文章中，共 3 处/);
-      expect(await page.locator("ol.hits li.hit").count()).to.equal(1);
-      expect(await page.locator("ol.hits li.hit h2 a").innerText()).to.equal("携手推动构建人类命运共同体");
+      expect(await page.locator("#stats").innerText()).to.include(`找到 ${exact.total} 篇文章`);
+      const titles = page.locator("ol.hits li.hit h2 a");
+      expect(await titles.count()).to.equal(exact.hits.length);
+      for (const [i, hit] of exact.hits.entries()) {
+        expect(decodeURIComponent((await titles.nth(i).getAttribute("href"))!).split("?")[0]).to.equal(decodeURIComponent(hit.url).split("?")[0]);
+      }
+      expect(await page.locator("ol.hits mark").first().innerText()).to.equal("人类命运共同体");
       await page.screenshot({ path: path.join(ARTIFACTS, "mixed-quotes-390.png") });
     } finally {
       await context.close();
     }
   });
 
-  it("says which words matched on a relaxed result, and the archive's dates on an empty one", async () => {
+  it("says which words matched on a relaxed result (articles and occurrences), and the archive's dates on an empty one", async () => {
     const { context, page } = await open(1280, `/?q=${encodeURIComponent("疫情 火星探测器")}`);
     try {
       const relaxed = await page.locator("#relaxed").innerText();
       expect(relaxed).to.match(/找到了：“疫情”（\d+ 篇）/);
       expect(relaxed).to.include("没找到：“火星探测器”");
+      await page.goto(`${server.url}/occurrences?q=${encodeURIComponent("疫情 火星探测器")}`);
+      expect(await page.locator("#relaxed").innerText()).to.include("没找到：“火星探测器”");
       await page.goto(`${server.url}/?q=${encodeURIComponent("火星探测器")}`);
-      expect(await page.locator("#empty").innerText()).to.match(/日期从 2019-04-27 到 \d{4}-\d{2}-\d{2}/);
+      const empty = await page.locator("#empty").innerText();
+      expect(empty).to.include("没有找到文章");
+      expect(empty).to.match(/日期从 \d{4}-\d{2}-\d{2} 到 \d{4}-\d{2}-\d{2}/);
     } finally {
       await context.close();
     }
