@@ -29,6 +29,8 @@ interface PageElement {
   getAttribute(name: string): string | null;
   getBoundingClientRect(): Box;
   closest(selector: string): PageElement | null;
+  scrollHeight: number;
+  clientHeight: number;
 }
 declare const document: {
   activeElement: PageElement | null;
@@ -39,6 +41,7 @@ declare const document: {
   querySelector(selector: string): PageElement | null;
   elementFromPoint(x: number, y: number): PageElement | null;
 };
+declare function getComputedStyle(element: PageElement): { lineHeight: string };
 declare const window: { innerWidth: number; innerHeight: number; scrollTo(x: number, y: number): void };
 declare const location: { hash: string };
 interface Axe {
@@ -160,6 +163,31 @@ describe("every page at 320, 390 and 1280 px (browser)", function () {
       }
     });
   }
+
+  it("on a phone a long snippet shows three lines and 展开摘要 shows it whole; a desktop shows it whole", async () => {
+    const results = `/?q=${encodeURIComponent("疫情防控")}`;
+    const { context, page } = await open(390, results);
+    try {
+      const hit = page.locator("ol.hits li.hit").filter({ has: page.locator("details.more") }).first();
+      const snippet = hit.locator(".snippet");
+      const lineHeight = await snippet.evaluate((element) => parseFloat(getComputedStyle(element).lineHeight));
+      const clamped = (await snippet.boundingBox())!.height;
+      expect(clamped).to.be.at.most(3 * lineHeight + 1);
+      await hit.locator("details.more summary").click();
+      expect((await snippet.boundingBox())!.height).to.be.greaterThan(clamped);
+      expect(await hit.locator("details.more summary").innerText()).to.equal("收起");
+    } finally {
+      await context.close();
+    }
+    const desktop = await open(1280, results);
+    try {
+      expect(await desktop.page.locator("details.more").first().isVisible()).to.equal(false);
+      const heights = await desktop.page.locator(".snippet.clamped").evaluateAll((elements) => elements.map((element) => element.scrollHeight - element.clientHeight));
+      expect(heights.every((hidden) => hidden === 0), "nothing of a snippet is hidden").to.equal(true);
+    } finally {
+      await desktop.context.close();
+    }
+  });
 
   it("keyboard only: the box on the home page, a query, Tab to a result, Enter, and back", async () => {
     const { context, page } = await open(390, "/");
