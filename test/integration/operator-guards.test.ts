@@ -49,6 +49,14 @@ const SKIPPED = [
   /sub\/up: a symbolic link to a directory, which is not followed/,
 ];
 
+/** A seeds directory holding `count` records (a.jsonl) and an index built from it (in `indexDir` if given). */
+async function builtIndex(count: number, indexDir = path.join(tempDir("index"), "index")): Promise<{ seeds: string; index: string }> {
+  const seeds = tempDir("seeds");
+  writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, count));
+  await buildIndex({ seeds: [seeds], indexDir });
+  return { seeds, index: indexDir };
+}
+
 async function health(url: string): Promise<{ generation: number; articles: number }> {
   return (await getJson(`${url}/healthz`)).body as unknown as { generation: number; articles: number };
 }
@@ -196,10 +204,7 @@ describe("operator guards and hostile seeds (integration)", function () {
 
   describe("reading never needs the write lock", () => {
     it("starts while another build holds the lock, serves the index there, and follows the next generation", async () => {
-      const seeds = tempDir("seeds");
-      writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 10));
-      const index = path.join(tempDir("index"), "index");
-      await buildIndex({ seeds: [seeds], indexDir: index });
+      const { seeds, index } = await builtIndex(10);
       writeRecords(path.join(seeds, "b.jsonl"), corpusRecords(10, 12)); // stale: the server would build
       const holder = spawnIdle();
       try {
@@ -229,10 +234,7 @@ describe("operator guards and hostile seeds (integration)", function () {
         const dir = tempDir("mnt");
         if (!mount(dir, `size=${sizeKb}k`)) return { seeds: "", index: "" };
         mounts.push(dir);
-        const seeds = tempDir("seeds");
-        writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 10));
-        const index = path.join(dir, "index");
-        await buildIndex({ seeds: [seeds], indexDir: index });
+        const { seeds, index } = await builtIndex(10, path.join(dir, "index"));
         writeRecords(path.join(seeds, "b.jsonl"), corpusRecords(10, 12)); // stale: the server would build
         return { seeds, index };
       }
@@ -266,16 +268,29 @@ describe("operator guards and hostile seeds (integration)", function () {
 
   describe("errors", () => {
     it("names an I/O error as what it is (a CURRENT that cannot be read is not 'no CURRENT file')", async () => {
-      const seeds = tempDir("seeds");
-      writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 3));
-      const index = path.join(tempDir("index"), "index");
-      await buildIndex({ seeds: [seeds], indexDir: index });
+      const { index } = await builtIndex(3);
       const live = await LiveIndex.open(index);
       rmSync(path.join(index, "CURRENT"));
       mkdirSync(path.join(index, "CURRENT"));
       const error = await live.reloadIfChanged().then(() => undefined, (thrown: unknown) => thrown as Error);
       expect(error?.message).to.equal(`cannot read ${path.join(index, "CURRENT")}: a directory where a file was expected (EISDIR)`);
       expect(live.current().size).to.equal(3);
+    });
+
+    it("reports EMFILE in the reload poller as too many open files, under a low open-file limit", async () => {
+      const { index } = await builtIndex(3);
+      // A child with `ulimit -n 64` opens files until it gets EMFILE, then polls as a server does.
+      const script = `
+        const { openSync } = await import("node:fs");
+        const { LiveIndex } = await import(${JSON.stringify(path.join(REPO, "dist/src/index/live-index.js"))});
+        const live = await LiveIndex.open(${JSON.stringify(index)});
+        try { for (;;) openSync("/dev/null", "r"); } catch (error) { if (error.code !== "EMFILE") throw error; }
+        await live.reloadIfChanged().then(() => console.log("no error"), (error) => console.log(error.message));
+        process.exit(0);`;
+      const file = path.join(tempDir("emfile"), "poll.mjs");
+      writeFileSync(file, script);
+      const child = spawnSync("bash", ["-c", 'ulimit -n 64 && exec "$0" "$1"', process.execPath, file], { encoding: "utf8" });
+      expect(child.stdout.trim(), child.stderr).to.equal(`cannot read ${path.join(index, "CURRENT")}: too many open files in this process (EMFILE)`);
     });
 
     it("prints every CLI error as a sentence without a stack; --debug adds the stack", async () => {
