@@ -3,7 +3,9 @@
 // check the answers and warm the JIT up.
 import { searchView } from "../src/present/results.js";
 import type { IndexSnapshot } from "../src/index/index-reader.js";
+import { isHan, pinyinKey } from "../src/analysis/pinyin.js";
 import { search } from "../src/search/search.js";
+import { complete } from "../src/search/suggest.js";
 import type { Checks } from "./checks.js";
 import { queryText, type EvalQuery } from "./known-item.js";
 import { percentile } from "./stats.js";
@@ -25,6 +27,10 @@ export interface QueryFigures {
   phrase_queries: number;
   /** Share of title and keyword queries (target indexed) whose target is in the top 10. */
   keyword_success10: number;
+  /** GET /api/suggest's work in-process: completions of Chinese and pinyin prefixes of the queries' words. */
+  suggest_p50_ms: number;
+  suggest_p99_ms: number;
+  suggest_prefixes: number;
 }
 
 /** The queries with the highest median time: where a missed p99 comes from. */
@@ -102,6 +108,7 @@ export function measureQueries(
     .map(([query, ms]) => ({ qid: query.qid, query: queryText(query), median_ms: Math.round(percentile(ms, 50) * 1000) / 1000 }))
     .sort((a, b) => b.median_ms - a.median_ms)
     .slice(0, 5);
+  const suggest = measureSuggest(snapshot, words, rounds);
   const figures: QueryFigures = {
     keyword_p50_ms: percentile(wordTimes, 50),
     keyword_p99_ms: percentile(wordTimes, 99),
@@ -110,6 +117,35 @@ export function measureQueries(
     keyword_queries: words.length,
     phrase_queries: phrases.length,
     keyword_success10: found / judged,
+    ...suggest,
   };
   return { figures, slowest };
+}
+
+/** What a search box sends while the queries' first words are typed: 1 and 2 characters, and 1 to 4 letters of their pinyin. */
+function typedPrefixes(queries: readonly EvalQuery[]): string[] {
+  const prefixes = new Set<string>();
+  for (const query of queries) {
+    const word = query.query.split(/\s+/)[0]!;
+    if (!isHan(word.slice(0, 2))) continue;
+    prefixes.add(word.slice(0, 1)).add(word.slice(0, 2));
+    const key = pinyinKey(word.slice(0, 2));
+    for (let length = 1; length <= Math.min(4, key.length); length++) prefixes.add(key.slice(0, length));
+  }
+  return [...prefixes];
+}
+
+function measureSuggest(snapshot: IndexSnapshot, queries: readonly EvalQuery[], rounds: number): Pick<QueryFigures, "suggest_p50_ms" | "suggest_p99_ms" | "suggest_prefixes"> {
+  const prefixes = typedPrefixes(queries);
+  // The vocabulary is built on the first completion (as in the server): not part of a completion's time.
+  for (let pass = 0; pass < WARM_PASSES; pass++) for (const prefix of prefixes) complete(snapshot, prefix);
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const prefix of prefixes) {
+      const started = performance.now();
+      complete(snapshot, prefix);
+      times.push(performance.now() - started);
+    }
+  }
+  return { suggest_p50_ms: percentile(times, 50), suggest_p99_ms: percentile(times, 99), suggest_prefixes: prefixes.length };
 }

@@ -62,6 +62,7 @@ export const TARGETS: readonly Target[] = [
   { key: "keyword_p99_ms", what: "keyword query p99", shown: (f) => ms(f.keyword_p99_ms), op: "<=", limit: 6, unit: "ms" },
   { key: "phrase_p50_ms", what: "phrase query p50", shown: (f) => ms(f.phrase_p50_ms), op: "<=", limit: 2, unit: "ms" },
   { key: "phrase_p99_ms", what: "phrase query p99", shown: (f) => ms(f.phrase_p99_ms), op: "<=", limit: 10, unit: "ms" },
+  { key: "suggest_p99_ms", what: "GET /api/suggest p99 (in-process)", shown: (f) => ms(f.suggest_p99_ms), op: "<=", limit: 5, unit: "ms" },
   { key: "http_ratio", what: "GET /api/search", shown: (f) => rps(f.http_rps), floor: (f) => `${rps(f.hello_rps)} express hello`, ratio: "http_ratio", op: ">=", limit: 0.5 },
   { key: "http_p99_ms", what: "GET /api/search p99", shown: (f) => ms(f.http_p99_ms), floor: (f) => `${ms(f.hello_p99_ms)} express hello`, op: "<=", limit: 50, unit: "ms" },
   { key: "rss_mb", what: "server RSS", shown: (f) => `${f.rss_mb.toFixed(0)} MiB`, op: "<=", limit: 600, unit: "MiB" },

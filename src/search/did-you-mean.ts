@@ -17,6 +17,8 @@ export interface Suggestion {
   /** The whole query to run instead (or in addition, for a filter). */
   query: string;
   reason: SuggestionReason;
+  /** For a filter: what it does, for people (只看 2019 年). */
+  label?: string;
 }
 
 export interface Replacement {
@@ -138,4 +140,28 @@ export function correctionFor(snapshot: IndexSnapshot, typed: string, query: Par
   let corrected = typed;
   for (const edit of [...edits].sort((a, b) => b.start - a.start)) corrected = corrected.slice(0, edit.start) + edit.to + corrected.slice(edit.end);
   return { query: corrected, replacements: edits.map(({ from, to, reason }) => ({ from, to, reason })) };
+}
+
+/** A year, month or day written as a query word: 2019, 2019年, 2018年3月, 2018年3月5日. */
+const DATE_WORD = /^((?:19|20)\d\d)(?:年(?:(\d{1,2})月(?:(\d{1,2})日)?)?)?$/;
+
+/**
+ * A query word that is a date (脱贫攻坚 2019, 2018年3月 …) is offered as a filter too: the same query
+ * with `date:`. The word itself stays a searched word (a story may say 2019 without being from it).
+ */
+export function dateSuggestions(typed: string, query: ParsedQuery): Suggestion[] {
+  if (query.filters.date !== undefined) return [];
+  for (const group of query.required) {
+    const atom = group[0]!;
+    const match = group.length === 1 && atom.kind === "words" ? DATE_WORD.exec(fold(atom.text)) : null;
+    if (!match) continue;
+    const [, year, month, day] = match;
+    const two = (part: string): string => part.padStart(2, "0");
+    if (month !== undefined && (Number(month) < 1 || Number(month) > 12)) continue;
+    if (day !== undefined && (Number(day) < 1 || Number(day) > 31)) continue;
+    const value = [year!, ...(month ? [two(month)] : []), ...(day ? [two(day)] : [])].join("-");
+    const label = `只看 ${year} 年${month ? ` ${Number(month)} 月` : ""}${day ? ` ${Number(day)} 日` : ""}`;
+    return [{ query: `${typed.trim()} date:${value}`, reason: "date", label }];
+  }
+  return [];
 }

@@ -7,7 +7,7 @@ import type { IndexSnapshot } from "../index/index-reader.js";
 import { DATE_FILTER, VALUE_FILTERS } from "../index/schema.js";
 import type { TextRange } from "../types.js";
 import { analyzeAtom, atomHolds, excludes, namesOfIndex, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
-import { correctionFor, type Suggestion } from "./did-you-mean.js";
+import { correctionFor, dateSuggestions, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
 import { fieldRange, occurrences, type Field } from "./phrase-check.js";
@@ -142,16 +142,19 @@ function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
 
 export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
   const typed = searchAsTyped(snapshot, request.query, request);
+  const dates = dateSuggestions(request.query, typed.query);
   const correction = correctionFor(snapshot, request.query, typed.query);
-  if (!correction) return typed;
+  if (!correction) return { ...typed, suggestions: dates };
   // As search engines do: when the typed words find nothing (or only some of them do), show what the
   // corrected words find, with a link to search as typed after all.
   if (request.correct !== false && (typed.total === 0 || typed.relaxed)) {
     const corrected = searchAsTyped(snapshot, correction.query, request);
-    if (corrected.total > 0 && (!corrected.relaxed || typed.total === 0)) return { ...corrected, corrected: { from: request.query, to: correction.query } };
+    if (corrected.total > 0 && (!corrected.relaxed || typed.total === 0)) {
+      return { ...corrected, suggestions: dateSuggestions(correction.query, corrected.query), corrected: { from: request.query, to: correction.query } };
+    }
   }
   const reason = correction.replacements[0]!.reason;
-  return { ...typed, suggestions: [{ query: correction.query, reason }] };
+  return { ...typed, suggestions: [{ query: correction.query, reason }, ...dates] };
 }
 
 function searchAsTyped(snapshot: IndexSnapshot, queryText: string, request: SearchRequest): SearchResult {

@@ -1,9 +1,10 @@
-// JSON API: GET /api/search, GET /api/occurrences, GET /api/articles/:id. Same search and validation as the pages.
+// JSON API: GET /api/search, GET /api/occurrences, GET /api/suggest, GET /api/articles/:id. Same search and validation as the pages.
 import { Router } from "express";
 import { articleNotFound } from "../errors.js";
 import type { Answers } from "./answers.js";
 import type { SnapshotSource } from "./app.js";
-import { OCCURRENCE_PAGE_SIZE, parseSearchParams } from "./validate.js";
+import { complete } from "../search/suggest.js";
+import { OCCURRENCE_PAGE_SIZE, parseSearchParams, parseSuggestParams } from "./validate.js";
 
 export function apiRouter(source: SnapshotSource, answers: Answers): Router {
   const router = Router();
@@ -12,6 +13,10 @@ export function apiRouter(source: SnapshotSource, answers: Answers): Router {
   });
   router.get("/occurrences", (request, response) => {
     response.type("json").send(answers.occurrences(source.current(), parseSearchParams(request.query, OCCURRENCE_PAGE_SIZE)).json());
+  });
+  router.get("/suggest", (request, response) => {
+    const q = parseSuggestParams(request.query);
+    response.json({ query: q, suggestions: complete(source.current(), q) });
   });
   router.get("/articles/:id", (request, response) => {
     const snapshot = source.current();

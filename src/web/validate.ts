@@ -60,3 +60,11 @@ export function parseSearchParams(query: Query, pageSize: PageSize = PAGE_SIZE):
     correct: correct === "1",
   };
 }
+
+/** `GET /api/suggest?q=`: the typed text whose last word is to be completed. */
+export function parseSuggestParams(query: Query): string {
+  const q = single(query, "q") ?? "";
+  if (q.trim() === "") throw new InvalidParameterError("q", "没有要补全的内容：请给出输入框里已输入的文字，例如 q=疫 或 q=xij");
+  if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `太长（${q.length} 个字符，最多 ${MAX_QUERY_LENGTH} 个）`);
+  return q;
+}

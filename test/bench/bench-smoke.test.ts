@@ -16,6 +16,7 @@ const FIGURES = [
   "build_ratio", "build_s", "floor_s", "incremental_ratio", "incremental_s", "load_ms", "load_ratio",
   "keyword_p50_ms", "keyword_p99_ms", "phrase_p50_ms", "phrase_p99_ms", "http_ratio", "http_rps", "http_p99_ms",
   "rss_mb", "disk_ratio", "http_cache_hit_rate", "http_uncached_rps", "http_uncached_ratio", "http_uncached_p99_ms",
+  "suggest_p50_ms", "suggest_p99_ms",
 ];
 
 interface Report {
@@ -61,7 +62,7 @@ describe("bench (smoke)", function () {
     }
     expect(Object.keys(report.targets)).to.have.members([
       "build_ratio", "incremental_ratio", "load_ms", "load_ratio", "keyword_p50_ms", "keyword_p99_ms",
-      "phrase_p50_ms", "phrase_p99_ms", "http_ratio", "http_p99_ms", "rss_mb", "disk_ratio",
+      "phrase_p50_ms", "phrase_p99_ms", "suggest_p99_ms", "http_ratio", "http_p99_ms", "rss_mb", "disk_ratio",
     ]);
     expect(report.machine.cpus).to.be.greaterThan(0);
     expect(report.machine.node).to.equal(process.version);

@@ -244,6 +244,36 @@ describe("server (integration)", function () {
     expect(await response.text()).to.include("没有这个页面：/nope。请从首页开始检索");
   });
 
+  it("completes Chinese and pinyin prefixes from the index's words, most frequent first", async () => {
+    for (const q of ["疫", "yiq", "疫情 防"]) {
+      const { status, body } = await api(`/api/suggest?q=${encodeURIComponent(q)}`);
+      expect(status, q).to.equal(200);
+      expect(body.query).to.equal(q);
+      const suggestions = body.suggestions as Array<{ text: string; count: number }>;
+      expect(suggestions.length, q).to.be.within(1, 10);
+      const counts = suggestions.map((suggestion) => suggestion.count);
+      expect(counts, "by frequency").to.deep.equal([...counts].sort((a, b) => b - a));
+      if (q === "yiq") expect(suggestions[0]!.text).to.equal("疫情");
+      if (q === "疫情 防") expect(suggestions.map((suggestion) => suggestion.text)).to.include("疫情 防控");
+      else for (const { text } of suggestions) expect(text.startsWith("疫") || q === "yiq", text).to.equal(true);
+    }
+    const missing = await api("/api/suggest");
+    expect(missing.status).to.equal(400);
+    expect(missing.body.code).to.equal("invalid_parameter");
+  });
+
+  it("corrects a homophone typo that finds nothing, says so on the page and links to the query as typed", async () => {
+    const { body } = await api(`/api/search?q=${encodeURIComponent("疫情防空")}`);
+    expect(body.corrected_from).to.equal("疫情防空");
+    expect(body.query).to.equal("疫情防控");
+    expect(body.total).to.be.greaterThan(0);
+    const typed = await api(`/api/search?q=${encodeURIComponent("疫情防空")}&correct=0`);
+    expect(typed.body.total).to.equal(0);
+    expect(typed.body.suggestions).to.deep.equal([{ query: "疫情防控", reason: "homophone" }]);
+    const page = await (await fetch(`${server.url}/?q=${encodeURIComponent("疫情防空")}`)).text();
+    expect(page).to.include('id="search-as-typed"').and.include("correct=0");
+  });
+
   it("serves /favicon.ico", async () => {
     const response = await fetch(`${server.url}/favicon.ico`);
     expect(response.status).to.equal(200);

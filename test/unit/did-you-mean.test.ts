@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseQuery } from "../../src/search/query-parser.js";
-import { correctionFor } from "../../src/search/did-you-mean.js";
+import { correctionFor, dateSuggestions } from "../../src/search/did-you-mean.js";
 import { search, type SearchRequest } from "../../src/search/search.js";
 import { Vocabulary } from "../../src/search/vocabulary.js";
 import { indexOfRecords, type FixtureRecord } from "../support/temp-index.js";
@@ -117,5 +117,36 @@ describe("did you mean (on a sample of the corpus)", () => {
     expect(result.total).to.equal(0);
     expect(result.corrected).to.equal(undefined);
     expect(result.suggestions).to.deep.equal([{ query: "习近平", reason: "homophone" }]);
+  });
+});
+
+describe("dates in words: offered as a filter, still searched as words", () => {
+  const offered = (query: string) => dateSuggestions(query, parseQuery(query));
+
+  for (const [query, filter, label] of [
+    ["脱贫攻坚 2019", "date:2019", "只看 2019 年"],
+    ["2019年", "date:2019", "只看 2019 年"],
+    ["2018年3月 两会", "date:2018-03", "只看 2018 年 3 月"],
+    ["２０２０年２月１日 疫情", "date:2020-02-01", "只看 2020 年 2 月 1 日"],
+  ] as const) {
+    it(`${query} → ${filter}`, () => expect(offered(query)).to.deep.equal([{ query: `${query} ${filter}`, reason: "date", label }]));
+  }
+
+  it("offers nothing for other numbers, impossible months, quoted dates, or a query that has a date filter", () => {
+    for (const query of ["3000", "2019年13月", "G20", '"2019年"', "脱贫 2019 date:2020", "2019年的变化"]) expect(offered(query), query).to.deep.equal([]);
+  });
+
+  describe("end to end", () => {
+    const snapshot = indexOfRecords([
+      { id: "d1", title: "2019年脱贫攻坚成就", body: "2019年，脱贫攻坚取得决定性进展。", source: "generated", date: "2020-01-02" },
+      { id: "d2", title: "脱贫攻坚年度报道", body: "今年脱贫攻坚工作。", source: "generated", date: "2019-06-01" },
+    ]);
+    it("the words stay searchable; the answer offers the filter", () => {
+      const result = search(snapshot(), { query: "脱贫攻坚 2019", page: 1, size: 10, sort: "relevance" });
+      expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["d1"]);
+      expect(result.suggestions).to.deep.equal([{ query: "脱贫攻坚 2019 date:2019", reason: "date", label: "只看 2019 年" }]);
+      const filtered = search(snapshot(), { query: "脱贫攻坚 date:2019", page: 1, size: 10, sort: "relevance" });
+      expect(filtered.hits.map((hit) => hit.article.id)).to.deep.equal(["d2"]);
+    });
   });
 });
