@@ -6,9 +6,9 @@ import { fold } from "../analysis/fold.js";
 import { queryTerms } from "../analysis/analyze.js";
 import { isHan, pinyinKey } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
-import { analyzeAtom, verifiedOf } from "./candidates.js";
+import { analyzeAtom, namesOfIndex, strictMatches, verifiedOf } from "./candidates.js";
 import { estimateCandidates, needleCandidates, type Field } from "./phrase-check.js";
-import type { Atom, ParsedQuery } from "./query-parser.js";
+import { parseQuery, type Atom, type ParsedQuery } from "./query-parser.js";
 import { vocabularyOf } from "./vocabulary.js";
 
 export type SuggestionReason = "homophone" | "typo" | "pinyin" | "date";
@@ -42,6 +42,8 @@ const RATIO_SEEN = 25;
 const MIN_CORRECTED = 3;
 /** Longest query word looked at: people type short words; a pasted headline is not a typo, and checking one cost 7-10 ms. */
 const MAX_WORD = 10;
+/** A rare word this short is looked at even when the query finds something. */
+const SHORT_WORD = 4;
 /** Correction candidates tried per piece of a word, the most frequent first. */
 const CANDIDATES_PER_SPAN = 8;
 
@@ -87,11 +89,21 @@ function spansOf(text: string): { words: Span[]; spans: Span[] } {
   return { words, spans };
 }
 
-/** The best correction of one query word, as [start, end) of its folded text → replacement. */
-function correctWord(snapshot: IndexSnapshot, text: string, field: Field): (Replacement & Span) | undefined {
+/** Characters tried per position of a piece for a homophone typo (an input method's first candidates). */
+const HOMOPHONE_CHARACTERS = 10;
+/** Candidates of one query word judged against the whole query. */
+const JUDGED_PER_WORD = 6;
+
+interface Candidate extends Replacement, Span {
+  /** Articles holding the corrected piece with its neighbours. */
+  count: number;
+}
+
+/** Corrections of one query word that read well with the words around them, as [start, end) of its folded text → replacement. */
+function candidatesFor(snapshot: IndexSnapshot, text: string, field: Field): Candidate[] {
   const vocabulary = vocabularyOf(snapshot);
   const { words, spans } = spansOf(text);
-  let best: { replacement: Replacement & Span; count: number } | undefined;
+  const found: Candidate[] = [];
   for (const span of spans) {
     const piece = text.slice(span.start, span.end);
     // Judged in context: the piece with the words right before and after it.
@@ -102,43 +114,75 @@ function correctWord(snapshot: IndexSnapshot, text: string, field: Field): (Repl
     // Without context, text that some article holds is taken as meant (脱壳, 守仁: rare words, not
     // 托克, 受人 mistyped); with context it may still be the wrong word (疫情防空 → 疫情防控).
     if (original > 0 && before === span.start && after === span.end) continue;
-    const homophones = vocabulary.homophones(piece);
+    // Homophones: words of the index read the same, and the piece with one character swapped for
+    // one read the same (缓众 → 缓中: no word of jieba's, but text of the articles).
+    const homophones = new Set(vocabulary.homophones(piece).map((entry) => entry.word));
+    for (let at = 0; at < piece.length; at++) {
+      for (const character of vocabulary.homophoneCharacters(piece[at]!).slice(0, HOMOPHONE_CHARACTERS)) homophones.add(piece.slice(0, at) + character + piece.slice(at + 1));
+    }
     // Only text that no article holds is taken for a typo of another character (格茸, 守仁 and 脱壳
     // are rare words, not 格局, 守护 and 脱贫 mistyped); rare text may still be a homophone.
-    const typos = original === 0 ? vocabulary.oneCharacterAway(piece) : [];
-    const candidates = [...homophones, ...typos].sort((a, b) => b.count - a.count).slice(0, CANDIDATES_PER_SPAN);
-    for (const { word } of candidates) {
-      const needed = Math.max(MIN_CORRECTED, (original === 0 ? RATIO : RATIO_SEEN) * (original + 1), (best?.count ?? 0) + 1);
+    const typos = original === 0 ? vocabulary.oneCharacterAway(piece).sort((a, b) => b.count - a.count).slice(0, CANDIDATES_PER_SPAN) : [];
+    const tried = [...[...homophones].map((word) => ({ word, reason: "homophone" as const })), ...typos.map(({ word }) => ({ word, reason: "typo" as const }))];
+    for (const { word, reason } of tried) {
+      // A text that no article holds may be any homophone that some do; otherwise the correction
+      // must be much more common than what was typed.
+      const needed = reason === "homophone" && original === 0 ? MIN_CORRECTED : Math.max(MIN_CORRECTED, (original === 0 ? RATIO : RATIO_SEEN) * (original + 1));
       const count = countPhrase(snapshot, text.slice(before, span.start) + word + text.slice(span.end, after), field);
-      if (count < needed) continue;
-      const reason = pinyinKey(word) === pinyinKey(piece) ? "homophone" : "typo";
-      best = { replacement: { ...span, from: piece, to: word, reason }, count };
+      if (count >= needed) found.push({ ...span, from: piece, to: word, reason, count });
     }
   }
-  return best?.replacement;
+  return found;
 }
 
+/** Articles having every required item of `text` (filters aside): how well a correction reads with the rest of the query. */
+function strictCount(snapshot: IndexSnapshot, text: string): number {
+  const names = namesOfIndex(snapshot);
+  return strictMatches(snapshot, parseQuery(text).required.map((group) => group.map((atom) => analyzeAtom(atom, names)))).length;
+}
+
+const applyEdit = (typed: string, edit: Span & { to: string }): string => typed.slice(0, edit.start) + edit.to + typed.slice(edit.end);
+
 /**
- * A correction of the typed query when one of its words is rare and a frequent word of the index
- * reads (almost) the same; undefined otherwise. Only words outside quotes are corrected: a quoted
- * phrase is meant as typed.
+ * A correction of the typed query when one of its words is rare and text of the index reads (almost)
+ * the same; undefined otherwise. Of a word's candidates, the one the most articles have together
+ * with the rest of the query wins, homophones before other typos (an input method's slip is the
+ * common one). Only words outside quotes are corrected: a quoted phrase is meant as typed.
+ * `found`: what the query as typed finds.
  */
-export function correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery): Correction | undefined {
-  const edits: Array<Replacement & Span> = [];
+export function correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery, found: { total: number; relaxed: boolean }): Correction | undefined {
+  // A query that finds enough is taken as meant; one that finds some looks at absent words and short
+  // rare ones only (a headline typed whole is full of rare words: judging them all cost up to a second).
+  if (found.total >= RARE && !found.relaxed) return undefined;
+  const absentOnly = found.total > 0 && !found.relaxed;
+  const edits: Candidate[] = [];
   for (const atom of query.required.flat()) {
     if (atom.kind !== "words" || atom.text.length > MAX_WORD) continue;
     const folded = fold(atom.text);
     if (!/[\u3400-\u9fff]/.test(folded)) continue;
     // The word as a whole is common: nothing to correct (and no need to build the vocabulary).
-    if (countPhrase(snapshot, folded, atom.field) >= RARE) continue;
-    const edit = correctWord(snapshot, folded, atom.field);
+    const count = countPhrase(snapshot, folded, atom.field);
+    if (count >= RARE || (absentOnly && count > 0 && folded.length > SHORT_WORD)) continue;
     // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
     const textStart = atom.end - atom.text.length;
-    if (edit) edits.push({ ...edit, start: textStart + edit.start, end: textStart + edit.end });
+    const judged = candidatesFor(snapshot, folded, atom.field)
+      .sort((a, b) => (a.reason === b.reason ? b.count - a.count : a.reason === "homophone" ? -1 : 1))
+      .slice(0, JUDGED_PER_WORD)
+      .map((candidate) => {
+        const edit = { ...candidate, start: textStart + candidate.start, end: textStart + candidate.end };
+        return { edit, together: strictCount(snapshot, applyEdit(typed, edit)) };
+      })
+      .filter(({ together }) => together > 0);
+    const best = (reason: Replacement["reason"]) =>
+      judged.filter(({ edit }) => edit.reason === reason).sort((a, b) => b.together - a.together || b.edit.count - a.edit.count)[0];
+    const homophone = best("homophone");
+    const typo = best("typo");
+    const chosen = homophone && !(typo && typo.together >= RATIO * homophone.together) ? homophone : typo;
+    if (chosen) edits.push(chosen.edit);
   }
   if (edits.length === 0) return undefined;
   let corrected = typed;
-  for (const edit of [...edits].sort((a, b) => b.start - a.start)) corrected = corrected.slice(0, edit.start) + edit.to + corrected.slice(edit.end);
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) corrected = applyEdit(corrected, edit);
   return { query: corrected, replacements: edits.map(({ from, to, reason }) => ({ from, to, reason })) };
 }
 

@@ -140,16 +140,23 @@ function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
   return { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases, expansions };
 }
 
+/** A typed query that finds fewer articles than this… */
+const FEW = 20;
+/** …shows its correction's results instead when they are this many times more. */
+const MANY_MORE = 2;
+
 export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
   const typed = searchAsTyped(snapshot, request.query, request);
   const dates = dateSuggestions(request.query, typed.query);
-  const correction = correctionFor(snapshot, request.query, typed.query);
+  const correction = correctionFor(snapshot, request.query, typed.query, typed);
   if (!correction) return { ...typed, suggestions: dates };
-  // As search engines do: when the typed words find nothing (or only some of them do), show what the
-  // corrected words find, with a link to search as typed after all.
-  if (request.correct !== false && (typed.total === 0 || typed.relaxed)) {
+  // As search engines do: when the typed words find nothing, only some of them do, or a few articles
+  // where the corrected words find many more, show what the corrected words find, with a link to
+  // search as typed after all.
+  if (request.correct !== false && (typed.total < FEW || typed.relaxed)) {
     const corrected = searchAsTyped(snapshot, correction.query, request);
-    if (corrected.total > 0 && (!corrected.relaxed || typed.total === 0)) {
+    const better = typed.total === 0 || (typed.relaxed ? !corrected.relaxed : !corrected.relaxed && corrected.total >= MANY_MORE * typed.total);
+    if (better) {
       return { ...corrected, suggestions: dateSuggestions(correction.query, corrected.query), corrected: { from: request.query, to: correction.query } };
     }
   }

@@ -26,6 +26,8 @@ export class Vocabulary {
   private readonly pinyinOrder: Uint32Array;
   /** Per word length, word ids in order of the reversed word: a shared suffix is a range. */
   private readonly bySuffix = new Map<number, { reversed: string[]; ids: number[] }>();
+  /** Built on the first homophoneCharacters(). */
+  private charactersByReading: Map<string, string[]> | undefined;
 
   constructor(frequencies: ReadonlyMap<string, number>) {
     const entries = [...frequencies].filter(([word, count]) => count >= MIN_COUNT && word.length >= 2 && isHan(word));
@@ -60,6 +62,25 @@ export class Vocabulary {
   /** Words read exactly like `word` (tones ignored), other than itself. */
   homophones(word: string): VocabularyEntry[] {
     return (this.byPinyin.get(pinyinKey(word)) ?? []).filter((id) => this.words[id] !== word).map((id) => this.entry(id));
+  }
+
+  /** Characters read like `character` (tones ignored), the most frequent in the index's words first: an input method's candidates. */
+  homophoneCharacters(character: string): string[] {
+    if (!this.charactersByReading) {
+      const weight = new Map<string, number>();
+      this.words.forEach((word, id) => {
+        for (const unit of word) weight.set(unit, (weight.get(unit) ?? 0) + this.counts[id]!);
+      });
+      const byReading = new Map<string, string[]>();
+      for (const unit of [...weight.keys()].sort((a, b) => weight.get(b)! - weight.get(a)!)) {
+        const reading = pinyinKey(unit);
+        const list = byReading.get(reading);
+        if (list) list.push(unit);
+        else byReading.set(reading, [unit]);
+      }
+      this.charactersByReading = byReading;
+    }
+    return (this.charactersByReading.get(pinyinKey(character)) ?? []).filter((other) => other !== character);
   }
 
   /** Words of the same length with exactly one other character. */

@@ -61,10 +61,10 @@ export function parseSearchParams(query: Query, pageSize: PageSize = PAGE_SIZE):
   };
 }
 
-/** `GET /api/suggest?q=`: the typed text whose last word is to be completed. */
-export function parseSuggestParams(query: Query): string {
-  const q = single(query, "q") ?? "";
-  if (q.trim() === "") throw new InvalidParameterError("q", "没有要补全的内容：请给出输入框里已输入的文字，例如 q=疫 或 q=xij");
-  if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `太长（${q.length} 个字符，最多 ${MAX_QUERY_LENGTH} 个）`);
-  return q;
+/** A text parameter that must be given (`GET /api/suggest?q=`, `GET /api/analyze?q=`); `emptyHint` says what to give. */
+export function requiredText(query: Query, name: string, emptyHint: string): string {
+  const text = single(query, name) ?? "";
+  if (text.trim() === "") throw new InvalidParameterError(name, emptyHint);
+  if (text.length > MAX_QUERY_LENGTH) throw new InvalidParameterError(name, `太长（${text.length} 个字符，最多 ${MAX_QUERY_LENGTH} 个）`);
+  return text;
 }

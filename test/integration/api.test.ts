@@ -1,5 +1,6 @@
 // The HTTP API and pages against the real server process on a free port.
 import { expect } from "chai";
+import type { QueryExplanation } from "../../src/search/explain.js";
 import { getJson, startServer, type RunningServer } from "../support/server.js";
 
 interface Hit {
@@ -272,6 +273,23 @@ describe("server (integration)", function () {
     expect(typed.body.suggestions).to.deep.equal([{ query: "疫情防控", reason: "homophone" }]);
     const page = await (await fetch(`${server.url}/?q=${encodeURIComponent("疫情防空")}`)).text();
     expect(page).to.include('id="search-as-typed"').and.include("correct=0");
+  });
+
+  it("explains how a query was understood: items, folded forms, jieba terms, expansions, filters, correction", async () => {
+    const { status, body: answer } = await api(`/api/analyze?q=${encodeURIComponent("疫情防空 ＡＰＥＣ -扶贫 date:2020-03")}`);
+    expect(status).to.equal(200);
+    const body = answer as unknown as QueryExplanation;
+    expect(body.required[0]![0]).to.include({ text: "疫情防空", kind: "words", folded: "疫情防空" });
+    expect(body.required[0]![0]!.terms).to.deep.equal(["疫情", "防空"]);
+    expect(body.required[1]![0]).to.include({ folded: "apec", whole_words: true });
+    expect(body.required[1]!.slice(1).map((item) => item.added_as)).to.deep.equal(["synonym"]);
+    expect(body.excluded[0]!.text).to.equal("扶贫");
+    expect(body.filters.date).to.deep.equal({ from: "2020-03-01", to: "2020-03-31" });
+    expect(body.expansions).to.deep.equal([{ from: "ＡＰＥＣ", to: ["亚太经合组织"], reason: "synonym" }]);
+    expect((await api("/api/analyze")).status).to.equal(400);
+    const forgiven = await api(`/api/analyze?q=${encodeURIComponent('"疫情')}`);
+    expect((forgiven.body as unknown as QueryExplanation).notes, "how a forgiven query was read").to.not.deep.equal([]);
+    expect((await api(`/api/analyze?q=${"疫".repeat(201)}`)).status, "too long").to.equal(400);
   });
 
   it("serves /favicon.ico", async () => {

@@ -16,9 +16,11 @@ const SAMPLE: FixtureRecord[] = readFileSync(path.join(process.cwd(), "test/fixt
 const RECORDS: FixtureRecord[] = [
   ...SAMPLE,
   // A story with a typo in it: the typed words then find something, and the correction is only offered.
-  { id: "typo-1", title: "一则简讯", body: "习进平参加会议。", source: "generated" },
-  ...Array.from({ length: 50 }, (_, i) => ({ id: `g${i}`, title: `简讯${i}`, body: "习近平参加会议。", source: "generated" })),
+  { id: "typo-1", title: "一则简讯", body: "习进平说，会议开幕。", source: "generated" },
+  ...Array.from({ length: 50 }, (_, i) => ({ id: `g${i}`, title: `简讯${i}`, body: "习近平说，会议开幕。", source: "generated" })),
 ];
+/** What a query that finds nothing found. */
+const NOTHING = { total: 0, relaxed: false };
 const holding = (word: string): string[] => RECORDS.filter((record) => `${record.title}\n${record.body}`.includes(word)).map((record) => record.id);
 
 describe("vocabulary: homophones, one-character typos, pinyin and completions", () => {
@@ -89,14 +91,14 @@ describe("did you mean (on a sample of the corpus)", () => {
   });
 
   it("新冠肺灾 → 新冠肺炎, a one-character typo", () => {
-    expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"))?.replacements).to.deep.equal([{ from: "肺灾", to: "肺炎", reason: "typo" }]);
+    expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"), NOTHING)?.replacements).to.deep.equal([{ from: "肺灾", to: "肺炎", reason: "typo" }]);
   });
 
-  it("rare words that find something keep their results and offer the correction read in context", () => {
-    const result = run("习进平参加");
-    expect(result.corrected).to.equal(undefined);
-    expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
-    expect(result.suggestions).to.deep.equal([{ query: "习近平参加", reason: "homophone" }]);
+  it("a rare word that finds a few articles, where the correction finds many more: the correction's results, and as typed the suggestion", () => {
+    expect(run("习进平说").corrected).to.deep.equal({ from: "习进平说", to: "习近平说" });
+    const typed = run("习进平说", { correct: false });
+    expect(typed.hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
+    expect(typed.suggestions).to.deep.equal([{ query: "习近平说", reason: "homophone" }]);
   });
 
   it("without context, text that some article holds is taken as meant", () => {
@@ -105,7 +107,7 @@ describe("did you mean (on a sample of the corpus)", () => {
   });
 
   it("keeps the rest of the typed query: filters, other words and phrases", () => {
-    expect(correctionFor(snapshot(), '"疫情" 习近瓶 date:2013..', parseQuery('"疫情" 习近瓶 date:2013..'))?.query).to.equal('"疫情" 习近平 date:2013..');
+    expect(correctionFor(snapshot(), '"疫情" 习近瓶 date:2013..', parseQuery('"疫情" 习近瓶 date:2013..'), NOTHING)?.query).to.equal('"疫情" 习近平 date:2013..');
   });
 
   it("offers nothing for common words, quoted phrases or words the index has", () => {
