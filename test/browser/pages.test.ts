@@ -60,6 +60,8 @@ const PAGES: Array<[name: string, path: string, status: number]> = [
   ["results", `/?q=${encodeURIComponent("疫情防控")}`, 200],
   ["relaxed", `/?q=${encodeURIComponent("疫情 火星探测器")}`, 200],
   ["zero-results", `/?q=${encodeURIComponent("火星探测器")}`, 200],
+  // A pinyin slip (功坚 for 攻坚): the page shows the corrected query's results and a way back.
+  ["corrected", `/?q=${encodeURIComponent("脱贫功坚")}`, 200],
   ["query-error", `/?q=${encodeURIComponent("疫情 date:2020-13")}`, 400],
   ["not-found", "/article/no-such-article", 404],
   ["occurrences", `/occurrences?q=${encodeURIComponent("疫情")}&page=2`, 200],
