@@ -47,6 +47,7 @@ export class IndexSnapshot {
   readonly dateKeys: Float64Array;
   /** Built on the first lookup by id: only article pages need it, and a start should not wait for it. */
   private docById: Map<string, number> | undefined;
+  private readonly keywordColumns = new Map<KeywordFieldName, KeywordColumn>();
   /** The segment of the last locate(): consecutive lookups are mostly in the same segment. */
   private lastSegment: Segment;
 
@@ -133,6 +134,17 @@ export class IndexSnapshot {
     return segment.store.keywordValues(doc - segment.docBase, name);
   }
 
+  /**
+   * A keyword field's values of every article as small numbers, built on first use and kept: facets
+   * and timelines count tens of thousands of matches per query, which reading and slicing strings
+   * per article would make ten times slower.
+   */
+  keywordColumn(name: KeywordFieldName): KeywordColumn {
+    let column = this.keywordColumns.get(name);
+    if (!column) this.keywordColumns.set(name, (column = buildKeywordColumn(this, name)));
+    return column;
+  }
+
   private locate(doc: number): Segment {
     const last = this.lastSegment;
     if (doc >= last.docBase && doc < last.docBase + last.size) return last;
@@ -145,6 +157,33 @@ export class IndexSnapshot {
     }
     return (this.lastSegment = this.segments[lo]!);
   }
+}
+
+/** A keyword field as numbers: article `doc` has the values ids[starts[doc] .. starts[doc + 1]), each an index into `values`. */
+export interface KeywordColumn {
+  values: readonly string[];
+  starts: Uint32Array;
+  ids: Uint32Array;
+}
+
+function buildKeywordColumn(snapshot: IndexSnapshot, name: KeywordFieldName): KeywordColumn {
+  const idOf = new Map<string, number>();
+  const values: string[] = [];
+  const starts = new Uint32Array(snapshot.size + 1);
+  const ids: number[] = [];
+  for (let doc = 0; doc < snapshot.size; doc++) {
+    starts[doc] = ids.length;
+    for (const value of snapshot.keywordValues(doc, name)) {
+      let id = idOf.get(value);
+      if (id === undefined) {
+        idOf.set(value, (id = values.length));
+        values.push(value);
+      }
+      ids.push(id);
+    }
+  }
+  starts[snapshot.size] = ids.length;
+  return { values, starts, ids: Uint32Array.from(ids) };
 }
 
 export async function readCurrentManifest(indexDir: string): Promise<GenerationManifest> {

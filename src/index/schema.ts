@@ -47,18 +47,18 @@ export interface KeywordField {
   stored: { column: true; multiple: boolean } | { prefixOf: string; length: number } | { detail: "file" };
   /** `aliases`: Chinese names that mean the same as `name:` in the query language (`作者:`). */
   filter?: { kind: "values" | "date"; example: string; aliases: readonly string[] };
-  /** How a value is written in the query language to select its articles (what a click on a facet adds). */
-  select?: "value" | "date";
+  /** The filter that selects the articles with a value of this field (what a click on a facet adds: `date:2019` for a year). */
+  selectBy?: string;
   facet: boolean;
 }
 
-/** In storage order of the column ones; the query language lists its filters in this order. */
+/** Facets are shown, column fields stored and filters listed by the query language in this order. */
 export const KEYWORD_FIELDS = [
-  { name: "author", label: "作者", stored: { column: true, multiple: true }, filter: { kind: "values", example: "author:王尚磊", aliases: ["作者"] }, select: "value", facet: true },
-  { name: "source", label: "来源", stored: { column: true, multiple: false }, filter: { kind: "values", example: "source:cctv-xwlb", aliases: ["来源"] }, select: "value", facet: true },
+  { name: "year", label: "年份", stored: { prefixOf: "date", length: 4 }, selectBy: "date", facet: true },
+  { name: "month", label: "月份", stored: { prefixOf: "date", length: 7 }, selectBy: "date", facet: true },
+  { name: "author", label: "作者", stored: { column: true, multiple: true }, filter: { kind: "values", example: "author:王尚磊", aliases: ["作者"] }, selectBy: "author", facet: true },
+  { name: "source", label: "来源", stored: { column: true, multiple: false }, filter: { kind: "values", example: "source:cctv-xwlb", aliases: ["来源"] }, selectBy: "source", facet: true },
   { name: "date", label: "日期", stored: { column: true, multiple: false }, filter: { kind: "date", example: "date:2020-03", aliases: ["日期"] }, facet: false },
-  { name: "year", label: "年份", stored: { prefixOf: "date", length: 4 }, select: "date", facet: true },
-  { name: "month", label: "月份", stored: { prefixOf: "date", length: 7 }, select: "date", facet: true },
   { name: "file", label: "文件", stored: { detail: "file" }, facet: false },
 ] as const satisfies readonly KeywordField[];
 
@@ -95,6 +95,11 @@ export type FacetFieldName = Extract<(typeof KEYWORD_FIELDS)[number], { facet: t
 
 export function keywordField(name: KeywordFieldName): KeywordField {
   return KEYWORD_FIELDS.find((field) => field.name === name)!;
+}
+
+/** The filter that selects a value of a facet field. */
+export function facetFilter(name: FacetFieldName): FilterName {
+  return (KEYWORD_FIELDS.find((field) => field.name === name) as { selectBy: FilterName }).selectBy;
 }
 
 export type ColumnKeywordName = Extract<(typeof KEYWORD_FIELDS)[number], { stored: { column: true } }>["name"];

@@ -7,11 +7,12 @@ import type { OccurrenceResult } from "../search/search.js";
 import type { ItemCount, PhraseCount } from "../search/search.js";
 import type { SafeHtml } from "../types.js";
 import { highlightFragments } from "./highlight.js";
+import { citation, sentenceAround } from "./citation.js";
 import { articleUrl } from "./links.js";
 import { noteViews, type NoteView } from "./results.js";
 
 /** Characters of context shown on each side of an occurrence. */
-const CONTEXT = 30;
+export const CONTEXT = 30;
 
 export interface OccurrenceView {
   id: string;
@@ -23,6 +24,8 @@ export interface OccurrenceView {
   date: string | null;
   field: "title" | "body";
   context_html: SafeHtml;
+  /** 《标题》，来源，日期，文件第 N 行：“句子”: plain text to quote. */
+  citation: string;
   url: string;
 }
 
@@ -77,15 +80,17 @@ export function occurrencesView(
       const text = field === "title" ? article.title : bodyOf(doc);
       const start = Math.max(0, range.start - CONTEXT);
       const end = Math.min(text.length, range.end + CONTEXT);
+      const line = field === "title" ? article.lineStart : sourceLine(article, range.start);
       return {
         id: article.id,
         title: article.title,
         source: article.source,
         file: article.file,
-        line: field === "title" ? article.lineStart : sourceLine(article, range.start),
+        line,
         date: article.date ?? null,
         field,
         context_html: highlightFragments(text, [{ start, end, matches: [range], cutBefore: start > 0, cutAfter: end < text.length }]),
+        citation: citation(article, line, sentenceAround(text, range)),
         url: articleUrl(article.id, { q: params.q, sort: params.sort }),
       };
     }),

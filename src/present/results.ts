@@ -5,9 +5,11 @@ import type { Suggestion } from "../search/did-you-mean.js";
 import type { Expansion } from "../search/query-expansion.js";
 import type { QueryNote } from "../search/query-parser.js";
 import type { SortOrder } from "../search/rank.js";
+import type { Facets } from "../search/facets.js";
 import type { ItemCount, PhraseCount, SearchResult } from "../search/search.js";
 import type { Article, SafeHtml, TextRange } from "../types.js";
 import { highlightAll, highlightFragments } from "./highlight.js";
+import { citation } from "./citation.js";
 import { articleUrl, PAGE_SIZE } from "./links.js";
 import { mergeMatches, selectFragments } from "./snippet.js";
 
@@ -45,6 +47,8 @@ export interface SearchView {
   /** Words the query also looked for: synonyms and Chinese words for typed pinyin. */
   expansions: Expansion[];
   hits: HitView[];
+  /** Counts of all matches by year, month, source and author, when asked for (`facets=`). */
+  facets?: Facets;
 }
 
 export type NoteView = Pick<QueryNote, "code" | "message">;
@@ -74,6 +78,7 @@ export function searchView(
     phrases: result.phrases,
     suggestions: result.suggestions,
     expansions: result.expansions,
+    ...(result.facets ? { facets: result.facets } : {}),
     hits: result.hits.map((hit) => ({
       id: hit.article.id,
       title: hit.article.title,
@@ -94,6 +99,8 @@ export function searchView(
 
 export interface ArticleView {
   article: Article;
+  /** 《标题》，来源，日期，文件第 N 行: plain text to quote. */
+  citation: string;
   titleHtml: SafeHtml;
   paragraphsHtml: SafeHtml[];
   /** Matches in the title and the body; body marks are numbered m0 … m(bodyMatchCount - 1). */
@@ -108,6 +115,7 @@ export function articleView(snapshot: IndexSnapshot, doc: number, matches: { tit
   const bodyMatchCount = mergeMatches(article.body, matches.body).length;
   return {
     article,
+    citation: citation(article, article.lineStart),
     titleHtml: highlightAll(article.title, matches.title, "t")[0],
     paragraphsHtml: highlightAll(article.body, matches.body, "m"),
     occurrences: bodyMatchCount + mergeMatches(article.title, matches.title).length,

@@ -493,6 +493,11 @@ function formatValue(value: string): string {
   return isBare(value) ? value : quote(value);
 }
 
+/** One filter as query text that reads back as it: `author:王尚磊`, `source:"人民 日报"`, `date:2019-04`. */
+export function formatFilter(name: FilterName, value: string): string {
+  return `${name}:${formatValue(value)}`;
+}
+
 /** `YYYY-MM-DD` of the last day of the month `YYYY-MM`. */
 function lastDayOf(month: string): string {
   return `${month}-${daysInMonth(Number(month.slice(0, 4)), Number(month.slice(5, 7)))}`;
@@ -533,7 +538,7 @@ export function formatQuery(q: Omit<ParsedQuery, "notes">): string {
   const parts: string[] = [];
   for (const group of q.required) parts.push(group.map((atom) => formatAtom(atom, false)).join(" OR "));
   for (const atom of q.excluded) parts.push(`-${formatAtom(atom, true)}`);
-  for (const name of VALUE_FILTERS) for (const value of q.filters[name]) parts.push(`${name}:${formatValue(value)}`);
+  for (const name of VALUE_FILTERS) for (const value of q.filters[name]) parts.push(formatFilter(name, value));
   if (q.filters.date !== undefined) parts.push(`date:${formatDate(q.filters.date)}`);
   return parts.join(" ");
 }

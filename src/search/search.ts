@@ -4,14 +4,15 @@
 import { fold } from "../analysis/fold.js";
 import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
-import { DATE_FILTER, VALUE_FILTERS } from "../index/schema.js";
+import { DATE_FILTER, VALUE_FILTERS, type FacetFieldName } from "../index/schema.js";
 import type { TextRange } from "../types.js";
 import { analyzeAtom, atomHolds, excludes, namesOfIndex, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
 import { correctionFor, dateSuggestions, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
-import { fieldRange, occurrences, type Field } from "./phrase-check.js";
+import { fieldRange, findNeedle, occurrences, type Field } from "./phrase-check.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
+import { countFacets, type Facets } from "./facets.js";
 import { addBm25, compareRanked, topK, type Ranked, type SortOrder } from "./rank.js";
 
 export interface SearchRequest {
@@ -22,6 +23,8 @@ export interface SearchRequest {
   sort: SortOrder;
   /** False runs the query as typed even when it finds nothing and a correction would ("仍然搜索"). Default true. */
   correct?: boolean;
+  /** Keyword fields to count the matches by (facets.ts); none when absent. */
+  facets?: readonly FacetFieldName[];
 }
 
 export interface KeyedRange extends TextRange {
@@ -70,12 +73,13 @@ export interface SearchResult {
   expansions: Expansion[];
   /** When the hits are those of a correction (the typed query found nothing, or only a relaxed match): the typed query and the one run. */
   corrected?: { from: string; to: string };
+  facets?: Facets;
 }
 
 /** Re-rank this many of the best BM25 results with proximity bonuses (they only add, so the head is where they matter). */
 const RERANK_DEPTH = 200;
 
-interface QueryMatches {
+export interface QueryMatches {
   query: ParsedQuery;
   groups: AnalyzedAtom[][];
   matched: DocSet;
@@ -88,7 +92,7 @@ interface QueryMatches {
 }
 
 /** Everything up to ranking: which articles match, and the exact counts of the quoted phrases. */
-function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
+export function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
   const query = parseQuery(queryText);
   const names = namesOfIndex(snapshot);
   const { groups: members, expansions } = expandQuery(snapshot, query);
@@ -169,7 +173,9 @@ function searchAsTyped(snapshot: IndexSnapshot, queryText: string, request: Sear
   const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
   const from = (request.page - 1) * request.size;
   const hits = ranked.slice(from, from + request.size).map((entry) => toHit(snapshot, groups, entry));
-  return { query, total: matched.length, relaxed, itemCounts, phrases, hits, suggestions: [], expansions };
+  const result: SearchResult = { query, total: matched.length, relaxed, itemCounts, phrases, hits, suggestions: [], expansions };
+  if (request.facets && request.facets.length > 0) result.facets = countFacets(snapshot, matched, request.facets, query);
+  return result;
 }
 
 export interface Occurrence {
@@ -210,15 +216,23 @@ export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest)
       total++;
     }
   }
-  // With a single needle (a phrase, a one-word query) occurrences need not be listed and merged to be counted.
-  const needles = distinctNeedles(groups);
-  const single = needles.length === 1 ? needles[0] : undefined;
-  for (const doc of matched) {
-    if (listed.has(doc)) continue;
-    if (single === undefined) total += fieldOccurrences(snapshot, doc, groups).length;
-    else total += countInFields(snapshot.folded(doc), snapshot.titleLength(doc), single.needle, single.wholeWord);
-  }
+  const count = occurrenceCounter(snapshot, groups);
+  for (const doc of matched) if (!listed.has(doc)) total += count(doc);
   return { query, articles: matched.length, total, relaxed, itemCounts, phrases, occurrences: page };
+}
+
+export interface AllMatches {
+  /** Every matching article, in the request's order. */
+  docs: number[];
+  /** An article's occurrences as the concordance lists them. */
+  occurrencesOf(doc: number): Array<{ field: "title" | "body"; range: TextRange }>;
+}
+
+/** Every match of the query as typed, for an export: all articles in order, not one page. */
+export function allMatches(snapshot: IndexSnapshot, queryText: string, sort: SortOrder): AllMatches {
+  const { groups, matched, matchedGroups } = matchQuery(snapshot, queryText);
+  const ranked = rankMatches(snapshot, groups, matched, matchedGroups, { query: queryText, sort, page: 1, size: matched.length });
+  return { docs: ranked.map((entry) => entry.doc), occurrencesOf: (doc) => fieldOccurrences(snapshot, doc, groups) };
 }
 
 /** The article's occurrences as the concordance lists them: merged, title first, each in text order. */
@@ -230,9 +244,22 @@ function fieldOccurrences(snapshot: IndexSnapshot, doc: number, groups: Analyzed
   ];
 }
 
+/** How many occurrences of the query an article has, as the concordance lists them. */
+export function occurrenceCounter(snapshot: IndexSnapshot, groups: AnalyzedAtom[][]): (doc: number) => number {
+  // With a single needle (a phrase, a one-word query) occurrences need not be listed and merged to be counted.
+  const needles = distinctNeedles(groups);
+  const single = needles.length === 1 ? needles[0]! : undefined;
+  if (single === undefined) return (doc) => fieldOccurrences(snapshot, doc, groups).length;
+  return (doc) => countInFields(snapshot.folded(doc), snapshot.titleLength(doc), single.needle, single.wholeWord);
+}
+
 /** The occurrences of `needle` in "title\nbody" that lie in the title or in the body, as matchesOfNeedles finds them. */
 function countInFields(folded: string, titleEnd: number, needle: string, wholeWord: boolean): number {
-  return occurrences(folded, needle, wholeWord).filter((at) => at + needle.length <= titleEnd || at > titleEnd).length;
+  let count = 0;
+  for (let at = findNeedle(folded, needle, 0, wholeWord); at >= 0; at = findNeedle(folded, needle, at + needle.length, wholeWord)) {
+    if (at + needle.length <= titleEnd || at > titleEnd) count++;
+  }
+  return count;
 }
 
 /**

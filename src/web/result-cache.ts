@@ -44,7 +44,7 @@ export class Answer<View extends { took_ms: number }> {
   }
 }
 
-export class ResultCache<View extends { took_ms: number }> {
+export class ResultCache<View extends { took_ms: number }, Params extends object = SearchParams> {
   private readonly bySnapshot = new WeakMap<IndexSnapshot, LRUCache<string, Entry<View>>>();
   private hits = 0;
   private misses = 0;
@@ -54,7 +54,7 @@ export class ResultCache<View extends { took_ms: number }> {
   constructor(private readonly maxEntries: number) {}
 
   /** The answer for these parameters: cached (its took_ms then the lookup's), or `compute()`d and kept. */
-  answer(snapshot: IndexSnapshot, params: SearchParams, compute: () => View): Answer<View> {
+  answer(snapshot: IndexSnapshot, params: Params, compute: () => View): Answer<View> {
     const started = performance.now();
     const cache = this.cacheOf(snapshot);
     if (!cache) return fresh({ view: compute() });
@@ -87,11 +87,11 @@ export class ResultCache<View extends { took_ms: number }> {
 }
 
 /**
- * Every field of the one validated request type, by name: a parameter added to SearchParams is part
+ * Every field of the one validated request type (SearchParams, TimelineParams), by name: a parameter added to SearchParams is part
  * of the key without an edit here, so it can never be answered from another request's entry.
  */
-export function cacheKey(params: SearchParams): string {
-  return JSON.stringify(Object.keys(params).sort().map((name) => [name, params[name as keyof SearchParams]]));
+export function cacheKey<Params extends object>(params: Params): string {
+  return JSON.stringify(Object.keys(params).sort().map((name) => [name, params[name as keyof Params]]));
 }
 
 function fresh<View extends { took_ms: number }>(entry: Entry<View>): Answer<View> {

@@ -1,16 +1,18 @@
-// HTML pages: GET / (search form and results), GET /occurrences (every occurrence, one a line),
-// GET /article/:id (the article, every match marked).
+// HTML pages: GET / (search form, results, facets and timeline), GET /occurrences (every occurrence,
+// one a line), GET /timeline (queries compared over time), GET /article/:id (the article, every match marked).
 import { Router, type Request, type Response } from "express";
 import { articleNotFound, InvalidParameterError, QueryParseError } from "../errors.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { archiveFacts } from "../present/archive.js";
+import { FACET_FIELDS, keywordField } from "../index/schema.js";
 import { listUrl } from "../present/links.js";
+import { timelineChart, type Chart } from "../present/timeline.js";
 import { articleView } from "../present/results.js";
 import type { SortOrder } from "../search/rank.js";
 import { matchesInArticle } from "../search/search.js";
 import type { Answers } from "./answers.js";
 import type { SnapshotSource } from "./app.js";
-import { MAX_PAGE, OCCURRENCE_PAGE_SIZE, PAGE_SIZE, parseSearchParams, parseSort, type PageSize } from "./validate.js";
+import { MAX_COMPARED, MAX_PAGE, OCCURRENCE_PAGE_SIZE, PAGE_SIZE, parseSearchParams, parseSort, parseTimelineParams, type PageSize } from "./validate.js";
 
 /** The sort the form shows and links keep: the requested one when valid (a bad one is reported with the query). */
 function shownSort(query: Record<string, unknown>): SortOrder {
@@ -20,6 +22,9 @@ function shownSort(query: Record<string, unknown>): SortOrder {
     return "relevance";
   }
 }
+
+/** The heading of each facet on the page. */
+const FACET_LABELS = Object.fromEntries(FACET_FIELDS.map((name) => [name, keywordField(name).label]));
 
 export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
   const router = Router();
@@ -43,17 +48,39 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
           response.status(400);
         }
       }
-      response.render(template, { typed, view, error, archive: archiveFacts(snapshot), sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default });
+      response.render(template, { typed, view, error, archive: archiveFacts(snapshot), sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default, maxCompared: MAX_COMPARED, query: request.query });
     };
+
+  /** The chart beside a list: by year, or by month when the matches lie within two years. */
+  const chartOf = (snapshot: IndexSnapshot, q: string): Chart => {
+    const byYear = answers.timeline(snapshot, { queries: [q], by: "year" }).view;
+    return timelineChart(byYear.buckets.length > 2 ? byYear : answers.timeline(snapshot, { queries: [q], by: "month" }).view);
+  };
 
   router.get(
     "/",
-    queryPage("search", PAGE_SIZE, (snapshot, query) => answers.search(snapshot, parseSearchParams(query)).view),
+    queryPage("search", PAGE_SIZE, (snapshot, query) => {
+      const view = answers.search(snapshot, { ...parseSearchParams(query), facets: [...FACET_FIELDS] }).view;
+      return { ...view, chart: chartOf(snapshot, view.query), facetLabels: FACET_LABELS };
+    }),
   );
 
   router.get(
     "/occurrences",
-    queryPage("occurrences", OCCURRENCE_PAGE_SIZE, (snapshot, query) => answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE)).view),
+    queryPage("occurrences", OCCURRENCE_PAGE_SIZE, (snapshot, query) => {
+      const view = answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE)).view;
+      return { ...view, chart: chartOf(snapshot, view.query) };
+    }),
+  );
+
+  /** Up to four queries over time in one chart, in a URL that can be shared: /timeline?q=精准扶贫&q2=乡村振兴&by=month. */
+  router.get(
+    "/timeline",
+    queryPage("timeline", PAGE_SIZE, (snapshot, query) => {
+      const params = parseTimelineParams(query);
+      const view = answers.timeline(snapshot, params).view;
+      return { ...view, queries: params.queries, chart: timelineChart(view) };
+    }),
   );
 
   router.get("/article/:id", (request, response) => {

@@ -3,6 +3,8 @@ import { InvalidParameterError } from "../errors.js";
 import { OCCURRENCE_PAGE_SIZE, PAGE_SIZE, type PageSize } from "../present/links.js";
 import { SORT_ORDERS, type SortOrder } from "../search/rank.js";
 import { MAX_QUERY_LENGTH } from "../search/query-parser.js";
+import { TIMELINE_UNITS, type TimelineUnit } from "../search/timeline.js";
+import { FACET_FIELDS, type FacetFieldName } from "../index/schema.js";
 
 export { OCCURRENCE_PAGE_SIZE, PAGE_SIZE, type PageSize };
 export const MAX_PAGE = 500;
@@ -14,6 +16,8 @@ export interface SearchParams {
   sort: SortOrder;
   /** `correct=0`: search as typed, never the correction of a rare word (the "仍然搜索" link). */
   correct: boolean;
+  /** Keyword fields to count the matches by (`facets=year,source`); empty for none. */
+  facets: FacetFieldName[];
 }
 
 type Query = Record<string, unknown>;
@@ -46,9 +50,7 @@ export function parseSort(raw: string): SortOrder {
 }
 
 export function parseSearchParams(query: Query, pageSize: PageSize = PAGE_SIZE): SearchParams {
-  const q = single(query, "q") ?? "";
-  if (q.trim() === "") throw new InvalidParameterError("q", "查询是空的：请输入要找的词，或用引号括起的短语，例如 \"防疫知识\"");
-  if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError("q", `查询太长（${q.length} 个字符，最多 ${MAX_QUERY_LENGTH} 个）：请缩短查询`);
+  const q = queryText(query);
   const sort = parseSort(single(query, "sort") || "relevance");
   const correct = single(query, "correct") || "1";
   if (correct !== "0" && correct !== "1") throw new InvalidParameterError("correct", `须是 0（按输入原样检索）或 1，收到的是“${correct}”`);
@@ -58,6 +60,7 @@ export function parseSearchParams(query: Query, pageSize: PageSize = PAGE_SIZE):
     size: integer(query, "size", pageSize.default, 1, pageSize.max),
     sort,
     correct: correct === "1",
+    facets: facetList(single(query, "facets") ?? ""),
   };
 }
 
@@ -67,4 +70,52 @@ export function requiredText(query: Query, name: string, emptyHint: string): str
   if (text.trim() === "") throw new InvalidParameterError(name, emptyHint);
   if (text.length > MAX_QUERY_LENGTH) throw new InvalidParameterError(name, `太长（${text.length} 个字符，最多 ${MAX_QUERY_LENGTH} 个）`);
   return text;
+}
+
+function facetList(raw: string): FacetFieldName[] {
+  const names = raw.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  for (const name of names) {
+    if (!(FACET_FIELDS as readonly string[]).includes(name)) {
+      throw new InvalidParameterError("facets", `没有“${name}”这一分面：请用逗号分隔 ${FACET_FIELDS.join("、")} 中的若干个`);
+    }
+  }
+  return [...new Set(names)] as FacetFieldName[];
+}
+
+function queryText(query: Query, name = "q"): string {
+  const q = single(query, name) ?? "";
+  if (q.trim() === "") throw new InvalidParameterError(name, "查询是空的：请输入要找的词，或用引号括起的短语，例如 \"防疫知识\"");
+  if (q.length > MAX_QUERY_LENGTH) throw new InvalidParameterError(name, `查询太长（${q.length} 个字符，最多 ${MAX_QUERY_LENGTH} 个）：请缩短查询`);
+  return q;
+}
+
+export interface TimelineParams {
+  /** One to four queries, compared in one chart (`q`, `q2`, `q3`, `q4`). */
+  queries: string[];
+  by: TimelineUnit;
+}
+
+/** The compared queries beside `q`: at most this many in all. */
+export const MAX_COMPARED = 4;
+
+export function parseTimelineParams(query: Query): TimelineParams {
+  const by = single(query, "by") || "year";
+  if (!(TIMELINE_UNITS as readonly string[]).includes(by)) throw new InvalidParameterError("by", `须是 ${TIMELINE_UNITS.join(" 或 ")}（按年或按月），收到的是“${by}”`);
+  const queries = [queryText(query)];
+  for (let n = 2; n <= MAX_COMPARED; n++) {
+    const name = `q${n}`;
+    if ((single(query, name) ?? "").trim() !== "") queries.push(queryText(query, name));
+  }
+  return { queries, by: by as TimelineUnit };
+}
+
+export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** `format=csv|jsonl` asks for every match as a download; absent, the API answers one page as JSON. */
+export function parseExportFormat(query: Query): ExportFormat | undefined {
+  const format = single(query, "format");
+  if (format === undefined || format === "" || format === "json") return undefined;
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new InvalidParameterError("format", `须是 json（一页）、csv 或 jsonl（全部结果），收到的是“${format}”`);
+  return format as ExportFormat;
 }

@@ -10,12 +10,12 @@ interface View {
 
 /** The cache only uses a snapshot as a key: any distinct object stands for a generation. */
 const generation = (): IndexSnapshot => ({}) as IndexSnapshot;
-const params = (q: string, page = 1): SearchParams => ({ q, page, size: 10, sort: "relevance", correct: true });
+const params = (q: string, page = 1): SearchParams => ({ q, page, size: 10, sort: "relevance", correct: true, facets: [] });
 
 describe("result-cache", () => {
   it("keys an answer by every field of the validated parameters, so none can serve another request's answer", () => {
     const base = params("疫情");
-    const changed: Record<string, unknown> = { q: "防控", page: 2, size: 20, sort: "newest", correct: false };
+    const changed: Record<string, unknown> = { q: "防控", page: 2, size: 20, sort: "newest", correct: false, facets: ["year"] };
     for (const name of Object.keys(base)) {
       expect(changed, `a changed value for ${name}`).to.have.property(name);
       expect(cacheKey({ ...base, [name]: changed[name] }), name).to.not.equal(cacheKey(base));

@@ -15,3 +15,17 @@ document.addEventListener("keydown", (event) => {
   box.focus();
   box.select();
 });
+
+// Copy a citation with one click; the text stays selectable for those without a clipboard.
+for (const button of document.querySelectorAll("button.copy")) {
+  if (!navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(button.dataset.copy);
+    button.textContent = "已复制";
+  });
+}
+
+// Facets are a sidebar on a wide screen (open) and a collapsed section on a phone.
+const facets = document.getElementById("facets");
+if (facets && window.matchMedia("(min-width: 60rem)").matches) facets.open = true;
