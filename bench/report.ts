@@ -8,6 +8,7 @@ import type { BuildFigures } from "./build.js";
 import { REPO } from "./child.js";
 import type { LoadFigures } from "./load.js";
 import type { QueryFigures } from "./query.js";
+import type { WorkbenchFigures } from "./workbench.js";
 
 /** Build figures are null when not measured in this run (--index without --build). */
 export type Figures = {
@@ -31,7 +32,8 @@ export type Figures = {
   http_uncached_p99_ms: number;
   http_uncached_ratio: number;
 } & { [K in keyof BuildFigures]: BuildFigures[K] | null } & LoadFigures &
-  QueryFigures;
+  QueryFigures &
+  WorkbenchFigures;
 
 type Key = keyof Figures;
 
@@ -66,6 +68,10 @@ export const TARGETS: readonly Target[] = [
   { key: "http_ratio", what: "GET /api/search", shown: (f) => rps(f.http_rps), floor: (f) => `${rps(f.hello_rps)} express hello`, ratio: "http_ratio", op: ">=", limit: 0.5 },
   { key: "http_p99_ms", what: "GET /api/search p99", shown: (f) => ms(f.http_p99_ms), floor: (f) => `${ms(f.hello_p99_ms)} express hello`, op: "<=", limit: 50, unit: "ms" },
   { key: "rss_mb", what: "server RSS", shown: (f) => `${f.rss_mb.toFixed(0)} MiB`, op: "<=", limit: 600, unit: "MiB" },
+  { key: "facets_p99_ms", what: "facets of a query p99", shown: (f) => ms(f.facets_p99_ms), op: "<=", limit: 10, unit: "ms" },
+  { key: "timeline_ms", what: "timeline of 中国 by month", shown: (f) => `${ms(f.timeline_ms)} (${f.timeline_articles} articles)`, op: "<=", limit: 50, unit: "ms" },
+  { key: "export_s", what: 'CSV of every "中国"', shown: (f) => `${seconds(f.export_s)} (${f.export_rows} rows)`, op: "<=", limit: 5, unit: "s" },
+  { key: "export_rss_growth_mb", what: "server RSS growth in that export", shown: (f) => `${f.export_rss_growth_mb.toFixed(0)} MiB`, op: "<=", limit: 50, unit: "MiB" },
   { key: "disk_ratio", what: "index on disk", shown: (f) => mb(f.index_bytes), floor: (f) => `${mb(f.raw_bytes)} raw corpus`, ratio: "disk_ratio", op: "<=", limit: 2 },
 ];
 

@@ -16,6 +16,7 @@ import { currentGenerationBytes, currentManifest } from "./index-files.js";
 import { queryText, readQueries, type EvalQuery } from "./known-item.js";
 import { measureStarts, type Probe } from "./load.js";
 import { measureQueries, WARM_PASSES, type SlowQuery } from "./query.js";
+import { EXPORT_QUERY, measureExport, measureFacets, measureTimeline, TIMELINE_QUERY } from "./workbench.js";
 import { environment, formatTable, judge, rounded, type Figures } from "./report.js";
 
 interface Options {
@@ -119,9 +120,20 @@ async function runScenarios(options: Options, work: string): Promise<{ figures: 
   const snapshot = await openIndex(indexDir);
   checks.expect(snapshot.size === corpus.records.length, `opened index: ${snapshot.size} articles, expected ${corpus.records.length} (the corpus records)`);
   const { figures: query, slowest } = measureQueries(snapshot, queries, options.rounds, checks);
+  step(`workbench: facets of every query, the timeline of ${TIMELINE_QUERY}`);
+  const facets = measureFacets(snapshot, queries, checks);
+  const line = measureTimeline(snapshot, checks);
 
   step(`server start: ${options.starts} times, each after the floor`);
   const { server, figures: load } = await measureStarts(seedsDir, indexDir, indexBytes, probeOf(queries, corpus), options.starts, checks);
+  step(`workbench: every occurrence of ${EXPORT_QUERY} as CSV from the server`);
+  let exported: Awaited<ReturnType<typeof measureExport>>;
+  try {
+    exported = await measureExport(snapshot, server, checks);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   const paths = queries.map((item) => `/api/search?q=${encodeURIComponent(queryText(item))}`);
   step(`HTTP: ${CONNECTIONS} connections, ${options.duration} s per server`);
   let http: HttpRun;
@@ -162,6 +174,13 @@ async function runScenarios(options: Options, work: string): Promise<{ figures: 
     http_uncached_rps: uncached.rps,
     http_uncached_p99_ms: uncached.p99_ms,
     http_uncached_ratio: uncached.rps / hello.rps,
+    facets_p50_ms: facets.p50,
+    facets_p99_ms: facets.p99,
+    timeline_ms: line.ms,
+    timeline_articles: line.articles,
+    export_s: exported.s,
+    export_rows: exported.rows,
+    export_rss_growth_mb: exported.rssGrowthMb,
   };
   return { figures, checks: checks.passed, slowest };
 }

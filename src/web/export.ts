@@ -3,7 +3,7 @@
 // flat whatever the number of rows. The file is named after the query (RFC 5987, via Express).
 import { stringify } from "csv-stringify";
 import type { Response } from "express";
-import { Readable, Transform } from "node:stream";
+import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ExportFormat } from "./validate.js";
 
@@ -23,6 +23,16 @@ export async function sendExport<Row extends object>(
 ): Promise<void> {
   response.attachment(fileName);
   response.type(format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8");
+  try {
+    await writeRows(response, rows, columns, format);
+  } catch (error) {
+    // A client that stops reading (a cancelled download) is not a server error.
+    if ((error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
+  }
+}
+
+/** Writes `rows` to `out` as CSV (with a BOM and a header) or JSON Lines, pulling one row at a time as `out` drains. */
+export async function writeRows<Row extends object>(out: Writable, rows: Iterable<Row>, columns: ReadonlyArray<keyof Row & string>, format: ExportFormat): Promise<void> {
   const encode =
     format === "csv"
       ? stringify({ bom: true, header: true, columns: [...columns], cast: { object: (value) => (Array.isArray(value) ? value.join("、") : JSON.stringify(value)) } })
@@ -32,10 +42,5 @@ export async function sendExport<Row extends object>(
             done(null, `${JSON.stringify(row, [...columns])}\n`);
           },
         });
-  try {
-    await pipeline(Readable.from(rows), encode, response);
-  } catch (error) {
-    // A client that stops reading (a cancelled download) is not a server error.
-    if ((error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
-  }
+  await pipeline(Readable.from(rows), encode, out);
 }

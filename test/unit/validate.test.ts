@@ -23,11 +23,11 @@ function expectRejected(query: Record<string, unknown>, parameter: string, messa
 
 describe("validate: parseSearchParams", () => {
   it("fills in page 1, the default size and relevance order", () => {
-    expect(parseSearchParams({ q: "疫情" })).to.deep.equal({ q: "疫情", page: 1, size: PAGE_SIZE.default, sort: "relevance", correct: true });
+    expect(parseSearchParams({ q: "疫情" })).to.deep.equal({ q: "疫情", page: 1, size: PAGE_SIZE.default, sort: "relevance", correct: true, facets: [] });
   });
 
   it("accepts the bounds of every range and both sort orders", () => {
-    expect(parseSearchParams({ q: "a", page: "1", size: "1", sort: "date" }), "date is newest").to.deep.equal({ q: "a", page: 1, size: 1, sort: "newest", correct: true });
+    expect(parseSearchParams({ q: "a", page: "1", size: "1", sort: "date" }), "date is newest").to.deep.equal({ q: "a", page: 1, size: 1, sort: "newest", correct: true, facets: [] });
     for (const sort of ["relevance", "newest", "oldest"]) expect(parseSearchParams({ q: "a", sort }).sort).to.equal(sort);
     const top = parseSearchParams({ q: "x".repeat(MAX_QUERY_LENGTH), page: String(MAX_PAGE), size: String(PAGE_SIZE.max), sort: "relevance" });
     expect([top.page, top.size, top.sort]).to.deep.equal([MAX_PAGE, PAGE_SIZE.max, "relevance"]);
@@ -87,6 +87,14 @@ describe("validate: parseSearchParams", () => {
       });
     });
   }
+
+  describe("facets", () => {
+    it("takes a comma-separated list of facet fields, each once, and rejects an unknown one, listing them", () => {
+      expect(parseSearchParams({ q: "a", facets: "year, source,year" }).facets).to.deep.equal(["year", "source"]);
+      expect(parseSearchParams({ q: "a", facets: "" }).facets).to.deep.equal([]);
+      expectRejected({ q: "a", facets: "year,colour" }, "facets", /unknown facet "colour": give a comma-separated list of year, month, author, source/);
+    });
+  });
 
   describe("sort", () => {
     it("rejects any value but relevance, newest, oldest or date, listing them", () => {

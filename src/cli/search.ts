@@ -1,0 +1,72 @@
+// `npm run search -- '"人类命运共同体"' [--occurrences] [--format table|csv|jsonl] [--index dir]`:
+// the search of the web page from a terminal or a script, every match (not a page). A table marks
+// the matches in colour on a terminal only; csv and jsonl are the API's exports, row for row.
+import { Command, InvalidArgumentError, Option } from "commander";
+import path from "node:path";
+import { segmenterReady } from "../analysis/jieba.js";
+import { openIndex } from "../index/index-reader.js";
+import { ARTICLE_COLUMNS, articleRows, OCCURRENCE_COLUMNS, occurrenceRows, type ArticleRow, type OccurrenceRow } from "../present/citation.js";
+import { SORT_ORDERS, type SortOrder } from "../search/rank.js";
+import { allMatches } from "../search/search.js";
+import { writeRows } from "../web/export.js";
+import { EXPORT_FORMATS, parseSort, type ExportFormat } from "../web/validate.js";
+import { describe } from "./report.js";
+
+const FORMATS = ["table", ...EXPORT_FORMATS] as const;
+type Format = (typeof FORMATS)[number];
+
+/** ANSI reverse video around a match, only when a person reads it. */
+function marked(text: string, tty: boolean): string {
+  return tty ? `\u001b[7m${text}\u001b[27m` : `[${text}]`;
+}
+
+function tableLine(row: ArticleRow | OccurrenceRow, tty: boolean): string {
+  const where = `${row.date.slice(0, 10) || "----------"}  ${row.file}:${row.line}`;
+  if (!("match" in row)) return `${where}  ${row.title}`;
+  const context = `${row.before}${marked(row.match, tty)}${row.after}`.replace(/\s+/g, " ");
+  return `${where}  ${context}  《${row.title}》`;
+}
+
+async function main(): Promise<void> {
+  const command = new Command("search")
+    .description("Search the index from a terminal: every matching article, or every occurrence, as a table, CSV or JSON Lines.")
+    .argument("<query>", 'the query, as on the search page (quote it for the shell: \'"人类命运共同体" date:2018\')')
+    .option("--occurrences", "one row per occurrence (with its context and citation) instead of one per article", false)
+    .addOption(new Option("--format <format>", "table (for reading), csv or jsonl (for spreadsheets and scripts)").choices(FORMATS).default("table"))
+    .addOption(
+      new Option("--sort <order>", `${SORT_ORDERS.join(", ")} (or date, the same as newest)`).default("relevance").argParser((value: string) => {
+        try {
+          return parseSort(value);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      }),
+    )
+    .option("--index <dir>", "index directory", "index")
+    .option("--origin <url>", "make the links of csv and jsonl absolute, e.g. http://localhost:3000", "")
+    .showHelpAfterError();
+  command.parse();
+  const [query] = command.processedArgs as [string];
+  const options = command.opts<{ occurrences: boolean; format: Format; sort: SortOrder; index: string; origin: string }>();
+  const [snapshot] = await Promise.all([openIndex(path.resolve(options.index)), segmenterReady()]);
+  const matches = allMatches(snapshot, query, options.sort);
+  const origin = options.origin.replace(/\/$/, "");
+  if (options.format !== "table") {
+    const format: ExportFormat = options.format;
+    if (options.occurrences) await writeRows(process.stdout, occurrenceRows(snapshot, matches, origin), OCCURRENCE_COLUMNS, format);
+    else await writeRows(process.stdout, articleRows(snapshot, matches, origin), ARTICLE_COLUMNS, format);
+    return;
+  }
+  const tty = process.stdout.isTTY === true;
+  let count = 0;
+  for (const row of options.occurrences ? occurrenceRows(snapshot, matches, origin) : articleRows(snapshot, matches, origin)) {
+    if (!process.stdout.write(`${tableLine(row, tty)}\n`)) await new Promise((resolve) => process.stdout.once("drain", resolve));
+    count++;
+  }
+  console.error(`${count} ${options.occurrences ? "occurrences" : "articles"} (${matches.docs.length} articles)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(describe(error));
+  process.exitCode = 1;
+});
