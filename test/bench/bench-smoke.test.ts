@@ -17,6 +17,7 @@ const FIGURES = [
   "keyword_p50_ms", "keyword_p99_ms", "phrase_p50_ms", "phrase_p99_ms", "http_ratio", "http_rps", "http_p99_ms",
   "rss_mb", "disk_ratio", "http_cache_hit_rate", "http_uncached_rps", "http_uncached_ratio", "http_uncached_p99_ms",
   "suggest_p50_ms", "suggest_p99_ms",
+  "facets_p50_ms", "facets_p99_ms", "timeline_ms", "timeline_articles", "export_s", "export_rows", "export_rss_growth_mb",
 ];
 
 interface Report {
@@ -53,7 +54,7 @@ describe("bench (smoke)", function () {
     }
     expect(report.articles).to.equal(300);
     // Each scenario checked its answers (the bench exits non-zero on a failed check).
-    for (const scenario of ["jieba floor", "full build", "incremental build", "phrase ", "title ", "load floor", "server: first answer", "GET /api/search", "GET /api/search, result cache off", "express hello-world"]) {
+    for (const scenario of ["jieba floor", "full build", "incremental build", "phrase ", "title ", "load floor", "server: first answer", "GET /api/search", "GET /api/search, result cache off", "express hello-world", "facets of", "timeline of", "export of"]) {
       expect(report.checks.some((check) => check.startsWith(scenario)), `a check of "${scenario}" in ${report.checks.length} checks`).to.equal(true);
     }
     for (const [key, target] of Object.entries(report.targets)) {
@@ -63,6 +64,7 @@ describe("bench (smoke)", function () {
     expect(Object.keys(report.targets)).to.have.members([
       "build_ratio", "incremental_ratio", "load_ms", "load_ratio", "keyword_p50_ms", "keyword_p99_ms",
       "phrase_p50_ms", "phrase_p99_ms", "suggest_p99_ms", "http_ratio", "http_p99_ms", "rss_mb", "disk_ratio",
+      "facets_p99_ms", "timeline_ms", "export_s", "export_rss_growth_mb",
     ]);
     expect(report.machine.cpus).to.be.greaterThan(0);
     expect(report.machine.node).to.equal(process.version);
