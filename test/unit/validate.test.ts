@@ -92,7 +92,7 @@ describe("validate: parseSearchParams", () => {
     it("takes a comma-separated list of facet fields, each once, and rejects an unknown one, listing them", () => {
       expect(parseSearchParams({ q: "a", facets: "year, source,year" }).facets).to.deep.equal(["year", "source"]);
       expect(parseSearchParams({ q: "a", facets: "" }).facets).to.deep.equal([]);
-      expectRejected({ q: "a", facets: "year,colour" }, "facets", /unknown facet "colour": give a comma-separated list of year, month, author, source/);
+      expectRejected({ q: "a", facets: "year,colour" }, "facets", /没有“colour”这一分面：请用逗号分隔 year、month、author、source 中的若干个/);
     });
   });
 
