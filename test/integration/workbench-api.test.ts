@@ -124,7 +124,7 @@ describe("workbench API and pages (integration)", function () {
   it("shows facets, the timeline with its data table, download links and citations on the pages", async () => {
     const results = await (await fetch(`${server.url}/?q=${q}`)).text();
     expect(results).to.include('id="facets"');
-    expect(results).to.match(/<svg[^>]+role="img"/);
+    expect(results).to.match(/<svg[^>]+role="group"/);
     expect(results).to.include("<summary>数据表</summary>");
     expect(results).to.include(`href="/api/search?q=${q}&amp;format=csv"`);
     const occurrences = await (await fetch(`${server.url}/occurrences?q=${q}`)).text();
