@@ -284,7 +284,11 @@ describe("operator guards and hostile seeds (integration)", function () {
         const { openSync } = await import("node:fs");
         const { LiveIndex } = await import(${JSON.stringify(path.join(REPO, "dist/src/index/live-index.js"))});
         const live = await LiveIndex.open(${JSON.stringify(index)});
-        try { for (;;) openSync("/dev/null", "r"); } catch (error) { if (error.code !== "EMFILE") throw error; }
+        const exhaust = () => { try { for (;;) openSync("/dev/null", "r"); } catch (error) { if (error.code !== "EMFILE") throw error; } };
+        // The loader's worker thread closes its descriptors as it ends: take those too, once it has.
+        exhaust();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        exhaust();
         await live.reloadIfChanged().then(() => console.log("no error"), (error) => console.log(error.message));
         process.exit(0);`;
       const file = path.join(tempDir("emfile"), "poll.mjs");
