@@ -453,18 +453,23 @@ describe("index lifecycle (integration)", function () {
         try {
           acquireBuildLock(process.argv[1]);
           console.log("took it");
-          setTimeout(() => {}, 1500); // hold it (never released) while the others try
+          // Hold it (never released) until every process has answered: a holder that exited after
+          // a fixed 1.5 s left a stale lock that a process started late on a loaded machine rightly took.
+          setTimeout(() => {}, 60_000);
         } catch (error) {
           console.log(error.message);
         }`;
+      const children = Array.from({ length: 6 }, () => spawn(process.execPath, ["--input-type=module", "-e", script, index]));
       const outputs = await Promise.all(
-        Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
-          const child = spawn(process.execPath, ["--input-type=module", "-e", script, index]);
+        children.map((child) => new Promise<string>((resolve) => {
           let output = "";
-          child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+          child.stdout.on("data", (chunk: Buffer) => {
+            output += chunk.toString();
+            if (output.includes("\n")) resolve(output.trim());
+          });
           child.on("exit", () => resolve(output.trim()));
         })),
-      );
+      ).finally(() => children.forEach((child) => child.kill()));
       expect(outputs.filter((output) => output === "took it"), outputs.join("\n")).to.have.length(1);
       expect(outputs.filter((output) => output.includes("another build (pid")), outputs.join("\n")).to.have.length(5);
     });
