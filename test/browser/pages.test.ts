@@ -194,7 +194,8 @@ describe("every page at 320, 390 and 1280 px (browser)", function () {
   it("keyboard only: the box on the home page, a query, Tab to a result, Enter, and back", async () => {
     const { context, page } = await open(390, "/");
     try {
-      expect(await page.evaluate(() => document.activeElement?.id)).to.equal("q");
+      // Chromium focuses an autofocus element at a rendering update after load: wait for it (5 s at most).
+      await page.waitForFunction(() => document.activeElement?.id === "q", undefined, { timeout: 5000 });
       await page.keyboard.type("疫情防控");
       await page.keyboard.press("Enter");
       await page.waitForSelector("ol.hits li.hit");
