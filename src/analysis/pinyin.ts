@@ -1,7 +1,16 @@
 // How Chinese words sound when typed with a pinyin input method: toneless syllables (习近平 → xi jin
 // ping), written as people type them (ü as v: 绿 → lv). The readings come from pinyin-pro, which
 // picks a polyphonic character's reading from the word around it (银行 → yin hang, 行走 → xing zou).
-import { pinyin } from "pinyin-pro";
+import { createRequire } from "node:module";
+
+type PinyinPro = typeof import("pinyin-pro");
+let library: PinyinPro | undefined;
+
+/** pinyin-pro, loaded on first use: its tables cost 50-80 ms and 16 MiB, which a server start need not pay. */
+function pinyinPro(): PinyinPro {
+  library ??= createRequire(import.meta.url)("pinyin-pro") as PinyinPro;
+  return library;
+}
 
 const HAN_ONLY = /^[\u3400-\u9fff]+$/;
 /** What a typed pinyin query may hold: Latin letters (v for ü), nothing else. */
@@ -15,7 +24,7 @@ export function isHan(text: string): boolean {
 /** Toneless syllables of a Han word (`[]` for anything else). */
 export function syllables(word: string): string[] {
   if (!isHan(word)) return [];
-  return pinyin(word, { toneType: "none", type: "array", v: true });
+  return pinyinPro().pinyin(word, { toneType: "none", type: "array", v: true });
 }
 
 /** The key people type for a word: its syllables joined (脱贫攻坚 → tuopingongjian). */
