@@ -42,8 +42,6 @@ const RATIO_SEEN = 25;
 const MIN_CORRECTED = 3;
 /** Longest query word looked at: people type short words; a pasted headline is not a typo, and checking one cost 7-10 ms. */
 const MAX_WORD = 10;
-/** A rare word this short is looked at even when the query finds something. */
-const SHORT_WORD = 4;
 /** Correction candidates tried per piece of a word, the most frequent first. */
 const CANDIDATES_PER_SPAN = 8;
 
@@ -151,8 +149,9 @@ const applyEdit = (typed: string, edit: Span & { to: string }): string => typed.
  * `found`: what the query as typed finds.
  */
 export function correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery, found: { total: number; relaxed: boolean }): Correction | undefined {
-  // A query that finds enough is taken as meant; one that finds some looks at absent words and short
-  // rare ones only (a headline typed whole is full of rare words: judging them all cost up to a second).
+  // A query that finds enough is taken as meant; one that finds some looks at words no article holds
+  // only (a headline typed whole is full of rare words: judging them all cost up to a second, and
+  // building the vocabulary for the first of them stalled a fresh server's answers for seconds).
   if (found.total >= RARE && !found.relaxed) return undefined;
   const absentOnly = found.total > 0 && !found.relaxed;
   const edits: Candidate[] = [];
@@ -162,7 +161,7 @@ export function correctionFor(snapshot: IndexSnapshot, typed: string, query: Par
     if (!/[\u3400-\u9fff]/.test(folded)) continue;
     // The word as a whole is common: nothing to correct (and no need to build the vocabulary).
     const count = countPhrase(snapshot, folded, atom.field);
-    if (count >= RARE || (absentOnly && count > 0 && folded.length > SHORT_WORD)) continue;
+    if (count >= RARE || (absentOnly && count > 0)) continue;
     // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
     const textStart = atom.end - atom.text.length;
     const judged = candidatesFor(snapshot, folded, atom.field)

@@ -94,11 +94,16 @@ describe("did you mean (on a sample of the corpus)", () => {
     expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"), NOTHING)?.replacements).to.deep.equal([{ from: "肺灾", to: "肺炎", reason: "typo" }]);
   });
 
-  it("a rare word that finds a few articles, where the correction finds many more: the correction's results, and as typed the suggestion", () => {
-    expect(run("习进平说").corrected).to.deep.equal({ from: "习进平说", to: "习近平说" });
-    const typed = run("习进平说", { correct: false });
-    expect(typed.hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
-    expect(typed.suggestions).to.deep.equal([{ query: "习近平说", reason: "homophone" }]);
+  it("a query that finds something is taken as meant when its words are in some article (习进平说: one story has it)", () => {
+    const result = run("习进平说");
+    expect(result.corrected).to.equal(undefined);
+    expect(result.suggestions).to.deep.equal([]);
+    expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
+  });
+
+  it("a word no article holds, beside a common one: the correction's results", () => {
+    const result = run("习近瓶 说");
+    expect(result.corrected).to.deep.equal({ from: "习近瓶 说", to: "习近平 说" });
   });
 
   it("without context, text that some article holds is taken as meant", () => {
