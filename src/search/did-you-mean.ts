@@ -7,7 +7,7 @@ import { queryTerms } from "../analysis/analyze.js";
 import { isHan, pinyinKey } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { analyzeAtom, namesOfIndex, strictMatches, verifiedOf } from "./candidates.js";
-import { estimateCandidates, needleCandidates, type Field } from "./phrase-check.js";
+import { estimateCandidates, needleCandidates, needleInField, type Field } from "./phrase-check.js";
 import { parseQuery, type Atom, type ParsedQuery } from "./query-parser.js";
 import { vocabularyOf } from "./vocabulary.js";
 
@@ -60,6 +60,14 @@ export function countPhrase(snapshot: IndexSnapshot, text: string, field: Field)
   item.candidates = needleCandidates(snapshot, needle);
   if (item.candidates.length >= COMMON) return COMMON;
   return verifiedOf(snapshot, item).length;
+}
+
+/** Whether some article holds `text` in the field: stops at the first (a common word's is the first candidate). */
+function occursAnywhere(snapshot: IndexSnapshot, text: string, field: Field): boolean {
+  const needle = text.trim();
+  if (needle === "" || estimateCandidates(snapshot, needle) === 0) return false;
+  for (const doc of needleCandidates(snapshot, needle)) if (needleInField(snapshot, doc, needle, field, false)) return true;
+  return false;
 }
 
 interface Span {
@@ -159,9 +167,9 @@ export function correctionFor(snapshot: IndexSnapshot, typed: string, query: Par
     if (atom.kind !== "words" || atom.text.length > MAX_WORD) continue;
     const folded = fold(atom.text);
     if (!/[\u3400-\u9fff]/.test(folded)) continue;
+    if (absentOnly && occursAnywhere(snapshot, folded, atom.field)) continue;
     // The word as a whole is common: nothing to correct (and no need to build the vocabulary).
-    const count = countPhrase(snapshot, folded, atom.field);
-    if (count >= RARE || (absentOnly && count > 0)) continue;
+    if (countPhrase(snapshot, folded, atom.field) >= RARE) continue;
     // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
     const textStart = atom.end - atom.text.length;
     const judged = candidatesFor(snapshot, folded, atom.field)
