@@ -9,8 +9,9 @@ import type { Facets } from "../search/facets.js";
 import type { ItemCount, PhraseCount, SearchResult } from "../search/search.js";
 import type { Article, SafeHtml, TextRange } from "../types.js";
 import { highlightAll, highlightFragments } from "./highlight.js";
-import { citation } from "./citation.js";
+import { citation, sentenceAround } from "./citation.js";
 import { articleUrl, PAGE_SIZE } from "./links.js";
+import { sourceLine } from "./occurrences.js";
 import { mergeMatches, selectFragments } from "./snippet.js";
 
 export interface HitView {
@@ -108,6 +109,12 @@ export interface ArticleView {
   bodyMatchCount: number;
 }
 
+/** The article's citation; with a query, the line and sentence of its first match in the body. */
+function articleCitation(article: Article, bodyMatches: readonly TextRange[]): string {
+  const first = [...bodyMatches].sort((a, b) => a.start - b.start)[0];
+  return first ? citation(article, sourceLine(article, first.start), sentenceAround(article.body, first)) : citation(article, article.lineStart);
+}
+
 /** The whole article with every match marked and numbered (m0, m1, …) so the reader can jump between them. */
 export function articleView(snapshot: IndexSnapshot, doc: number, matches: { title: TextRange[]; body: TextRange[] }): ArticleView {
   const article: Article = { ...snapshot.meta(doc), body: snapshot.body(doc) };
@@ -115,7 +122,7 @@ export function articleView(snapshot: IndexSnapshot, doc: number, matches: { tit
   const bodyMatchCount = mergeMatches(article.body, matches.body).length;
   return {
     article,
-    citation: citation(article, article.lineStart),
+    citation: articleCitation(article, matches.body),
     titleHtml: highlightAll(article.title, matches.title, "t")[0],
     paragraphsHtml: highlightAll(article.body, matches.body, "m"),
     occurrences: bodyMatchCount + mergeMatches(article.title, matches.title).length,

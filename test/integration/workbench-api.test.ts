@@ -129,6 +129,11 @@ describe("workbench API and pages (integration)", function () {
     expect(results).to.include(`href="/api/search?q=${q}&amp;format=csv"`);
     const occurrences = await (await fetch(`${server.url}/occurrences?q=${q}`)).text();
     expect(occurrences).to.match(/<span class="citation-text">《[^<]+》，[^<]+第 \d+ 行：“[^<]+”<\/span>/);
+    const first = ((await api(`/api/search?q=${encodeURIComponent("疫情")}`)).body.hits as Hit[])[0]!;
+    const article = await (await fetch(`${server.url}/article/${encodeURIComponent(first.id)}?q=${encodeURIComponent("疫情")}`)).text();
+    expect(article, "an article's citation quotes the sentence of its first match").to.match(/<span class="citation-text">《[^<]+》，[^<]+第 \d+ 行：“[^<”]*疫情[^<]*”<\/span>/);
+    const plain = await (await fetch(`${server.url}/article/${encodeURIComponent(first.id)}`)).text();
+    expect(plain).to.match(/<span class="citation-text">《[^<]+》，[^<]+第 \d+ 行<\/span>/);
     const timeline = await (await fetch(`${server.url}/timeline?q=${encodeURIComponent("疫情")}&q2=${encodeURIComponent("复工")}`)).text();
     expect(timeline).to.include('class="legend"');
   });
