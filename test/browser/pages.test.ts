@@ -6,10 +6,10 @@ import { expect } from "chai";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../support/browser.js";
 import { REPO, startServer, type RunningServer } from "../support/server.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const WIDTHS = [320, 390, 1280] as const;
 const ARTIFACTS = path.join(REPO, "test-artifacts");
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -79,10 +79,7 @@ describe("every page at 320, 390 and 1280 px (browser)", function () {
   before(async function () {
     // 400 real broadcasts beside the bundled pages: dates, one source label, thousands of occurrences.
     server = await startServer({ extraSeeds: ["test/fixtures/browser.jsonl", "test/fixtures/xwlb-400.jsonl.gz"] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
     const search = (await (await fetch(`${server.url}/api/search?q=${encodeURIComponent("疫情防控")}`)).json()) as { hits: Array<{ url: string }> };
     articlePath = search.hits[0]!.url;
     PAGES.find(([name]) => name === "article")![1] = articlePath;

@@ -1,10 +1,8 @@
 // A reader in a real browser: Debian's Chromium driven by playwright-core (no browser download).
 import { expect } from "chai";
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../support/browser.js";
 import { startServer, type RunningServer } from "../support/server.js";
-
-const CHROMIUM = "/usr/bin/chromium";
 
 describe("search page in Chromium (browser)", function () {
   this.timeout(120_000);
@@ -12,14 +10,8 @@ describe("search page in Chromium (browser)", function () {
   let browser: Browser;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium), as .ci/run does`);
-    }
+    browser = await launchChromium();
     server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
   });
   after(async () => {
     await browser?.close();

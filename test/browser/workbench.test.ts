@@ -1,11 +1,10 @@
 // A reporter in a real browser: narrows by a facet, follows a timeline bar, downloads the CSV.
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
-import { existsSync, readFileSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { readFileSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../support/browser.js";
 import { startServer, type RunningServer } from "../support/server.js";
-
-const CHROMIUM = "/usr/bin/chromium";
 
 describe("reporter's workbench in Chromium (browser)", function () {
   this.timeout(120_000);
@@ -13,12 +12,8 @@ describe("reporter's workbench in Chromium (browser)", function () {
   let browser: Browser;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+    browser = await launchChromium();
     server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
   });
   after(async () => {
     await browser?.close();
