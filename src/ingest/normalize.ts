@@ -42,7 +42,11 @@ const NUMBER_CONTINUATION = /^(?:\d|[日月年号时分秒点%％万亿元千百
 /** Ends a line that introduces what follows (他表示：); never a headline's last character. */
 const COLON_END = /[：:]$/u;
 
-const CLUSTER = /\P{M}\p{M}*|\p{M}+/gu;
+/**
+ * A character with its combining marks. Runs of marks are taken 32 at a time: an unbounded run
+ * (`\p{M}*`) backtracked once per mark and overflowed V8's stack on a few million of them.
+ */
+const CLUSTER = /\P{M}\p{M}{0,32}|\p{M}{1,32}/gu;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028\u2029\ufeff]/u;
 const HAN_WORD = /^\p{Script=Han}{2,}$/u;
 const WHITE_SPACE = /^\s+$/u;

@@ -226,6 +226,9 @@ describe("readSeedFile", () => {
     expect(articles).to.have.length(1);
     expect(articles[0]!.authors).to.include("张三");
     expect(articles[0]!.body.length).to.equal(line.length - "记者 张三 ".length);
+    // Combining marks: a character with 7 million of them was one cluster, and overflowed too.
+    const marks = `标题${"\u0301".repeat(7_000_000)}`;
+    expect(splitArticles(repairPage(marks), "marks.txt").map((article) => article.body.length)).to.deep.equal([marks.length]);
   });
 
 });
