@@ -19,6 +19,12 @@ export const ERROR_CODES = {
   invalid_date: "a `date:` value that is not YYYY, YYYY-MM or YYYY-MM-DD, or no such day",
   reversed_date_range: "a `date:` range that starts after it ends",
   disjoint_dates: "two `date:` filters that do not overlap",
+  too_many_items: "more than MAX_QUERY_ITEMS words and phrases in one query",
+  query_too_expensive: "the search ran out of its time budget (--query-budget) and was stopped (503); narrow the query",
+  server_busy: "all turns for expensive searches are taken (--expensive-queries); try again after Retry-After seconds (503)",
+  headers_too_large: "the URL or the request headers are over 16 KiB (431)",
+  request_timeout: "the request headers did not arrive in time (408)",
+  bad_request: "the request is not valid HTTP (400)",
   invalid_parameter: "a request parameter (q, page, size, sort) out of range or malformed; `parameter` names it",
   not_found: "no such article or page",
   internal_error: "the server failed; its log says why",
@@ -107,6 +113,24 @@ export class QueryParseError extends SearchError {
     readonly end: number,
   ) {
     super(message, undefined, code);
+  }
+}
+
+/** The query needed more than the time a request may take, and was stopped (HTTP 503: under load, less time is left for it). */
+export class QueryTooExpensiveError extends SearchError {
+  constructor(readonly budgetMs: number) {
+    super(
+      `这个检索太费时：${budgetMs} 毫秒内没有完成（每个请求最多用这么久），已停止`,
+      "请缩小范围：多加一个词或一个加引号的“短语”，加上 date: 或 source: 筛选，或者看靠前的页",
+      "query_too_expensive",
+    );
+  }
+}
+
+/** Too much expensive work is queued already (HTTP 503 with Retry-After). */
+export class ServerBusyError extends SearchError {
+  constructor(readonly retryAfterSeconds: number) {
+    super("服务器正忙于其他费时的检索", `请 ${retryAfterSeconds} 秒后再试，或缩小检索范围`, "server_busy");
   }
 }
 

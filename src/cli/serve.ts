@@ -8,6 +8,8 @@ import { segmenterReady, useUserDictionary } from "../analysis/jieba.js";
 import { findBesideSeeds, SYNONYM_FILE, userDictionaryOf } from "../analysis/user-dictionary.js";
 import { useSynonyms } from "../search/synonyms.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
+import { createHttpServer } from "../web/http-server.js";
+import { DEFAULT_SCHEDULER } from "../web/query-scheduler.js";
 import { buildAndReport, describe, watchSeeds } from "./report.js";
 import { commonCommand, resolveCommon, type CommonOptions } from "./options.js";
 
@@ -15,6 +17,16 @@ const RELOAD_POLL_MS = 2000;
 
 function parseCacheEntries(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("give a whole number of answers (0 turns the cache off).");
+  return Number(value);
+}
+
+function parseBudget(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("give a whole number of milliseconds, at least 1.");
+  return Number(value);
+}
+
+function parseQueueLength(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("give a whole number of queries (0 refuses every search that needs more than one slice).");
   return Number(value);
 }
 
@@ -56,9 +68,19 @@ async function main(): Promise<void> {
       new Option("--result-cache <n>", "answers to repeated queries kept per kind (search, occurrences) for each index generation; 0 = off")
         .default(DEFAULT_RESULT_CACHE_ENTRIES)
         .argParser(parseCacheEntries),
+    )
+    .addOption(
+      new Option("--query-budget <ms>", "time one search may take, waiting included; a longer one is stopped with 503 query_too_expensive")
+        .default(DEFAULT_SCHEDULER.budgetMs)
+        .argParser(parseBudget),
+    )
+    .addOption(
+      new Option("--expensive-queries <n>", "searches longer than a slice that may take turns at once; one more gets 503 server_busy with Retry-After")
+        .default(DEFAULT_SCHEDULER.expensiveQueries)
+        .argParser(parseQueueLength),
     );
   command.parse();
-  const raw = command.opts<{ port: number; resultCache: number }>();
+  const raw = command.opts<{ port: number; resultCache: number; queryBudget: number; expensiveQueries: number }>();
   const options = resolveCommon(command.opts());
   // The operator's words and synonyms beside the seeds, before jieba loads (a build sets the same words).
   await useUserDictionary(userDictionaryOf(options.seeds));
@@ -72,7 +94,8 @@ async function main(): Promise<void> {
     if (error) console.error(`kept serving the previous index: ${describe(error, options.debug)}`);
     else if (generation !== undefined) console.log(`now serving generation ${generation}`);
   });
-  const server: Server = createApp(live, { resultCacheEntries: raw.resultCache }).listen(raw.port, () => {
+  const app = createApp(live, { resultCacheEntries: raw.resultCache, scheduling: { budgetMs: raw.queryBudget, expensiveQueries: raw.expensiveQueries } });
+  const server: Server = createHttpServer(app).listen(raw.port, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : raw.port;
     console.log(`zh-news-search: ${live.current().size} articles, generation ${live.current().manifest.generation}`);

@@ -98,15 +98,27 @@ export function searchView(
   };
 }
 
+/**
+ * The article page shows at most this much of a body (UTF-16 code units) and marks at most this
+ * many matches: a 5 MB record with a common word made 26 MB of HTML. The rest is in the plain text
+ * download and the API.
+ */
+export const ARTICLE_PAGE_CAP = { characters: 200_000, marks: 1000 } as const;
+
 export interface ArticleView {
   article: Article;
   /** 《标题》，来源，日期，文件第 N 行: plain text to quote. */
   citation: string;
   titleHtml: SafeHtml;
+  /** The shown part of the body: all of it, or its first ARTICLE_PAGE_CAP.characters. */
   paragraphsHtml: SafeHtml[];
-  /** Matches in the title and the body; body marks are numbered m0 … m(bodyMatchCount - 1). */
+  /** Matches in the title and the body, all of them; body marks are numbered m0 … m(bodyMatchCount - 1). */
   occurrences: number;
+  titleMatchCount: number;
+  /** Marked (and linked) body matches: at most ARTICLE_PAGE_CAP.marks, within the shown part. */
   bodyMatchCount: number;
+  /** Body length and shown length when the page shows only part of the body, else null. */
+  cut: { shownCharacters: number; bodyCharacters: number } | null;
 }
 
 /** The article's citation; with a query, the line and sentence of its first match in the body. */
@@ -115,17 +127,30 @@ function articleCitation(article: Article, bodyMatches: readonly TextRange[]): s
   return first ? citation(article, sourceLine(article, first.start), sentenceAround(article.body, first)) : citation(article, article.lineStart);
 }
 
-/** The whole article with every match marked and numbered (m0, m1, …) so the reader can jump between them. */
+/** The article with its matches marked and numbered (m0, m1, …) so the reader can jump between them, within ARTICLE_PAGE_CAP. */
 export function articleView(snapshot: IndexSnapshot, doc: number, matches: { title: TextRange[]; body: TextRange[] }): ArticleView {
   const article: Article = { ...snapshot.meta(doc), body: snapshot.body(doc) };
+  const shown = shownPart(article.body);
   // Overlapping matches become one mark: count marks, so every numbered link has its target.
-  const bodyMatchCount = mergeMatches(article.body, matches.body).length;
+  const bodyMarks = mergeMatches(article.body, matches.body);
+  const marked = bodyMarks.filter((range) => range.end <= shown.length).slice(0, ARTICLE_PAGE_CAP.marks);
+  const titleMatchCount = mergeMatches(article.title, matches.title).length;
   return {
     article,
     citation: articleCitation(article, matches.body),
     titleHtml: highlightAll(article.title, matches.title, "t")[0],
-    paragraphsHtml: highlightAll(article.body, matches.body, "m"),
-    occurrences: bodyMatchCount + mergeMatches(article.title, matches.title).length,
-    bodyMatchCount,
+    paragraphsHtml: highlightAll(shown, marked, "m"),
+    occurrences: titleMatchCount + bodyMarks.length,
+    titleMatchCount,
+    bodyMatchCount: marked.length,
+    cut: shown.length < article.body.length ? { shownCharacters: shown.length, bodyCharacters: article.body.length } : null,
   };
+}
+
+/** The body up to the cap, not splitting a surrogate pair. */
+function shownPart(body: string): string {
+  if (body.length <= ARTICLE_PAGE_CAP.characters) return body;
+  const end = ARTICLE_PAGE_CAP.characters;
+  const high = body.charCodeAt(end - 1);
+  return body.slice(0, high >= 0xd800 && high <= 0xdbff ? end - 1 : end);
 }

@@ -5,6 +5,7 @@
 import { namesOf, queryTerms } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import type { Budget, Steps } from "./budget.js";
 import { EMPTY, filter, has, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
 import { candidateHolds, DECODE_RATIO, estimateCandidates, needleCandidates, needleCheck, needleInField, verifyNeedle } from "./phrase-check.js";
 import type { Atom } from "./query-parser.js";
@@ -65,12 +66,11 @@ export function atomHolds(snapshot: IndexSnapshot, item: AnalyzedAtom, doc: numb
   return item.needles.every((needle) => candidateHolds(snapshot, doc, needle, item.atom.field, item.wholeWords));
 }
 
-export function verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {
-  item.verified ??= item.needles.reduce(
-    (docs, needle) => verifyNeedle(snapshot, docs, needle, item.atom.field, item.wholeWords),
-    candidatesOf(snapshot, item),
-  );
-  return item.verified;
+export function* verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom, budget: Budget): Steps<DocSet> {
+  if (item.verified) return item.verified;
+  let docs = candidatesOf(snapshot, item);
+  for (const needle of item.needles) docs = yield* verifyNeedle(snapshot, docs, needle, item.atom.field, item.wholeWords, budget);
+  return (item.verified = docs);
 }
 
 /**
@@ -79,7 +79,7 @@ export function verifiedOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet 
  * on the candidates' text instead of decoding its lists (a one-character word like 年 is in most
  * articles, and decoding its list would cost more than the whole rest of the query).
  */
-export function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][]): DocSet {
+export function* strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], budget: Budget): Steps<DocSet> {
   if (groups.some((group) => group.every((item) => item.needles.length === 0))) return EMPTY;
   // Phrases already verified for their counts are exact sets: start from them, check nothing again.
   const verified = groups.flatMap((group) => (group.length === 1 && group[0]!.verified ? [group[0]!.verified] : []));
@@ -96,12 +96,16 @@ export function strictMatches(snapshot: IndexSnapshot, groups: AnalyzedAtom[][])
   }
   const alternatives = groups.filter((group) => group.length > 1);
   for (const group of alternatives) {
-    const docs = unionAll(group.map((item) => candidatesOf(snapshot, item)));
+    let docs = EMPTY;
+    for (const item of group) {
+      docs = union(docs, candidatesOf(snapshot, item));
+      if (budget.due(docs.length)) yield;
+    }
     candidates = candidates ? intersect(candidates, docs) : docs;
   }
   const matched = candidates ?? EMPTY;
   const checks = needs.map((need) => needleCheck(snapshot, matched, need.needle, need.field, need.wholeWord, need.decoded));
-  return filter(matched, (doc) => checks.every((check) => check(doc)) && alternatives.every((group) => group.some((item) => atomHolds(snapshot, item, doc))));
+  return yield* filter(matched, (doc) => checks.every((check) => check(doc)) && alternatives.every((group) => group.some((item) => atomHolds(snapshot, item, doc))), budget);
 }
 
 /**
@@ -124,20 +128,21 @@ export function excludes(snapshot: IndexSnapshot, excluded: AnalyzedAtom[], popu
  * (ranking puts more items first). Filters and exclusions still apply. `groupArticles` says how
  * many articles (within the filters) have each item, so that the page can say which words matched.
  */
-export function relaxedMatches(
+export function* relaxedMatches(
   snapshot: IndexSnapshot,
   groups: AnalyzedAtom[][],
   excluded: AnalyzedAtom[],
   passesFilters: (doc: number) => boolean,
-): { matched: DocSet; matchedGroups: Uint8Array; groupArticles: number[] } {
+  budget: Budget,
+): Steps<{ matched: DocSet; matchedGroups: Uint8Array; groupArticles: number[] }> {
   const matchedGroups = new Uint8Array(snapshot.size);
   const groupArticles: number[] = [];
   let any: DocSet = EMPTY;
   for (const group of groups) {
-    const docs = filter(unionAll(group.map((item) => candidatesOf(snapshot, item))), (doc) => passesFilters(doc) && group.some((item) => atomHolds(snapshot, item, doc)));
+    const docs = yield* filter(unionAll(group.map((item) => candidatesOf(snapshot, item))), (doc) => passesFilters(doc) && group.some((item) => atomHolds(snapshot, item, doc)), budget);
     for (const doc of docs) matchedGroups[doc]! += 1;
     groupArticles.push(docs.length);
     any = union(any, docs);
   }
-  return { matched: filter(any, excludes(snapshot, excluded, any.length)), matchedGroups, groupArticles };
+  return { matched: yield* filter(any, excludes(snapshot, excluded, any.length), budget), matchedGroups, groupArticles };
 }

@@ -6,6 +6,7 @@ import { fold } from "../analysis/fold.js";
 import { queryTerms } from "../analysis/analyze.js";
 import { isHan, pinyinKey } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { Budget, runToEnd } from "./budget.js";
 import { analyzeAtom, namesOfIndex, strictMatches, verifiedOf } from "./candidates.js";
 import { estimateCandidates, needleCandidates, needleInField, type Field } from "./phrase-check.js";
 import { parseQuery, type Atom, type ParsedQuery } from "./query-parser.js";
@@ -59,7 +60,8 @@ export function countPhrase(snapshot: IndexSnapshot, text: string, field: Field)
   if (estimate === 0 || estimate >= COMMON) return Math.min(estimate, COMMON);
   item.candidates = needleCandidates(snapshot, needle);
   if (item.candidates.length >= COMMON) return COMMON;
-  return verifiedOf(snapshot, item).length;
+  // Fewer than COMMON candidates: bounded work, not paced by the request's budget.
+  return runToEnd(verifiedOf(snapshot, item, Budget.unlimited())).length;
 }
 
 /** Whether some article holds `text` in the field: stops at the first (a common word's is the first candidate). */
@@ -144,7 +146,8 @@ function candidatesFor(snapshot: IndexSnapshot, text: string, field: Field): Can
 /** Articles having every required item of `text` (filters aside): how well a correction reads with the rest of the query. */
 function strictCount(snapshot: IndexSnapshot, text: string): number {
   const names = namesOfIndex(snapshot);
-  return strictMatches(snapshot, parseQuery(text).required.map((group) => group.map((atom) => analyzeAtom(atom, names)))).length;
+  // Not paced by the request's budget (correctionFor has none yet): a correction is a few words.
+  return runToEnd(strictMatches(snapshot, parseQuery(text).required.map((group) => group.map((atom) => analyzeAtom(atom, names))), Budget.unlimited())).length;
 }
 
 const applyEdit = (typed: string, edit: Span & { to: string }): string => typed.slice(0, edit.start) + edit.to + typed.slice(edit.end);

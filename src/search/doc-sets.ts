@@ -1,6 +1,8 @@
 // Sorted sets of global article numbers (ascending Uint32Array), and the set algebra the
 // candidate stage needs. Intersections start from the smallest set and gallop through the larger.
 
+import type { Budget, Steps } from "./budget.js";
+
 export type DocSet = Uint32Array;
 
 export const EMPTY: DocSet = new Uint32Array(0);
@@ -69,11 +71,14 @@ export function unionAll(sets: readonly DocSet[]): DocSet {
   return sets.reduce<DocSet>((acc, set) => union(acc, set), EMPTY);
 }
 
-/** Keeps the members for which `keep` holds. */
-export function filter(set: DocSet, keep: (doc: number) => boolean): DocSet {
+/** Keeps the members for which `keep` holds (which may read each member's text: the budget paces it). */
+export function* filter(set: DocSet, keep: (doc: number) => boolean, budget: Budget): Steps<DocSet> {
   const out = new Uint32Array(set.length);
   let n = 0;
-  for (const doc of set) if (keep(doc)) out[n++] = doc;
+  for (const doc of set) {
+    if (budget.due()) yield;
+    if (keep(doc)) out[n++] = doc;
+  }
   return out.subarray(0, n);
 }
 

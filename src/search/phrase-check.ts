@@ -3,6 +3,7 @@
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { needleKeys } from "../index/ngram-index.js";
 import { TEXT_FIELDS } from "../index/schema.js";
+import type { Budget, Steps } from "./budget.js";
 import { EMPTY, filter, gallop, intersect, type DocSet } from "./doc-sets.js";
 
 export type Field = "any" | "title";
@@ -105,9 +106,9 @@ export function estimateCandidates(snapshot: IndexSnapshot, needle: string): num
 }
 
 /** The documents among `candidates` (from needleCandidates) that really contain the needle in the field. */
-export function verifyNeedle(snapshot: IndexSnapshot, candidates: DocSet, needle: string, field: Field, wholeWord: boolean): DocSet {
+export function* verifyNeedle(snapshot: IndexSnapshot, candidates: DocSet, needle: string, field: Field, wholeWord: boolean, budget: Budget): Steps<DocSet> {
   if (candidatesAreExact(needle, field, wholeWord)) return candidates;
-  return filter(candidates, needleCheck(snapshot, candidates, needle, field, wholeWord, true));
+  return yield* filter(candidates, needleCheck(snapshot, candidates, needle, field, wholeWord, true), budget);
 }
 
 /** Below this many candidates, reading their texts is cheaper than looking the needle up as a word. */

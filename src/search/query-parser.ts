@@ -35,6 +35,8 @@ import { FILTERS, QUERYABLE_TEXT_FIELDS, VALUE_FILTERS, type FilterName, type Va
 
 /** Longest query accepted, in UTF-16 code units. */
 export const MAX_QUERY_LENGTH = 200;
+/** Most words and phrases (required and excluded) in one query: each one is matched and counted over the whole index. */
+export const MAX_QUERY_ITEMS = 16;
 /** `from` of a date range with an open start (`date:..2020`). */
 export const OPEN_START = "0000-01-01";
 /** `to` of a date range with an open end (`date:2020..`). */
@@ -426,6 +428,7 @@ export function parseQuery(input: string): ParsedQuery {
           start: token.start,
           end: token.end,
         };
+        if (required.flat().length + excluded.length === MAX_QUERY_ITEMS) throw tooManyItems(input, token);
         if (token.negated) excluded.push(atom);
         else if (pendingOr !== undefined) required[required.length - 1]!.push(atom);
         else required.push([atom]);
@@ -461,6 +464,16 @@ export function parseQuery(input: string): ParsedQuery {
   const filters: QueryFilters = values;
   if (date !== undefined) filters.date = date;
   return { required, excluded, filters, notes };
+}
+
+function tooManyItems(input: string, token: Token): QueryParseError {
+  return new QueryParseError(
+    "too_many_items",
+    `词和短语太多：最多 ${MAX_QUERY_ITEMS} 个，${column(token.start)}的“${input.slice(token.start, token.end)}”是第 ${MAX_QUERY_ITEMS + 1} 个；` +
+      "请分几次检索，或把连在一起的词用引号括成一个“短语”",
+    token.start,
+    input.length,
+  );
 }
 
 /** True when `text` reads back as one word: no space, no opening quote. */

@@ -3,6 +3,7 @@
 // for the query's words standing together. Ties break deterministically: newer first, then id.
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { BM25_K1, TEXT_FIELDS } from "../index/schema.js";
+import type { Budget, Steps } from "./budget.js";
 import { gallop, type DocSet } from "./doc-sets.js";
 
 /** IDF from the largest of the fields' document frequencies (a term mostly in bodies still counts as common). */
@@ -17,13 +18,15 @@ function saturate(tf: number, length: number, average: number, b: number): numbe
 /**
  * Adds each term's BM25 contribution to `scores[doc]` for the documents of `matched`.
  * `weights` scale terms (a repeated query term counts more; a relaxed match counts less).
+ * A posting list is walked by a callback, which cannot yield: it pauses between lists.
  */
-export function addBm25(
+export function* addBm25(
   snapshot: IndexSnapshot,
   terms: ReadonlyArray<{ term: string; weight: number }>,
   matched: DocSet,
   scores: Float64Array,
-): void {
+  budget: Budget,
+): Steps<void> {
   const parts = snapshot.parts;
   for (const { term, weight } of terms) {
     // postings[part][field], looked up once for the document frequencies and the scores.
@@ -36,19 +39,22 @@ export function addBm25(
     });
     const termIdf = weight * idf(snapshot.size, documentFrequency);
     let from = 0;
-    parts.forEach(({ docBase, size, termCounts }, p) => {
+    for (const [p, { docBase, size, termCounts }] of parts.entries()) {
       const to = gallop(matched, docBase + size, from);
       const docs = matched.subarray(from, to);
       from = to;
-      if (docs.length === 0) return;
-      TEXT_FIELDS.forEach(({ name, b, weight: fieldWeight }, f) => {
+      if (docs.length === 0) continue;
+      for (const [f, { name, b, weight: fieldWeight }] of TEXT_FIELDS.entries()) {
         const lengths = termCounts[name];
         const average = snapshot.averageTermCounts[name];
+        let due = false;
         postings[p]![f]!.forEachIn(docs, docBase, (local, tf) => {
+          due = budget.due();
           scores[local + docBase]! += termIdf * fieldWeight * saturate(tf, lengths[local]!, average, b);
         });
-      });
-    });
+        if (due) yield;
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { DATE_FILTER, VALUE_FILTERS, type FacetFieldName } from "../index/schema.js";
 import type { TextRange } from "../types.js";
+import { Budget, runToEnd, type Steps } from "./budget.js";
 import { analyzeAtom, atomHolds, excludes, namesOfIndex, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
 import { correctionFor, dateSuggestions, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
@@ -92,7 +93,12 @@ export interface QueryMatches {
 }
 
 /** Everything up to ranking: which articles match, and the exact counts of the quoted phrases. */
+/** matchQuery without a time limit (the timeline). */
 export function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMatches {
+  return runToEnd(matchQuerySteps(snapshot, queryText, Budget.unlimited()));
+}
+
+function* matchQuerySteps(snapshot: IndexSnapshot, queryText: string, budget: Budget): Steps<QueryMatches> {
   const query = parseQuery(queryText);
   const names = namesOfIndex(snapshot);
   const { groups: members, expansions } = expandQuery(snapshot, query);
@@ -106,7 +112,7 @@ export function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMat
   const phrases: PhraseCount[] = [];
   for (const item of groups.flat()) {
     if (item.atom.kind !== "phrase" || item.needles.length === 0 || item.expansion) continue;
-    const docs = verifiedOf(snapshot, item);
+    const docs = yield* verifiedOf(snapshot, item, budget);
     const all = { articles: 0, occurrences: 0 };
     const kept = { articles: 0, occurrences: 0 };
     for (const doc of docs) {
@@ -118,22 +124,23 @@ export function matchQuery(snapshot: IndexSnapshot, queryText: string): QueryMat
         kept.articles++;
         kept.occurrences += count;
       }
+      if (budget.due(1 + count)) yield;
     }
     const phrase = { phrase: item.needles[0]!, field: item.atom.field };
     phrases.push(filtered ? { ...phrase, ...kept, archive: all } : { ...phrase, ...all });
   }
 
   // Without words (`date:2019-04-27` alone), the filters choose the articles: a day's broadcast, an author's work.
-  const hasEveryItem = groups.length === 0 ? everyArticle(snapshot) : strictMatches(snapshot, groups);
+  const hasEveryItem = groups.length === 0 ? everyArticle(snapshot) : yield* strictMatches(snapshot, groups, budget);
   // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
-  const kept = filter(hasEveryItem, passesFilters);
-  let matched = filter(kept, excludes(snapshot, excluded, kept.length));
+  const kept = yield* filter(hasEveryItem, passesFilters, budget);
+  let matched = yield* filter(kept, excludes(snapshot, excluded, kept.length), budget);
   let matchedGroups: Uint8Array | undefined;
   let itemCounts: ItemCount[] = [];
   const relaxed = hasEveryItem.length === 0 && groups.length > 1;
   if (relaxed || matched.length === 0) {
     // Which items matched is what a reader of an empty or partial result needs to know next.
-    const fallback = relaxedMatches(snapshot, groups, excluded, passesFilters);
+    const fallback = yield* relaxedMatches(snapshot, groups, excluded, passesFilters, budget);
     if (relaxed) ({ matched, matchedGroups } = fallback);
     // Groups, not the typed items: pinyin typed as several words (xi jinping) is one group.
     itemCounts = groups.map((group, i) => {
@@ -149,8 +156,13 @@ const FEW = 20;
 /** …shows its correction's results instead when they are this many times more. */
 const MANY_MORE = 2;
 
+/** A search without a time limit (tests, bench, tools); the server runs searchSteps() within a budget. */
 export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
-  const typed = searchAsTyped(snapshot, request.query, request);
+  return runToEnd(searchSteps(snapshot, request, Budget.unlimited()));
+}
+
+export function* searchSteps(snapshot: IndexSnapshot, request: SearchRequest, budget: Budget): Steps<SearchResult> {
+  const typed = yield* searchAsTyped(snapshot, request.query, request, budget);
   const dates = dateSuggestions(request.query, typed.query);
   const correction = correctionFor(snapshot, request.query, typed.query, typed);
   if (!correction) return { ...typed, suggestions: dates };
@@ -158,7 +170,7 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
   // where the corrected words find many more, show what the corrected words find, with a link to
   // search as typed after all.
   if (request.correct !== false && (typed.total < FEW || typed.relaxed)) {
-    const corrected = searchAsTyped(snapshot, correction.query, request);
+    const corrected = yield* searchAsTyped(snapshot, correction.query, request, budget);
     const better = typed.total === 0 || (typed.relaxed ? !corrected.relaxed : !corrected.relaxed && corrected.total >= MANY_MORE * typed.total);
     if (better) {
       return { ...corrected, suggestions: dateSuggestions(correction.query, corrected.query), corrected: { from: request.query, to: correction.query } };
@@ -168,9 +180,9 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
   return { ...typed, suggestions: [{ query: correction.query, reason }, ...dates] };
 }
 
-function searchAsTyped(snapshot: IndexSnapshot, queryText: string, request: SearchRequest): SearchResult {
-  const { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases, expansions } = matchQuery(snapshot, queryText);
-  const ranked = rankMatches(snapshot, groups, matched, matchedGroups, request);
+function* searchAsTyped(snapshot: IndexSnapshot, queryText: string, request: SearchRequest, budget: Budget): Steps<SearchResult> {
+  const { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases, expansions } = yield* matchQuerySteps(snapshot, queryText, budget);
+  const ranked = yield* rankMatches(snapshot, groups, matched, matchedGroups, request, budget);
   const from = (request.page - 1) * request.size;
   const hits = ranked.slice(from, from + request.size).map((entry) => toHit(snapshot, groups, entry));
   const result: SearchResult = { query, total: matched.length, relaxed, itemCounts, phrases, hits, suggestions: [], expansions };
@@ -199,25 +211,37 @@ export interface OccurrenceResult {
   occurrences: Occurrence[];
 }
 
-/** Every occurrence, one by one (a reporter's concordance): the articles of search(), in the same order. */
+/** Every occurrence, one by one (a reporter's concordance): the articles of search(), in the same order. Without a time limit. */
 export function listOccurrences(snapshot: IndexSnapshot, request: SearchRequest): OccurrenceResult {
-  const { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases } = matchQuery(snapshot, request.query);
+  return runToEnd(listOccurrencesSteps(snapshot, request, Budget.unlimited()));
+}
+
+export function* listOccurrencesSteps(snapshot: IndexSnapshot, request: SearchRequest, budget: Budget): Steps<OccurrenceResult> {
+  const { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases } = yield* matchQuerySteps(snapshot, request.query, budget);
   const from = (request.page - 1) * request.size;
   // Every article has an occurrence, so the page lies within the first page × size articles: only
   // those are ranked (sorting all 35k articles of 中国 was a tenth of a second); the rest are counted.
-  const ranked = rankMatches(snapshot, groups, matched, matchedGroups, { ...request, page: 1, size: request.page * request.size });
+  const ranked = yield* rankMatches(snapshot, groups, matched, matchedGroups, { ...request, page: 1, size: request.page * request.size }, budget);
   const page: Occurrence[] = [];
   let total = 0;
   const listed = new Set<number>();
+  // An article's occurrences are found at once: the budget is charged for each of them.
   for (const { doc } of ranked) {
     listed.add(doc);
-    for (const { field, range } of fieldOccurrences(snapshot, doc, groups)) {
+    const found = fieldOccurrences(snapshot, doc, groups);
+    for (const { field, range } of found) {
       if (total >= from && page.length < request.size) page.push({ doc, article: snapshot.meta(doc), field, range });
       total++;
     }
+    if (budget.due(1 + found.length)) yield;
   }
   const count = occurrenceCounter(snapshot, groups);
-  for (const doc of matched) if (!listed.has(doc)) total += count(doc);
+  for (const doc of matched) {
+    if (listed.has(doc)) continue;
+    const found = count(doc);
+    total += found;
+    if (budget.due(1 + found)) yield;
+  }
   return { query, articles: matched.length, total, relaxed, itemCounts, phrases, occurrences: page };
 }
 
@@ -231,7 +255,7 @@ export interface AllMatches {
 /** Every match of the query as typed, for an export: all articles in order, not one page. */
 export function allMatches(snapshot: IndexSnapshot, queryText: string, sort: SortOrder): AllMatches {
   const { groups, matched, matchedGroups } = matchQuery(snapshot, queryText);
-  const ranked = rankMatches(snapshot, groups, matched, matchedGroups, { query: queryText, sort, page: 1, size: matched.length });
+  const ranked = runToEnd(rankMatches(snapshot, groups, matched, matchedGroups, { query: queryText, sort, page: 1, size: matched.length }, Budget.unlimited()));
   return { docs: ranked.map((entry) => entry.doc), occurrencesOf: (doc) => fieldOccurrences(snapshot, doc, groups) };
 }
 
@@ -278,37 +302,37 @@ function mergeRanges(ranges: readonly KeyedRange[]): TextRange[] {
 }
 
 /**
- * A per-article score array for one query, reused across queries: allocating and zeroing one for
- * 75k articles on every request cost more than the scoring. Safe because search() is synchronous.
+ * Per-article score arrays, zeroed, reused across queries: allocating and zeroing one for 75k
+ * articles on every request cost more than the scoring. Searches run in slices side by side, so
+ * each takes its own; one that is stopped midway leaves its array dirty to the collector.
  */
-const scratch = new WeakMap<IndexSnapshot, Float64Array>();
+const zeroedScores = new WeakMap<IndexSnapshot, Float64Array[]>();
 
-function scoresFor(snapshot: IndexSnapshot): Float64Array {
-  let scores = scratch.get(snapshot);
-  if (!scores) scratch.set(snapshot, (scores = new Float64Array(snapshot.size)));
-  return scores;
-}
-
-function rankMatches(
+function* rankMatches(
   snapshot: IndexSnapshot,
   groups: AnalyzedAtom[][],
   matched: DocSet,
   matchedGroups: Uint8Array | undefined,
   request: SearchRequest,
-): Ranked[] {
-  const scores = scoresFor(snapshot);
+  budget: Budget,
+): Steps<Ranked[]> {
+  let free = zeroedScores.get(snapshot);
+  if (!free) zeroedScores.set(snapshot, (free = []));
+  const scores = free.pop() ?? new Float64Array(snapshot.size);
   const weights = new Map<string, number>();
   // A synonym's or pinyin reading's words count half: the query did not say them.
   for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + (item.expansion ? EXPANSION_WEIGHT : 1));
-  addBm25(snapshot, [...weights].map(([term, weight]) => ({ term, weight })), matched, scores);
+  yield* addBm25(snapshot, [...weights].map(([term, weight]) => ({ term, weight })), matched, scores, budget);
 
   const expanded = groups.filter((group) => group.some((item) => item.expansion));
   const entries: Ranked[] = [];
   for (const doc of matched) {
+    if (budget.due()) yield;
     const tier = (matchedGroups ? matchedGroups[doc]! : groups.length) - expansionPenalty(snapshot, expanded, groups.length, doc);
     entries.push({ doc, tier, score: scores[doc]!, date: snapshot.dateKeys[doc]! });
-    scores[doc] = 0; // leave the scratch array zeroed for the next query
+    scores[doc] = 0;
   }
+  free.push(scores);
   const idOf = (doc: number): string => snapshot.id(doc);
   const compare = compareRanked(request.sort, idOf);
   const wanted = request.page * request.size;

@@ -7,6 +7,7 @@ import type { IndexSnapshot } from "../index/index-reader.js";
 import { Answers } from "./answers.js";
 import { NotFoundError } from "../errors.js";
 import { errorHandler } from "./error-handler.js";
+import { DEFAULT_SCHEDULER, type SchedulerOptions } from "./query-scheduler.js";
 import { apiRouter } from "./routes-api.js";
 import { pagesRouter } from "./routes-pages.js";
 
@@ -20,12 +21,14 @@ const VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../
 export interface AppOptions {
   /** Answers kept per kind (search, occurrences) for each index generation; 0 turns the cache off. */
   resultCacheEntries?: number;
+  /** The time budget of a request and the queue of expensive queries (query-scheduler.ts). */
+  scheduling?: Partial<SchedulerOptions>;
 }
 
 export const DEFAULT_RESULT_CACHE_ENTRIES = 1000;
 
 export function createApp(source: SnapshotSource, options: AppOptions = {}): Express {
-  const answers = new Answers(options.resultCacheEntries ?? DEFAULT_RESULT_CACHE_ENTRIES);
+  const answers = new Answers(options.resultCacheEntries ?? DEFAULT_RESULT_CACHE_ENTRIES, { ...DEFAULT_SCHEDULER, ...options.scheduling });
   const app = express();
   app.set("views", VIEWS);
   app.set("view engine", "ejs");

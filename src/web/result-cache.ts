@@ -54,10 +54,10 @@ export class ResultCache<View extends { took_ms: number }, Params extends object
   constructor(private readonly maxEntries: number) {}
 
   /** The answer for these parameters: cached (its took_ms then the lookup's), or `compute()`d and kept. */
-  answer(snapshot: IndexSnapshot, params: Params, compute: () => View): Answer<View> {
+  async answer(snapshot: IndexSnapshot, params: Params, compute: () => View | Promise<View>): Promise<Answer<View>> {
     const started = performance.now();
     const cache = this.cacheOf(snapshot);
-    if (!cache) return fresh({ view: compute() });
+    if (!cache) return fresh({ view: await compute() });
     const key = cacheKey(params);
     const hit = cache.get(key);
     if (hit) {
@@ -65,7 +65,7 @@ export class ResultCache<View extends { took_ms: number }, Params extends object
       return new Answer(hit, true, Math.round((performance.now() - started) * 100) / 100);
     }
     this.misses++;
-    const entry = { view: compute() };
+    const entry = { view: await compute() };
     cache.set(key, entry);
     return fresh(entry);
   }

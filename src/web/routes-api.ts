@@ -23,7 +23,7 @@ export function apiRouter(source: SnapshotSource, answers: Answers): Router {
     const params = parseSearchParams(request.query);
     const format = parseExportFormat(request.query);
     const snapshot = source.current();
-    if (format === undefined) return void response.type("json").send(answers.search(snapshot, params).json());
+    if (format === undefined) return void response.type("json").send((await answers.search(snapshot, params)).json());
     const matches = allMatches(snapshot, params.q, params.sort);
     await sendExport(response, articleRows(snapshot, matches, origin(request)), ARTICLE_COLUMNS, format, exportFileName("articles", params.q, format));
   });
@@ -31,12 +31,12 @@ export function apiRouter(source: SnapshotSource, answers: Answers): Router {
     const params = parseSearchParams(request.query, OCCURRENCE_PAGE_SIZE);
     const format = parseExportFormat(request.query);
     const snapshot = source.current();
-    if (format === undefined) return void response.type("json").send(answers.occurrences(snapshot, params).json());
+    if (format === undefined) return void response.type("json").send((await answers.occurrences(snapshot, params)).json());
     const matches = allMatches(snapshot, params.q, params.sort);
     await sendExport(response, occurrenceRows(snapshot, matches, origin(request)), OCCURRENCE_COLUMNS, format, exportFileName("occurrences", params.q, format));
   });
-  router.get("/timeline", (request, response) => {
-    response.type("json").send(answers.timeline(source.current(), parseTimelineParams(request.query)).json());
+  router.get("/timeline", async (request, response) => {
+    response.type("json").send((await answers.timeline(source.current(), parseTimelineParams(request.query))).json());
   });
   router.get("/suggest", (request, response) => {
     const q = requiredText(request.query, "q", "没有要补全的内容：请给出输入框里已输入的文字，例如 q=疫 或 q=xij");

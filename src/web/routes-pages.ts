@@ -1,7 +1,7 @@
 // HTML pages: GET / (search form, results, facets and timeline), GET /occurrences (every occurrence,
 // one a line), GET /timeline (queries compared over time), GET /article/:id (the article, every match marked).
 import { Router, type Request, type Response } from "express";
-import { articleNotFound, InvalidParameterError, QueryParseError } from "../errors.js";
+import { articleNotFound, InvalidParameterError, QueryParseError, QueryTooExpensiveError, ServerBusyError } from "../errors.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { archiveFacts } from "../present/archive.js";
 import { FACET_FIELDS, keywordField } from "../index/schema.js";
@@ -12,6 +12,7 @@ import type { SortOrder } from "../search/rank.js";
 import { matchesInArticle } from "../search/search.js";
 import type { Answers } from "./answers.js";
 import type { SnapshotSource } from "./app.js";
+import { setErrorStatus } from "./error-handler.js";
 import { MAX_COMPARED, MAX_PAGE, OCCURRENCE_PAGE_SIZE, PAGE_SIZE, parseSearchParams, parseSort, parseTimelineParams, type PageSize } from "./validate.js";
 
 /** The sort the form shows and links keep: the requested one when valid (a bad one is reported with the query). */
@@ -30,63 +31,71 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
   const router = Router();
   /**
    * A page for a typed query: its data when the query is usable; otherwise the error shown inline,
-   * beside the user's own input (status 400), not on an error page.
+   * beside the user's own input (status 400, or 503 when the query ran out of time or the server
+   * is busy), not on an error page.
    */
   const queryPage =
-    <T>(template: string, pageSize: PageSize, run: (snapshot: IndexSnapshot, query: Record<string, unknown>) => T) =>
-    (request: Request, response: Response): void => {
+    <T>(template: string, pageSize: PageSize, run: (snapshot: IndexSnapshot, query: Record<string, unknown>) => Promise<T>) =>
+    async (request: Request, response: Response): Promise<void> => {
       const typed = typeof request.query.q === "string" ? request.query.q : "";
       const snapshot = source.current();
       let view: T | undefined;
-      let error: { message: string; start?: number; end?: number } | undefined;
+      let error: { status: number; message: string; hint?: string; start?: number; end?: number } | undefined;
       if (typed.trim() !== "") {
         try {
-          view = run(snapshot, request.query);
+          view = await run(snapshot, request.query);
         } catch (caught) {
-          if (!(caught instanceof QueryParseError || caught instanceof InvalidParameterError)) throw caught;
-          error = caught instanceof QueryParseError ? { message: caught.message, start: caught.start, end: caught.end } : { message: caught.message };
-          response.status(400);
+          const shownInline = [QueryParseError, InvalidParameterError, QueryTooExpensiveError, ServerBusyError].some((kind) => caught instanceof kind);
+          if (!shownInline) throw caught;
+          const { message, hint } = caught as Error & { hint?: string };
+          error = { status: setErrorStatus(caught, response), message, hint };
+          if (caught instanceof QueryParseError) Object.assign(error, { start: caught.start, end: caught.end });
         }
       }
       response.render(template, { typed, view, error, archive: archiveFacts(snapshot), sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default, maxCompared: MAX_COMPARED, query: request.query });
     };
 
   /** The chart beside a list: by year, or by month when the matches lie within two years. */
-  const chartOf = (snapshot: IndexSnapshot, q: string): Chart => {
-    const byYear = answers.timeline(snapshot, { queries: [q], by: "year" }).view;
-    return timelineChart(byYear.buckets.length > 2 ? byYear : answers.timeline(snapshot, { queries: [q], by: "month" }).view);
+  const chartOf = async (snapshot: IndexSnapshot, q: string): Promise<Chart> => {
+    const byYear = (await answers.timeline(snapshot, { queries: [q], by: "year" })).view;
+    return timelineChart(byYear.buckets.length > 2 ? byYear : (await answers.timeline(snapshot, { queries: [q], by: "month" })).view);
   };
 
   router.get(
     "/",
-    queryPage("search", PAGE_SIZE, (snapshot, query) => {
-      const view = answers.search(snapshot, { ...parseSearchParams(query), facets: [...FACET_FIELDS] }).view;
-      return { ...view, chart: chartOf(snapshot, view.query), facetLabels: FACET_LABELS };
+    queryPage("search", PAGE_SIZE, async (snapshot, query) => {
+      const { view } = await answers.search(snapshot, { ...parseSearchParams(query), facets: [...FACET_FIELDS] });
+      return { ...view, chart: await chartOf(snapshot, view.query), facetLabels: FACET_LABELS };
     }),
   );
 
   router.get(
     "/occurrences",
-    queryPage("occurrences", OCCURRENCE_PAGE_SIZE, (snapshot, query) => {
-      const view = answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE)).view;
-      return { ...view, chart: chartOf(snapshot, view.query) };
+    queryPage("occurrences", OCCURRENCE_PAGE_SIZE, async (snapshot, query) => {
+      const { view } = await answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE));
+      return { ...view, chart: await chartOf(snapshot, view.query) };
     }),
   );
 
   /** Up to four queries over time in one chart, in a URL that can be shared: /timeline?q=精准扶贫&q2=乡村振兴&by=month. */
   router.get(
     "/timeline",
-    queryPage("timeline", PAGE_SIZE, (snapshot, query) => {
+    queryPage("timeline", PAGE_SIZE, async (snapshot, query) => {
       const params = parseTimelineParams(query);
-      const view = answers.timeline(snapshot, params).view;
+      const { view } = await answers.timeline(snapshot, params);
       return { ...view, queries: params.queries, chart: timelineChart(view) };
     }),
   );
 
+  const articleNumber = (snapshot: IndexSnapshot, id: string): number => {
+    const doc = snapshot.findArticle(id);
+    if (doc === undefined) throw articleNotFound(id);
+    return doc;
+  };
+
   router.get("/article/:id", (request, response) => {
     const snapshot = source.current();
-    const doc = snapshot.findArticle(request.params.id);
-    if (doc === undefined) throw articleNotFound(request.params.id);
+    const doc = articleNumber(snapshot, request.params.id);
     const typed = typeof request.query.q === "string" ? request.query.q : "";
     let matches: ReturnType<typeof matchesInArticle> = { titleMatches: [], bodyMatches: [] };
     if (typed.trim() !== "") {
@@ -107,6 +116,13 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
       ...(Number.isInteger(size) && size >= 1 && size <= PAGE_SIZE.max && size !== PAGE_SIZE.default ? { size } : {}),
     };
     response.render("article", { ...view, typed, sort: back.sort, backUrl: listUrl("/", back) });
+  });
+
+  // The whole article as plain text, for bodies longer than the article page shows.
+  router.get("/article/:id/text", (request, response) => {
+    const snapshot = source.current();
+    const doc = articleNumber(snapshot, request.params.id);
+    response.type("text/plain; charset=utf-8").attachment(`${request.params.id}.txt`).send(`${snapshot.meta(doc).title}\n\n${snapshot.body(doc)}\n`);
   });
   return router;
 }

@@ -1,9 +1,11 @@
 import { expect } from "chai";
-import { EMPTY, filter, intersect, intersectAll, union, unionAll, type DocSet } from "../../src/search/doc-sets.js";
+import { Budget, runToEnd } from "../../src/search/budget.js";
+import { EMPTY, filter as filterSteps, intersect, intersectAll, union, unionAll, type DocSet } from "../../src/search/doc-sets.js";
 import { forAll, type Random } from "../support/random.js";
 
 const set = (...docs: number[]): DocSet => Uint32Array.from(docs);
 const list = (docs: DocSet): number[] => [...docs];
+const filter = (docs: DocSet, keep: (doc: number) => boolean): DocSet => runToEnd(filterSteps(docs, keep, Budget.unlimited()));
 
 /** A random sorted set; sizes vary a lot so galloping takes long and short strides. */
 function randomSet(random: Random): DocSet {

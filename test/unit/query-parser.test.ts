@@ -6,6 +6,7 @@ import {
   type DateRange,
   type Field,
   formatQuery,
+  MAX_QUERY_ITEMS,
   MAX_QUERY_LENGTH,
   OPEN_END,
   OPEN_START,
@@ -148,6 +149,12 @@ describe("query-parser", () => {
     it(`a query of exactly MAX_QUERY_LENGTH (${MAX_QUERY_LENGTH}) characters`, () => {
       expect(parseQuery("疫".repeat(MAX_QUERY_LENGTH)).required).to.have.length(1);
     });
+
+    it(`a query of exactly MAX_QUERY_ITEMS (${MAX_QUERY_ITEMS}) words and phrases, excluded ones and alternatives included, and filters besides`, () => {
+      const items = Array.from({ length: MAX_QUERY_ITEMS }, (_, i) => String.fromCharCode(0x4e00 + i));
+      const query = parseQuery(`${items.slice(0, 10).join(" OR ")} ${items.slice(10, 12).join(" ")} -${items.slice(12).join(" -")} date:2020 source:x author:y`);
+      expect(query.required.flat().length + query.excluded.length).to.equal(MAX_QUERY_ITEMS);
+    });
   });
 
   describe("parseQuery positions", () => {
@@ -266,6 +273,9 @@ describe("query-parser", () => {
       ["x date:2020-03-31..2020-03-01", "reversed_date_range", "日期范围“2020-03-31..2020-03-01”（第 8 个字符处）的开始晚于结束", 7, 29],
       ["x date:2021..2020", "reversed_date_range", "例如 2020..2021", 7, 17],
       ["x date:2021 date:2020", "disjoint_dates", "“date:2020”（第 13 个字符处）与前面的日期条件（2021-01-01..2021-12-31）没有重叠", 12, 21],
+      // Too many items: the first one past the limit and what follows are marked.
+      [Array.from({ length: MAX_QUERY_ITEMS + 3 }, () => "的").join(" OR "), "too_many_items", `词和短语太多：最多 ${MAX_QUERY_ITEMS} 个，第 ${MAX_QUERY_ITEMS * 5 + 1} 个字符处的“的”是第 ${MAX_QUERY_ITEMS + 1} 个`, MAX_QUERY_ITEMS * 5, (MAX_QUERY_ITEMS + 3) * 5 - 4],
+      [`${"疫情 ".repeat(MAX_QUERY_ITEMS)}-"扶贫"`, "too_many_items", '的“-"扶贫"”是第', MAX_QUERY_ITEMS * 3, MAX_QUERY_ITEMS * 3 + 5],
       // The leftmost problem is the one reported.
       ['foo:x "unclosed', "unknown_field", "不认识的字段“foo:”", 0, 3],
       ['OR "unclosed', "misplaced_or", "前面没有词", 0, 2],

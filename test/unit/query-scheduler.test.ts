@@ -1,0 +1,63 @@
+// The scheduler of expensive queries, with synthetic work: items of 0.1 ms each that ask the budget
+// after every item. What is checked is who is answered, refused or stopped, and in which order.
+import { expect } from "chai";
+import { QueryTooExpensiveError, ServerBusyError } from "../../src/errors.js";
+import { Budget, type Steps } from "../../src/search/budget.js";
+import { QueryScheduler } from "../../src/web/query-scheduler.js";
+
+function* work(budget: Budget, items: number, value: string): Steps<string> {
+  for (let i = 0; i < items; i++) {
+    if (i > 0 && budget.due()) yield; // so one item never yields
+    const until = performance.now() + 0.1;
+    while (performance.now() < until); // one item of CPU work
+  }
+  return value;
+}
+
+const turns = (n: number): Promise<void> => (n === 0 ? Promise.resolve() : new Promise((resolve) => setImmediate(() => void turns(n - 1).then(resolve))));
+
+describe("query-scheduler", function () {
+  this.timeout(20_000);
+
+  const start = (scheduler: QueryScheduler, items: number, value: string, budgetMs = 60_000): Promise<string> => {
+    const budget = new Budget(budgetMs, 1);
+    return scheduler.run(work(budget, items, value), budget);
+  };
+
+  it("answers a query that ends within its first slice, even when no expensive query may run", async () => {
+    const scheduler = new QueryScheduler({ budgetMs: 60_000, expensiveQueries: 0 });
+    expect(await start(scheduler, 1, "cheap")).to.equal("cheap");
+  });
+
+  it("refuses a query that needs more than one slice when no expensive query may run: ServerBusyError with Retry-After", async () => {
+    const scheduler = new QueryScheduler({ budgetMs: 2500, expensiveQueries: 0 });
+    const error = await start(scheduler, 2000, "long").catch((caught: unknown) => caught);
+    expect(error).to.be.instanceOf(ServerBusyError);
+    expect((error as ServerBusyError).retryAfterSeconds).to.equal(3);
+    expect((error as ServerBusyError).code).to.equal("server_busy");
+  });
+
+  it("gives the next turn to the query that has had the least time: a short one passes a long one", async () => {
+    const scheduler = new QueryScheduler({ budgetMs: 60_000, expensiveQueries: 4 });
+    const finished: string[] = [];
+    const long = start(scheduler, 3000, "long").then((value) => finished.push(value));
+    await turns(3);
+    const short = start(scheduler, 250, "short").then((value) => finished.push(value));
+    await Promise.all([long, short]);
+    expect(finished).to.deep.equal(["short", "long"]);
+  });
+
+  it("when all turns are taken, refuses the query that has had the most time in favour of a newer one", async () => {
+    const scheduler = new QueryScheduler({ budgetMs: 60_000, expensiveQueries: 1 });
+    const long = start(scheduler, 5000, "long").catch((caught: unknown) => caught);
+    await turns(5);
+    expect(await start(scheduler, 250, "short")).to.equal("short");
+    expect(await long).to.be.instanceOf(ServerBusyError);
+  });
+
+  it("stops a query whose budget runs out, while it runs or while it waits for a turn", async () => {
+    const scheduler = new QueryScheduler({ budgetMs: 60_000, expensiveQueries: 4 });
+    const outcomes = await Promise.all([start(scheduler, 100_000, "a", 100), start(scheduler, 100_000, "b", 100)].map((run) => run.catch((caught: unknown) => caught)));
+    for (const outcome of outcomes) expect(outcome).to.be.instanceOf(QueryTooExpensiveError).and.have.property("code", "query_too_expensive");
+  });
+});
