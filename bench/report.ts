@@ -7,6 +7,7 @@ import path from "node:path";
 import type { BuildFigures } from "./build.js";
 import { REPO } from "./child.js";
 import type { LoadFigures } from "./load.js";
+import type { OverloadFigures } from "./overload.js";
 import type { QueryFigures } from "./query.js";
 import type { WorkbenchFigures } from "./workbench.js";
 
@@ -33,7 +34,8 @@ export type Figures = {
   http_uncached_ratio: number;
 } & { [K in keyof BuildFigures]: BuildFigures[K] | null } & LoadFigures &
   QueryFigures &
-  WorkbenchFigures;
+  WorkbenchFigures &
+  OverloadFigures;
 
 type Key = keyof Figures;
 
@@ -67,6 +69,8 @@ export const TARGETS: readonly Target[] = [
   { key: "suggest_p99_ms", what: "GET /api/suggest p99 (in-process)", shown: (f) => ms(f.suggest_p99_ms), op: "<=", limit: 5, unit: "ms" },
   { key: "http_ratio", what: "GET /api/search", shown: (f) => rps(f.http_rps), floor: (f) => `${rps(f.hello_rps)} express hello`, ratio: "http_ratio", op: ">=", limit: 0.5 },
   { key: "http_p99_ms", what: "GET /api/search p99", shown: (f) => ms(f.http_p99_ms), floor: (f) => `${ms(f.hello_p99_ms)} express hello`, op: "<=", limit: 50, unit: "ms" },
+  { key: "overload_cheap_p99_ms", what: "北京 p99 under 8 worst clients", shown: (f) => ms(f.overload_cheap_p99_ms), op: "<=", limit: 250, unit: "ms" },
+  { key: "overload_idle_s", what: "idle after they stop", shown: (f) => seconds(f.overload_idle_s), op: "<=", limit: 2, unit: "s" },
   { key: "rss_mb", what: "server RSS", shown: (f) => `${f.rss_mb.toFixed(0)} MiB`, op: "<=", limit: 600, unit: "MiB" },
   { key: "facets_p99_ms", what: "facets of a query p99", shown: (f) => ms(f.facets_p99_ms), op: "<=", limit: 10, unit: "ms" },
   { key: "timeline_ms", what: "timeline of 中国 by month", shown: (f) => `${ms(f.timeline_ms)} (${f.timeline_articles} articles)`, op: "<=", limit: 50, unit: "ms" },

@@ -15,6 +15,7 @@ import { cacheHitRate, CONNECTIONS, measureHelloFloor, measureHttp, measureUncac
 import { currentGenerationBytes, currentManifest } from "./index-files.js";
 import { queryText, readQueries, type EvalQuery } from "./known-item.js";
 import { measureStarts, type Probe } from "./load.js";
+import { measureOverload, WORST_CLIENTS } from "./overload.js";
 import { measureQueries, WARM_PASSES, type SlowQuery } from "./query.js";
 import { EXPORT_QUERY, measureExport, measureFacets, measureTimeline, TIMELINE_QUERY } from "./workbench.js";
 import { environment, formatTable, judge, rounded, type Figures } from "./report.js";
@@ -40,7 +41,8 @@ function positiveInteger(value: string): number {
 const HELP = `
 Scenarios, in order: jieba floor, full build and jieba floor again (their mean is the floor), incremental build (+${EXTRA_ARTICLES} articles,
 then removed again), disk size, in-process queries, server start (alternating with its floor,
---starts times) and RSS, HTTP load against an Express hello-world. A wrong answer anywhere (article counts, a title query missing its story,
+--starts times) and RSS, HTTP load against an Express hello-world, overload (${WORST_CLIENTS} clients sending the
+worst queries to a server with its cache off while one sends 北京). A wrong answer anywhere (article counts, a title query missing its story,
 a phrase count that differs from the query set's relevant list, a non-2xx HTTP answer) stops
 the bench with exit code 1. Missed targets are marked ✗ but do not change the exit code.
 
@@ -83,6 +85,11 @@ async function main(): Promise<void> {
     console.log(
       `\nGET /api/search answers ${(figures.http_cache_hit_rate * 100).toFixed(1)}% from its result cache here (${figures.keyword_queries + figures.phrase_queries} distinct queries in turn);` +
         ` with the cache off: ${Math.round(figures.http_uncached_rps)} req/s, ratio ${figures.http_uncached_ratio.toFixed(2)}, p99 ${figures.http_uncached_p99_ms.toFixed(0)} ms`,
+    );
+    console.log(
+      `\noverload: while ${WORST_CLIENTS} clients sent the worst queries (${figures.overload_worst_ok} answered, ${figures.overload_worst_503} stopped or refused with 503),` +
+        ` 北京 took p50 ${figures.overload_cheap_p50_ms.toFixed(0)} ms, p99 ${figures.overload_cheap_p99_ms.toFixed(0)} ms (${figures.overload_cheap_requests} answers);` +
+        ` the server was idle ${figures.overload_idle_s.toFixed(2)} s after they stopped`,
     );
     console.log(`\nslowest queries (median): ${slowest.map((query) => `${query.qid} ${query.median_ms.toFixed(2)} ms`).join(", ")}`);
     if (options.json) {
@@ -146,6 +153,8 @@ async function runScenarios(options: Options, work: string): Promise<{ figures: 
   }
   const uncached = await measureUncachedHttp(seedsDir, indexDir, paths, options.duration, checks);
   const hello = await measureHelloFloor(paths, options.duration, checks);
+  step(`overload: ${WORST_CLIENTS} clients sending the worst queries, one sending 北京, result cache off`);
+  const overload = await measureOverload(seedsDir, indexDir, options.duration, checks);
 
   const figures: Figures = {
     articles: corpus.records.length,
@@ -181,6 +190,7 @@ async function runScenarios(options: Options, work: string): Promise<{ figures: 
     export_s: exported.s,
     export_rows: exported.rows,
     export_rss_growth_mb: exported.rssGrowthMb,
+    ...overload,
   };
   return { figures, checks: checks.passed, slowest };
 }
