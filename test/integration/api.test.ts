@@ -275,6 +275,16 @@ describe("server (integration)", function () {
     expect(page).to.include('id="search-as-typed"').and.include("correct=0");
   });
 
+  it("COVID-19 also finds 新冠肺炎 (a synonym), the literal match first, and the page says how it searched", async () => {
+    const { body } = await api(`/api/search?q=${encodeURIComponent("COVID-19")}&size=50`);
+    expect(body.expansions).to.deep.equal([{ from: "COVID-19", to: ["新冠肺炎", "新型冠状病毒肺炎"], reason: "synonym" }]);
+    const hits = body.hits as Hit[];
+    expect(hits.length).to.be.greaterThan(1);
+    expect(hits[0]!.snippet + hits[0]!.title_html, "the literal match ranks first").to.include("<mark>ＣＯＶＩＤ</mark>");
+    const page = await (await fetch(`${server.url}/?q=${encodeURIComponent("COVID-19")}`)).text();
+    expect(page).to.include('id="understood"').and.include("新冠肺炎").and.include("同义词");
+  });
+
   it("explains how a query was understood: items, folded forms, jieba terms, expansions, filters, correction", async () => {
     const { status, body: answer } = await api(`/api/analyze?q=${encodeURIComponent("疫情防空 ＡＰＥＣ -扶贫 date:2020-03")}`);
     expect(status).to.equal(200);
