@@ -1,17 +1,31 @@
 // `npm run index`: builds or updates index/ from the seed files and prints a summary; `--rollback`
 // makes the previous generation current again.
+import { Option } from "commander";
+import { SearchError } from "../errors.js";
 import { rollbackIndex } from "../index/index-writer.js";
 import { commonCommand, resolveCommon } from "./options.js";
-import { buildAndReport, describe, watchSeeds } from "./report.js";
+import { buildAndReport, describe, loadAndReport, watchSeeds } from "./report.js";
+
+const BACKENDS = ["embedded", "postgres"] as const;
+type Backend = (typeof BACKENDS)[number];
 
 async function main(): Promise<void> {
   const command = commonCommand("index", "Build or update the search index from seed files (only new and changed files are analyzed again).")
-    .option("--rollback", "make the previous generation current again (a running server follows); the seeds are not read", false);
+    .option("--rollback", "make the previous generation current again (a running server follows); the seeds are not read", false)
+    .addOption(new Option("--backend <name>", "where the index lives: embedded (index/ files) or postgres (--database-url)").choices(BACKENDS).default("embedded"))
+    .option("--database-url <url>", "with --backend postgres: the database to load, postgres://user@host:port/database");
   command.parse();
   const options = resolveCommon(command.opts());
   const debug = options.debug;
+  const { backend, databaseUrl, rollback, watch } = command.opts<{ backend: Backend; databaseUrl?: string; rollback: boolean; watch: boolean }>();
   try {
-    if (command.opts<{ rollback: boolean }>().rollback) {
+    if (backend === "postgres") {
+      if (!databaseUrl) throw new SearchError("--backend postgres needs --database-url", "add --database-url postgres://user@host:port/database");
+      if (rollback || watch) throw new SearchError(`--${rollback ? "rollback" : "watch"} is not supported by the postgres backend yet`, "load without it (a load is incremental: run it again after the seeds change)");
+      await loadAndReport(options, databaseUrl);
+      return;
+    }
+    if (rollback) {
       const { generation, restored, replaced } = await rollbackIndex(options.index);
       console.log(
         `generation ${generation} committed: the articles of generation ${restored.generation} (${restored.counts.articles}, built ${restored.builtAt}) ` +

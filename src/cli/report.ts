@@ -2,6 +2,7 @@
 import { Presets, SingleBar } from "cli-progress";
 import { ioReason, SearchError } from "../errors.js";
 import { buildIndex, type BuildProgress, type BuildSummary } from "../index/index-writer.js";
+import { loadPostgres, type LoadSummary } from "../index/postgres-writer.js";
 import { SeedWatcher } from "../index/seed-watcher.js";
 import type { CommonOptions } from "./options.js";
 
@@ -38,6 +39,17 @@ function progressReporter(stream: NodeJS.WriteStream = process.stdout): { update
   };
 }
 
+/** The changed files, listed (the operator asked for the list; long lists are cut), and how many were skipped or had problems. */
+function changeLines(summary: Pick<BuildSummary, "added" | "changed" | "removed" | "skipped" | "problems">): string[] {
+  const lines: string[] = [];
+  for (const [label, files] of [["added", summary.added], ["changed", summary.changed], ["removed", summary.removed]] as const) {
+    if (files.length > 0) lines.push(`  ${label}: ${files.slice(0, 10).join(", ")}${files.length > 10 ? `, … and ${files.length - 10} more` : ""}`);
+  }
+  if (summary.skipped.length > 0) lines.push(`  skipped ${summary.skipped.length} file${summary.skipped.length === 1 ? "" : "s"} (listed on stderr)`);
+  if (summary.problems.length > 0) lines.push(`  ${summary.problems.length} problem${summary.problems.length === 1 ? "" : "s"} in lines of the seeds (listed on stderr)`);
+  return lines;
+}
+
 function formatSummary(summary: BuildSummary): string {
   const mb = (summary.bytes / 1024 / 1024).toFixed(1);
   const lines = [
@@ -47,17 +59,12 @@ function formatSummary(summary: BuildSummary): string {
     `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s, ${mb} MiB on disk`,
     `  added ${summary.added.length}, changed ${summary.changed.length}, removed ${summary.removed.length} files; analyzed ${summary.articlesAnalyzed} articles, dropped ${summary.articlesRemoved}${summary.segmentsMerged > 0 ? `; merged ${summary.segmentsMerged} small segments` : ""}`,
   ];
-  // The files themselves, not only how many (the operator asked for the list; long lists are cut).
-  for (const [label, files] of [["added", summary.added], ["changed", summary.changed], ["removed", summary.removed]] as const) {
-    if (files.length > 0) lines.push(`  ${label}: ${files.slice(0, 10).join(", ")}${files.length > 10 ? `, … and ${files.length - 10} more` : ""}`);
-  }
-  if (summary.skipped.length > 0) lines.push(`  skipped ${summary.skipped.length} file${summary.skipped.length === 1 ? "" : "s"} (listed on stderr)`);
-  if (summary.problems.length > 0) lines.push(`  ${summary.problems.length} problem${summary.problems.length === 1 ? "" : "s"} in lines of the seeds (listed on stderr)`);
+  lines.push(...changeLines(summary));
   return lines.join("\n");
 }
 
 /** Skipped files and lines, for stderr: each says where, why and what to do. */
-function formatWarnings(summary: BuildSummary): string {
+function formatWarnings(summary: Pick<BuildSummary, "skipped" | "problems">): string {
   const lines: string[] = [];
   if (summary.skipped.length > 0) lines.push(`skipped ${summary.skipped.length} seed file${summary.skipped.length === 1 ? "" : "s"} (the rest is indexed):`);
   for (const skipped of summary.skipped.slice(0, 50)) lines.push(`  ${skipped.message}`);
@@ -78,13 +85,13 @@ export function describe(error: unknown, debug = false): string {
   return `error: ${what}\n  ${hint ?? "run again with --debug to see where it happened"}`;
 }
 
-/** Builds (incrementally unless `full`) with progress on stdout, then prints the summary (and warnings on stderr). */
-export async function buildAndReport(options: CommonOptions, full = options.full): Promise<BuildSummary> {
+/** Runs a build or load with progress on stdout, then prints its summary (and warnings on stderr). */
+async function runAndReport<S extends Pick<BuildSummary, "skipped" | "problems">>(run: (progress: (event: BuildProgress) => void) => Promise<S>, format: (summary: S) => string): Promise<S> {
   const progress = progressReporter();
   try {
-    const summary = await buildIndex({ seeds: options.seeds, indexDir: options.index, full, strict: options.strict, allowShrink: options.allowShrink, progress: progress.update });
+    const summary = await run(progress.update);
     progress.stop();
-    console.log(formatSummary(summary));
+    console.log(format(summary));
     const warnings = formatWarnings(summary);
     if (warnings) console.error(warnings);
     return summary;
@@ -92,6 +99,28 @@ export async function buildAndReport(options: CommonOptions, full = options.full
     progress.stop();
     throw error;
   }
+}
+
+/** Builds (incrementally unless `full`) with progress on stdout, then prints the summary (and warnings on stderr). */
+export function buildAndReport(options: CommonOptions, full = options.full): Promise<BuildSummary> {
+  return runAndReport(
+    (progress) => buildIndex({ seeds: options.seeds, indexDir: options.index, full, strict: options.strict, allowShrink: options.allowShrink, progress }),
+    formatSummary,
+  );
+}
+
+/** `--backend postgres`: loads the seeds into the database (only new and changed files unless `full`), reported as a build is. */
+export function loadAndReport(options: CommonOptions, databaseUrl: string): Promise<LoadSummary> {
+  return runAndReport(
+    (progress) => loadPostgres({ seeds: options.seeds, databaseUrl, full: options.full, strict: options.strict, progress }),
+    (summary) =>
+      [
+        summary.upToDate ? "database is up to date" : "database loaded",
+        `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s`,
+        `  added ${summary.added.length}, changed ${summary.changed.length}, removed ${summary.removed.length} files; loaded ${summary.articlesLoaded} articles`,
+        ...changeLines(summary),
+      ].join("\n"),
+  );
 }
 
 /** `--watch`: incremental rebuilds as seed files change, each reported like the first; failures are printed and retried. */

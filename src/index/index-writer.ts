@@ -353,7 +353,7 @@ const isWithin = (inner: string, outer: string): boolean => {
   return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
 };
 
-function duplicateIdProblem(file: string, article: Article): SeedFormatError {
+export function duplicateIdProblem(file: string, article: Article): SeedFormatError {
   return new SeedFormatError(file, article.lineStart, `duplicate article id "${article.id}" (already indexed from another line or file); skipped`);
 }
 

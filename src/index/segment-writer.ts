@@ -19,6 +19,21 @@ const gzip = promisify(gzipCallback);
 
 const ANALYZERS: Record<TextField["analyzer"], (folded: string, names: ReadonlySet<string>) => string[]> = { "jieba-search": documentTerms };
 
+/** An article's folded text fields joined by "\n", and the index terms of each text field (TEXT_FIELDS order): what every backend indexes. */
+export function analyzeArticle(article: Article): { folded: string; fieldTerms: string[][] } {
+  // Folding is length-preserving, so each field's folded text is cut at its display length.
+  const folded = fold(TEXT_FIELDS.map(({ name }) => article[name]).join("\n"));
+  const names = namesOf(article.authors);
+  let start = 0;
+  const fieldTerms = TEXT_FIELDS.map((field) => {
+    const end = start + article[field.name].length;
+    const terms = ANALYZERS[field.analyzer](folded.slice(start, end), names);
+    start = end + 1;
+    return terms;
+  });
+  return { folded, fieldTerms };
+}
+
 /** Analyzes `articles` and writes the segment into `dir` (which must not exist yet). */
 export async function writeSegment(
   dir: string,
@@ -30,14 +45,8 @@ export async function writeSegment(
   const ngrams = new NgramIndexBuilder();
   const stored: StoredArticleInput[] = [];
   articles.forEach((article, local) => {
-    // Folding is length-preserving, so each field's folded text is cut at its display length.
-    const folded = fold(TEXT_FIELDS.map(({ name }) => article[name]).join("\n"));
-    const names = namesOf(article.authors);
-    let start = 0;
-    const termCounts = TEXT_FIELDS.map((field, i) => {
-      const end = start + article[field.name].length;
-      const terms = ANALYZERS[field.analyzer](folded.slice(start, end), names);
-      start = end + 1;
+    const { folded, fieldTerms } = analyzeArticle(article);
+    const termCounts = fieldTerms.map((terms, i) => {
       words[i]!.add(local, terms);
       return terms.length;
     });

@@ -1,0 +1,90 @@
+// The PostgreSQL backend's tables, derived from schema.ts (a new field there is a new column here),
+// and the checks that a database can hold them. Read by postgres-writer.ts and postgres-reader.ts.
+import type pg from "pg";
+import { BuildRefusedError } from "../errors.js";
+import { KEYWORD_FIELDS, keywordField, TEXT_FIELDS, type KeywordFieldName } from "./schema.js";
+
+/** Bump when the tables below change: a database loaded under another version is loaded again in full. */
+export const POSTGRES_SCHEMA_VERSION = 1;
+
+/** The text field's display text, its terms with their frequencies ({term: tf}), and its number of terms (BM25's field length). */
+export const textColumns = (name: string): { text: string; tf: string; length: string } => ({ text: name, tf: `${name}_tf`, length: `${name}_terms` });
+
+/** A column keyword field's SQL type: several values (authors) are an array. */
+export function keywordColumnType(name: KeywordFieldName): "text" | "text[]" {
+  const { stored } = keywordField(name);
+  return "column" in stored && stored.multiple ? "text[]" : "text";
+}
+
+/** Column definitions of the articles table: one per text field (three) and per keyword field of schema.ts. */
+function articleColumns(): string[] {
+  const columns = [
+    "doc integer GENERATED ALWAYS AS IDENTITY UNIQUE",
+    "id text PRIMARY KEY",
+    "file text NOT NULL REFERENCES seed_files (file) ON DELETE CASCADE",
+    // fold(title + "\n" + body): phrases are matched in it, exactly as the embedded engine does.
+    "folded text NOT NULL",
+    // The title's length in characters (code points): left(folded, title_length) is the title.
+    "title_length integer NOT NULL",
+    // Every distinct character and pair of characters of `folded` (no line breaks): 1–2 character phrases, which pg_trgm cannot index.
+    "grams text[] NOT NULL",
+    // dateSortKey() of the date; NULL when undated (sorted last).
+    "date_key double precision",
+    "details jsonb NOT NULL",
+  ];
+  for (const field of TEXT_FIELDS) {
+    const { text, tf, length } = textColumns(field.name);
+    columns.push(`${text} text NOT NULL`, `${tf} jsonb NOT NULL`, `${length} integer NOT NULL`);
+  }
+  for (const field of KEYWORD_FIELDS) {
+    const { stored } = field;
+    if ("column" in stored) columns.push(`"${field.name}" ${keywordColumnType(field.name)} NOT NULL`);
+    else if ("prefixOf" in stored) columns.push(`"${field.name}" text GENERATED ALWAYS AS (left("${stored.prefixOf}", ${stored.length})) STORED`);
+    // { detail: "file" }: the file column above.
+  }
+  return columns;
+}
+
+/** Creates what is missing. Statements are idempotent, so a loader and a later session can both run them. */
+export function schemaStatements(): string[] {
+  const keywordIndexes = KEYWORD_FIELDS.flatMap((field) =>
+    "column" in field.stored ? [`CREATE INDEX IF NOT EXISTS articles_${field.name} ON articles USING ${field.stored.multiple ? "gin" : "btree"} ("${field.name}")`] : [],
+  );
+  return [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    // Text, not jsonb: compared as written (jsonb reorders keys).
+    "CREATE TABLE IF NOT EXISTS load_identity (key text PRIMARY KEY, value text NOT NULL)",
+    `CREATE TABLE IF NOT EXISTS seed_files (
+      file text PRIMARY KEY, sha256 text NOT NULL, bytes bigint NOT NULL, mtime_ns text,
+      articles integer NOT NULL, duplicates integer NOT NULL DEFAULT 0, skipped jsonb)`,
+    `CREATE TABLE IF NOT EXISTS articles (${articleColumns().join(", ")})`,
+    // Global statistics for BM25, kept by the loader in the transaction that changes the articles.
+    "CREATE TABLE IF NOT EXISTS term_stats (field text NOT NULL, term text NOT NULL, df integer NOT NULL, PRIMARY KEY (field, term))",
+    "CREATE TABLE IF NOT EXISTS field_stats (field text PRIMARY KEY, articles bigint NOT NULL, terms bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS articles_file ON articles (file)",
+    "CREATE INDEX IF NOT EXISTS articles_date_key ON articles (date_key)",
+    "CREATE INDEX IF NOT EXISTS articles_folded_trgm ON articles USING gin (folded gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS articles_grams ON articles USING gin (grams)",
+    ...TEXT_FIELDS.map(({ name }) => `CREATE INDEX IF NOT EXISTS articles_${name}_tf ON articles USING gin (${textColumns(name).tf})`),
+    ...keywordIndexes,
+  ];
+}
+
+/** The tables, dropped by a full load or a change of schema or analyzer. */
+export const TABLES = ["articles", "seed_files", "term_stats", "field_stats", "load_identity"] as const;
+
+/**
+ * Refuses a database where pg_trgm would leave Chinese unindexed: with a `C` character type,
+ * show_trgm('防疫知识') is empty, every CJK phrase becomes a full scan and nothing says so.
+ */
+export async function checkDatabase(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ encoding: string; ctype: string; grams: number }>(
+    "SELECT pg_encoding_to_char(encoding) AS encoding, datctype AS ctype, cardinality(show_trgm('防疫知识')) AS grams FROM pg_database WHERE datname = current_database()",
+  );
+  const { encoding, ctype, grams } = rows[0]!;
+  const remedy = "create the database with: CREATE DATABASE news TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'";
+  if (encoding !== "UTF8") throw new BuildRefusedError(`the database's encoding is ${encoding}; Chinese text needs UTF8`, remedy);
+  if (grams === 0) {
+    throw new BuildRefusedError(`the database's character type (LC_CTYPE ${ctype}) leaves Chinese unindexed: pg_trgm finds no trigrams in 防疫知识`, remedy);
+  }
+}

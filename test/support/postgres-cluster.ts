@@ -1,0 +1,95 @@
+// Real PostgreSQL 15 clusters for tests: initdb as the `postgres` user (tests run as root, and
+// PostgreSQL refuses to run as root) into a temporary directory, a free port on 127.0.0.1, the
+// socket in that directory. Stopped and removed after the tests, and at process exit whatever
+// happened (an interrupted run leaves no server behind). test/support/ensure-postgres.sh installs
+// the binaries before `npm test`.
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
+
+export interface PostgresCluster {
+  port: number;
+  /** The cluster's directory: data/, the socket and the log. */
+  root: string;
+  /** postgres://postgres@127.0.0.1:port/<database> */
+  url(database: string): string;
+  /** A new database; UTF-8 with the C.UTF-8 character type unless another `ctype` is given. */
+  createDatabase(name: string, ctype?: string): Promise<string>;
+  stop(): void;
+}
+
+const running = new Set<PostgresCluster>();
+process.on("exit", () => {
+  for (const cluster of running) cluster.stop();
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs a PostgreSQL program as the `postgres` user when we are root (as in CI), else as ourselves. */
+function runAsPostgres(program: string, args: readonly string[]): void {
+  const command = process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", path.join(POSTGRES_BIN, program), ...args]] as const : [path.join(POSTGRES_BIN, program), args] as const;
+  const result = spawnSync(command[0], command[1], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`${program} ${args.join(" ")} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
+}
+
+export async function startCluster(): Promise<PostgresCluster> {
+  if (!existsSync(path.join(POSTGRES_BIN, "initdb"))) throw new Error(`no PostgreSQL 15 under ${POSTGRES_BIN}: run bash test/support/ensure-postgres.sh`);
+  const root = mkdtempSync(path.join(os.tmpdir(), "zh-news-pg-"));
+  chmodSync(root, 0o755);
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    chownSync(root, uid, gid);
+  }
+  const data = path.join(root, "data");
+  const port = await freePort();
+  let stopped = false;
+  const cluster: PostgresCluster = {
+    port,
+    root,
+    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    async createDatabase(name, ctype = "C.UTF-8") {
+      const client = new pg.Client({ connectionString: cluster.url("postgres") });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE '${ctype}'`);
+      } finally {
+        await client.end();
+      }
+      return cluster.url(name);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      running.delete(cluster);
+      // Immediate: the data is thrown away anyway.
+      spawnSync(process.getuid?.() === 0 ? "runuser" : path.join(POSTGRES_BIN, "pg_ctl"), [
+        ...(process.getuid?.() === 0 ? ["-u", "postgres", "--", path.join(POSTGRES_BIN, "pg_ctl")] : []),
+        "-D", data, "-m", "immediate", "-w", "stop",
+      ]);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    runAsPostgres("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
+    running.add(cluster);
+    // Durability is not what these tests are about: fsync off saves most of a load's time on a busy disk.
+    const settings = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+    runAsPostgres("pg_ctl", ["-D", data, "-l", path.join(root, "server.log"), "-o", settings, "-w", "-t", "60", "start"]);
+  } catch (error) {
+    cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
