@@ -6,14 +6,15 @@ import { expect } from "chai";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { queryTerms } from "../../src/analysis/analyze.js";
 import { fold } from "../../src/analysis/fold.js";
 import { buildIndex } from "../../src/index/index-writer.js";
 import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
-import { phraseMatches } from "../../src/index/postgres-reader.js";
+import { matchInPostgres, phraseMatches } from "../../src/search/postgres-match.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
 import { TEXT_FIELDS } from "../../src/index/schema.js";
 import { search } from "../../src/search/search.js";
-import { corpusRecords, removeTempDirs, runBuildCli, tempDir, writeRecords } from "../support/index-fixtures.js";
+import { corpusRecords, QUERIES, removeTempDirs, runBuildCli, tempDir, writeRecords } from "../support/index-fixtures.js";
 import { startCluster, type PostgresCluster } from "../support/postgres-cluster.js";
 import { Random } from "../support/random.js";
 
@@ -116,6 +117,26 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     expect(kinds.title).to.be.at.least(20);
   });
 
+  it("matches queries as the embedded engine does: article sets, totals, relaxed fallback, item and phrase counts (AND, OR, -, title:, filters)", async () => {
+    const queries = [...QUERIES, ...sampleQueries(snapshot, 120)];
+    const differences: string[] = [];
+    let compared = 0;
+    for (const query of queries) {
+      const embedded = search(snapshot, { query, page: 1, size: snapshot.size, sort: "relevance", correct: false });
+      // Synonym and pinyin expansion is the embedded engine's only, so far.
+      if (embedded.expansions.length > 0) continue;
+      compared++;
+      const database = await matchInPostgres(client, query);
+      const expected = { ids: embedded.hits.map((hit) => hit.article.id).sort(), total: embedded.total, relaxed: embedded.relaxed, itemCounts: embedded.itemCounts, phrases: embedded.phrases };
+      const actual = { ids: [...database.ids].sort(), total: database.total, relaxed: database.relaxed, itemCounts: database.itemCounts, phrases: database.phrases };
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+        differences.push(`${query}: embedded ${JSON.stringify({ ...expected, ids: expected.ids.length })}, postgres ${JSON.stringify({ ...actual, ids: actual.ids.length })}`);
+      }
+    }
+    expect(differences).to.deep.equal([]);
+    expect(compared).to.be.at.least(120);
+  });
+
   it("makes a new seed file visible, replaces a changed one's rows and deletes a removed one's, statistics in step", async () => {
     const marker = "邮政储蓄测试标记";
     const extra = corpusRecords(400, 405).map((record) => ({ ...record, title: `${marker}${record.title}` }));
@@ -180,6 +201,33 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     expect(missing.stderr).to.contain("--database-url");
   });
 });
+
+/**
+ * Queries made of the sample's own words (jieba terms of random titles): one and two words, OR,
+ * exclusions, title:, and the filters (a month, a source, an author) with them.
+ */
+function sampleQueries(snapshot: IndexSnapshot, count: number): string[] {
+  const random = new Random(20201202);
+  const word = (): string => {
+    const terms = queryTerms(snapshot.folded(random.int(0, snapshot.size - 1)).slice(0, 40)).filter((term) => !/^[\p{P}\p{S}\s]+$/u.test(term));
+    return terms.length > 0 ? random.pick(terms) : "新闻";
+  };
+  const doc = (): number => random.int(0, snapshot.size - 1);
+  const shapes: Array<() => string> = [
+    () => word(),
+    () => `${word()} ${word()}`,
+    () => `${word()} OR ${word()}`,
+    () => `${word()} -${word()}`,
+    () => `title:${word()}`,
+    () => `${word()} date:${snapshot.keywordValues(doc(), "date")[0]!.slice(0, 7)}`,
+    () => `${word()} source:${snapshot.keywordValues(doc(), "source")[0]!}`,
+    () => `"${word()}${word()}" ${word()}`,
+    () => `${word()} ${word()} ${word()}`,
+  ];
+  const authored = Array.from({ length: snapshot.size }, (_, doc) => snapshot.keywordValues(doc, "author")).flat();
+  if (authored.length > 0) shapes.push(() => `${word()} author:${random.pick(authored)}`);
+  return Array.from({ length: count }, (_, i) => shapes[i % shapes.length]!());
+}
 
 /** term_stats and field_stats as a load from scratch would compute them. */
 async function expectStatisticsRecounted(client: pg.Client): Promise<void> {
