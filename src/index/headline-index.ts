@@ -10,7 +10,7 @@ import { Index } from "flexsearch";
 import { NO_POSTINGS, type FieldPostings, type TermPostings } from "./word-index.js";
 
 /** Term frequencies above this count as this: BM25 saturates long before (k1 = 1.2). */
-const TF_SLOTS = 8;
+export const TF_SLOTS = 8;
 
 /** Terms are already analyzed: FlexSearch only splits our space-joined list. */
 const splitTerms = (text: string): string[] => (text ? text.split(" ") : []);

@@ -22,7 +22,7 @@ const HEADER_BYTES = 20;
 const SKIP_INTERVAL = 128;
 
 /** Term frequencies above this count as this: BM25 saturates long before (k1 = 1.2). */
-const MAX_TF = 255;
+export const MAX_TF = 255;
 /** Document numbers share a 32-bit value with the tf (8 bits); a segment holds far fewer. */
 const MAX_DOCS = 1 << 24;
 

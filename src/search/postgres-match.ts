@@ -1,19 +1,26 @@
 // The match stage of search.ts over a PostgreSQL database (postgres-writer.ts): which articles
 // match a query (AND, OR, exclusions, filters, the relaxed fallback) and the exact counts of its
 // quoted phrases, computed by the database with the same needles as candidates.ts (the app keeps
-// jieba, folding and the parser). Ranking and the page of hits are not here yet (issue 14).
+// jieba, folding and the parser), then BM25 by the database and the embedded engine's re-ranking,
+// sort and paging. Not yet wired into the server (issue 14).
 import type pg from "pg";
 import { namesOf } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
-import { keywordColumnType } from "../index/postgres-schema.js";
-import { DATE_FILTER, VALUE_FILTERS, type ValueFilterName } from "../index/schema.js";
+import { TF_SLOTS } from "../index/headline-index.js";
+import { keywordColumnType, textColumns } from "../index/postgres-schema.js";
+import { BM25_K1, DATE_FILTER, TEXT_FIELDS, VALUE_FILTERS, type TextField, type ValueFilterName } from "../index/schema.js";
+import { MAX_TF } from "../index/word-index.js";
 import { analyzeAtom, type AnalyzedAtom } from "./candidates.js";
 import type { Field } from "./phrase-check.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
-import type { ItemCount, PhraseCount } from "./search.js";
+import { idf, type Ranked } from "./rank.js";
+import { orderRanked, proximityBonus, RERANK_DEPTH, rerankHead, type ItemCount, type PhraseCount, type SearchRequest } from "./search.js";
 
 export interface PostgresMatches {
   query: ParsedQuery;
+  groups: AnalyzedAtom[][];
+  /** Relaxed results only: how many required groups each matching article (by id) has. */
+  tiers: Map<string, number>;
   /** The matching articles' ids, in loading order. */
   ids: string[];
   total: number;
@@ -71,6 +78,68 @@ class Sql {
   }
 }
 
+/** A page of a search over the database: the matches, and the page's article ids in the requested order. */
+export interface PostgresPage extends PostgresMatches {
+  pageIds: string[];
+  /** The page's scores (BM25 with the global statistics of term_stats, plus proximity bonuses), as search.ts gives them. */
+  scores: number[];
+}
+
+/** The largest term frequency each kind of embedded postings keeps: BM25 over the database caps the same way. */
+const TF_CAPS: Record<TextField["postings"], number> = { headline: TF_SLOTS, compact: MAX_TF };
+
+/**
+ * search.ts's search (without expansion and corrections) over the database: the matches, BM25 with
+ * the loader's global statistics computed by the database in the embedded engine's order of
+ * operations (so that scores and ties are the same), then the same re-ranking, sort and paging.
+ */
+export async function searchPostgres(client: pg.ClientBase, request: SearchRequest): Promise<PostgresPage> {
+  const matches = await matchInPostgres(client, request.query);
+  const groups = matches.groups;
+  const weights = new Map<string, number>();
+  for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + 1);
+  const terms = [...weights.keys()];
+  const { rows: stats } = await client.query<{ field: string; term: string; df: number }>("SELECT field, term, df FROM term_stats WHERE term = ANY($1::text[])", [terms]);
+  const { rows: fields } = await client.query<{ field: string; articles: string; terms: string }>("SELECT field, articles, terms FROM field_stats");
+  const size = Number(fields[0]?.articles ?? 0);
+  const sql = new Sql();
+  // scores[doc] += termIdf * fieldWeight * saturate(tf, length, average, b), term by term, field by field, as rank.ts adds them.
+  const additions = ["0::float8"];
+  for (const term of terms) {
+    const documentFrequency = Math.max(0, ...stats.filter((row) => row.term === term).map(({ df }) => df));
+    const termIdf = sql.param(weights.get(term)! * idf(size, documentFrequency));
+    for (const field of TEXT_FIELDS) {
+      const { tf: tfColumn, length } = textColumns(field.name);
+      const total = Number(fields.find((row) => row.field === field.name)?.terms ?? 0);
+      const average = sql.param(Math.max(1, total / Math.max(1, size)));
+      const b = sql.param(field.b);
+      const tf = `least(coalesce((${tfColumn} ->> ${sql.param(term)})::int, 0), ${TF_CAPS[field.postings]})::float8`;
+      additions.push(`${termIdf}::float8 * ${sql.param(field.weight)}::float8 * ((${tf} * ${sql.param(BM25_K1 + 1)}::float8) / (${tf} + ${sql.param(BM25_K1)}::float8 * (1 - ${b}::float8 + (${b}::float8 * ${length}) / ${average}::float8)))`);
+    }
+  }
+  const { rows } = await client.query<{ doc: number; id: string; score: number; date_key: number | null }>(
+    `SELECT doc, id, ${additions.join(" + ")} AS score, date_key FROM articles WHERE id = ANY(${sql.param(matches.ids)}::text[])`,
+    sql.values,
+  );
+  const byDoc = new Map(rows.map((row) => [row.doc, row]));
+  const idOf = (doc: number): string => byDoc.get(doc)!.id;
+  const entries: Ranked[] = rows.map((row) => ({ doc: row.doc, tier: matches.tiers.get(row.id) ?? groups.length, score: row.score, date: row.date_key ?? -Infinity }));
+  const head = rerankHead(entries, request, idOf);
+  const texts = await articleTexts(client, head.slice(0, RERANK_DEPTH).map(({ doc }) => doc));
+  const ranked = orderRanked(entries, head, request, idOf, (doc, base) => {
+    const { folded, title } = texts.get(doc)!;
+    return proximityBonus(folded, title.length, groups, base);
+  });
+  const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
+  return { ...matches, pageIds: page.map(({ doc }) => idOf(doc)), scores: page.map(({ score }) => score) };
+}
+
+/** Folded text and display title (its length in UTF-16 units is where the folded title ends) of the given articles. */
+async function articleTexts(client: pg.ClientBase, docs: readonly number[]): Promise<Map<number, { folded: string; title: string }>> {
+  const { rows } = await client.query<{ doc: number; folded: string; title: string }>("SELECT doc, folded, title FROM articles WHERE doc = ANY($1::int[])", [docs]);
+  return new Map(rows.map(({ doc, folded, title }) => [doc, { folded, title }]));
+}
+
 /** The query's matching articles and phrase counts, as search.ts matchQuery finds them in the embedded index (without synonym and pinyin expansion). */
 export async function matchInPostgres(client: pg.ClientBase, queryText: string): Promise<PostgresMatches> {
   const query = parseQuery(queryText);
@@ -96,7 +165,8 @@ export async function matchInPostgres(client: pg.ClientBase, queryText: string):
   const matched = relaxed ? rows.filter((row) => row.kept) : strict;
   let itemCounts: ItemCount[] = [];
   if (relaxed || matched.length === 0) itemCounts = await countItems(client, queryText, groups, query);
-  return { query, ids: matched.map(({ id }) => id), total: matched.length, relaxed, itemCounts, phrases: await countPhrases(client, groups, query) };
+  const tiers = new Map(relaxed ? matched.map((row) => [row.id, row.groups] as const) : []);
+  return { query, groups, tiers, ids: matched.map(({ id }) => id), total: matched.length, relaxed, itemCounts, phrases: await countPhrases(client, groups, query) };
 }
 
 /** Each required group and its articles within the filters (search.ts itemCounts). */

@@ -7,7 +7,7 @@ import type { Budget, Steps } from "./budget.js";
 import { gallop, type DocSet } from "./doc-sets.js";
 
 /** IDF from the largest of the fields' document frequencies (a term mostly in bodies still counts as common). */
-function idf(size: number, documentFrequency: number): number {
+export function idf(size: number, documentFrequency: number): number {
   return Math.log(1 + (size - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }
 

@@ -78,7 +78,7 @@ export interface SearchResult {
 }
 
 /** Re-rank this many of the best BM25 results with proximity bonuses (they only add, so the head is where they matter). */
-const RERANK_DEPTH = 200;
+export const RERANK_DEPTH = 200;
 
 export interface QueryMatches {
   query: ParsedQuery;
@@ -334,12 +334,28 @@ function* rankMatches(
   }
   free.push(scores);
   const idOf = (doc: number): string => snapshot.id(doc);
-  const compare = compareRanked(request.sort, idOf);
+  const head = rerankHead(entries, request, idOf);
+  return orderRanked(entries, head, request, idOf, (doc, base) => proximityBonus(snapshot.folded(doc), snapshot.titleLength(doc), groups, base));
+}
+
+/** The best entries by BM25, enough for the requested page; the first RERANK_DEPTH of them get proximity bonuses. */
+export function rerankHead(entries: readonly Ranked[], request: Pick<SearchRequest, "page" | "size">, idOf: (doc: number) => string): Ranked[] {
+  return topK(entries, Math.max(request.page * request.size, RERANK_DEPTH), compareRanked("relevance", idOf));
+}
+
+/** The entries up to the end of the requested page, in the requested order, after the head's proximity bonuses (`bonus(doc, score)`). */
+export function orderRanked(
+  entries: readonly Ranked[],
+  head: Ranked[],
+  request: Pick<SearchRequest, "page" | "size" | "sort">,
+  idOf: (doc: number) => string,
+  bonus: (doc: number, base: number) => number,
+): Ranked[] {
   const wanted = request.page * request.size;
-  const head = topK(entries, Math.max(wanted, RERANK_DEPTH), compareRanked("relevance", idOf));
   // Always the same RERANK_DEPTH entries, whatever the page: re-ranking more of them for a deeper
   // page would reorder the earlier pages, and paging would show some hits twice and others never.
-  for (const entry of head.slice(0, RERANK_DEPTH)) entry.score += proximityBonus(snapshot, groups, entry.doc, entry.score);
+  for (const entry of head.slice(0, RERANK_DEPTH)) entry.score += bonus(entry.doc, entry.score);
+  const compare = compareRanked(request.sort, idOf);
   if (request.sort !== "relevance") return topK(entries, wanted, compare);
   return head.sort(compare).slice(0, wanted);
 }
@@ -364,10 +380,10 @@ function expansionPenalty(snapshot: IndexSnapshot, expanded: AnalyzedAtom[][], g
 
 /**
  * Rewards the query's words standing together: each multi-word item found as typed (in the
- * headline more than in the body), and a headline that is the whole query.
+ * headline more than in the body), and a headline that is the whole query. `text` is the
+ * article's folded text, its first `titleEnd` characters the title.
  */
-function proximityBonus(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], doc: number, base: number): number {
-  const { text, end: titleEnd } = fieldRange(snapshot, doc, "title");
+export function proximityBonus(text: string, titleEnd: number, groups: AnalyzedAtom[][], base: number): number {
   let bonus = 0;
   for (const item of groups.flat()) {
     if (item.atom.kind === "phrase" || item.terms.length < 2 || item.joined.length === 0) continue;

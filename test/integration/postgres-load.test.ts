@@ -10,7 +10,8 @@ import { queryTerms } from "../../src/analysis/analyze.js";
 import { fold } from "../../src/analysis/fold.js";
 import { buildIndex } from "../../src/index/index-writer.js";
 import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
-import { matchInPostgres, phraseMatches } from "../../src/search/postgres-match.js";
+import { matchInPostgres, phraseMatches, searchPostgres } from "../../src/search/postgres-match.js";
+import { SORT_ORDERS } from "../../src/search/rank.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
 import { TEXT_FIELDS } from "../../src/index/schema.js";
 import { search } from "../../src/search/search.js";
@@ -137,6 +138,24 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     expect(compared).to.be.at.least(120);
   });
 
+  it("ranks, sorts and pages as the embedded engine does: the same ids in the same order with the same scores", async () => {
+    const queries = [...QUERIES, ...sampleQueries(snapshot, 60)];
+    const differences: string[] = [];
+    let compared = 0;
+    for (const [i, query] of queries.entries()) {
+      const request = { query, sort: SORT_ORDERS[i % SORT_ORDERS.length]!, page: 1 + (i % 2), size: 10, correct: false };
+      const embedded = search(snapshot, request);
+      if (embedded.expansions.length > 0) continue;
+      compared++;
+      const database = await searchPostgres(client, request);
+      const expected = embedded.hits.map((hit) => `${hit.article.id} ${hit.score.toPrecision(12)}`);
+      const actual = database.pageIds.map((id, at) => `${id} ${database.scores[at]!.toPrecision(12)}`);
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) differences.push(`${query} (${request.sort}, page ${request.page}): embedded ${expected.join(", ")}; postgres ${actual.join(", ")}`);
+    }
+    expect(differences).to.deep.equal([]);
+    expect(compared).to.be.at.least(80);
+  });
+
   it("makes a new seed file visible, replaces a changed one's rows and deletes a removed one's, statistics in step", async () => {
     const marker = "邮政储蓄测试标记";
     const extra = corpusRecords(400, 405).map((record) => ({ ...record, title: `${marker}${record.title}` }));
@@ -204,7 +223,8 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
 
 /**
  * Queries made of the sample's own words (jieba terms of random titles): one and two words, OR,
- * exclusions, title:, and the filters (a month, a source, an author) with them.
+ * exclusions, title:, the filters (a month, a source, an author) with them, and the start of a
+ * headline typed as one word.
  */
 function sampleQueries(snapshot: IndexSnapshot, count: number): string[] {
   const random = new Random(20201202);
@@ -223,6 +243,8 @@ function sampleQueries(snapshot: IndexSnapshot, count: number): string[] {
     () => `${word()} source:${snapshot.keywordValues(doc(), "source")[0]!}`,
     () => `"${word()}${word()}" ${word()}`,
     () => `${word()} ${word()} ${word()}`,
+    // Several words typed together, as a headline has them: the proximity bonus applies.
+    () => snapshot.folded(doc()).slice(0, 5).replace(/[\p{P}\p{S}\s]/gu, "") || "新闻联播",
   ];
   const authored = Array.from({ length: snapshot.size }, (_, doc) => snapshot.keywordValues(doc, "author")).flat();
   if (authored.length > 0) shapes.push(() => `${word()} author:${random.pick(authored)}`);
