@@ -306,9 +306,12 @@ export async function rollbackIndex(indexDir: string): Promise<{ generation: num
   }
 }
 
-/** What a build leaves in an index directory; anything else there belongs to someone else. */
+/**
+ * What a build leaves in an index directory; anything else there belongs to someone else. A
+ * `.gitkeep` is the repository's own placeholder for the empty `index/` of a fresh clone.
+ */
 function isIndexEntry(name: string): boolean {
-  return name === CURRENT_FILE || name === SEGMENTS_DIR || /^gen-\d+\.json$/.test(name) || name.startsWith(LOCK_FILE) || name.startsWith(TEMP_PREFIX);
+  return name === ".gitkeep" || name === CURRENT_FILE || name === SEGMENTS_DIR || /^gen-\d+\.json$/.test(name) || name.startsWith(LOCK_FILE) || name.startsWith(TEMP_PREFIX);
 }
 
 /**

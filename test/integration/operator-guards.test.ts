@@ -172,6 +172,17 @@ describe("operator guards and hostile seeds (integration)", function () {
       expect(existsSync(path.join(seeds, "index"))).to.equal(false);
     });
 
+    it("builds into the index/ of a fresh clone, which holds only the repository's .gitkeep, and keeps it", async () => {
+      const seeds = tempDir("seeds");
+      writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 3));
+      const index = tempDir("clone-index");
+      writeFileSync(path.join(index, ".gitkeep"), "");
+      const run = await runBuildCli(["--seeds", seeds, "--index", index]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect((await readCurrentManifest(index)).counts.articles).to.equal(3);
+      expect(existsSync(path.join(index, ".gitkeep"))).to.equal(true);
+    });
+
     it("--rollback makes the previous generation current, the running server follows, and a second rollback undoes it", async () => {
       const seeds = tempDir("seeds");
       writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 10));
