@@ -1,40 +1,48 @@
 // JSON API: GET /api/search, GET /api/occurrences (each also as a CSV or JSON Lines download of every
 // match: format=csv|jsonl), GET /api/timeline, GET /api/suggest, GET /api/analyze, GET /api/articles/:id.
 // Same search and validation as the pages.
-import { Router, type Request } from "express";
+import { Router, type Request, type RequestHandler } from "express";
 import { ARTICLE_COLUMNS, articleRows, OCCURRENCE_COLUMNS, occurrenceRows } from "../present/citation.js";
 import { articleNotFound } from "../errors.js";
-import { allMatches } from "../search/search.js";
+import { allMatches, type AllMatches } from "../search/search.js";
 import type { Answers } from "./answers.js";
 import type { SnapshotSource } from "./app.js";
+import type { IndexSnapshot } from "../index/index-reader.js";
 import { explainQuery } from "../search/explain.js";
 import { complete } from "../search/suggest.js";
 import { sendExport, exportFileName } from "./export.js";
-import { OCCURRENCE_PAGE_SIZE, parseExportFormat, parseSearchParams, parseTimelineParams, requiredText } from "./validate.js";
+import { OCCURRENCE_PAGE_SIZE, PAGE_SIZE, parseExportFormat, type PageSize, type SearchParams, parseSearchParams, parseTimelineParams, requiredText } from "./validate.js";
 
 /** Where this server is reached, for the absolute links of an export. */
 function origin(request: Request): string {
   return `${request.protocol}://${request.get("host") ?? "localhost"}`;
 }
 
+interface ListKind<Row extends object> {
+  /** Names the download: `articles-<query>.csv`. */
+  kind: string;
+  pageSize: PageSize;
+  answer: (snapshot: IndexSnapshot, params: SearchParams) => Promise<{ json(): string }>;
+  rows: (snapshot: IndexSnapshot, matches: AllMatches, origin: string) => Iterable<Row>;
+  columns: ReadonlyArray<keyof Row & string>;
+}
+
+/** A list (articles or occurrences): one page as JSON, or with format=csv|jsonl every match as a download. */
+function listRoute<Row extends object>(source: SnapshotSource, list: ListKind<Row>): RequestHandler {
+  return async (request, response) => {
+    const params = parseSearchParams(request.query, list.pageSize);
+    const format = parseExportFormat(request.query);
+    const snapshot = source.current();
+    if (format === undefined) return void response.type("json").send((await list.answer(snapshot, params)).json());
+    const rows = list.rows(snapshot, allMatches(snapshot, params.q, params.sort), origin(request));
+    await sendExport(response, rows, list.columns, format, exportFileName(list.kind, params.q, format));
+  };
+}
+
 export function apiRouter(source: SnapshotSource, answers: Answers): Router {
   const router = Router();
-  router.get("/search", async (request, response) => {
-    const params = parseSearchParams(request.query);
-    const format = parseExportFormat(request.query);
-    const snapshot = source.current();
-    if (format === undefined) return void response.type("json").send((await answers.search(snapshot, params)).json());
-    const matches = allMatches(snapshot, params.q, params.sort);
-    await sendExport(response, articleRows(snapshot, matches, origin(request)), ARTICLE_COLUMNS, format, exportFileName("articles", params.q, format));
-  });
-  router.get("/occurrences", async (request, response) => {
-    const params = parseSearchParams(request.query, OCCURRENCE_PAGE_SIZE);
-    const format = parseExportFormat(request.query);
-    const snapshot = source.current();
-    if (format === undefined) return void response.type("json").send((await answers.occurrences(snapshot, params)).json());
-    const matches = allMatches(snapshot, params.q, params.sort);
-    await sendExport(response, occurrenceRows(snapshot, matches, origin(request)), OCCURRENCE_COLUMNS, format, exportFileName("occurrences", params.q, format));
-  });
+  router.get("/search", listRoute(source, { kind: "articles", pageSize: PAGE_SIZE, answer: (snapshot, params) => answers.search(snapshot, params), rows: articleRows, columns: ARTICLE_COLUMNS }));
+  router.get("/occurrences", listRoute(source, { kind: "occurrences", pageSize: OCCURRENCE_PAGE_SIZE, answer: (snapshot, params) => answers.occurrences(snapshot, params), rows: occurrenceRows, columns: OCCURRENCE_COLUMNS }));
   router.get("/timeline", async (request, response) => {
     response.type("json").send((await answers.timeline(source.current(), parseTimelineParams(request.query))).json());
   });
