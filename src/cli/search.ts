@@ -5,9 +5,9 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import path from "node:path";
 import { segmenterReady } from "../analysis/jieba.js";
 import { openIndex } from "../index/index-reader.js";
-import { ARTICLE_COLUMNS, articleRows, OCCURRENCE_COLUMNS, occurrenceRows, type ArticleRow, type OccurrenceRow } from "../present/citation.js";
+import { ARTICLE_COLUMNS, OCCURRENCE_COLUMNS, type ArticleRow, type OccurrenceRow } from "../present/citation.js";
 import { SORT_ORDERS, type SortOrder } from "../search/rank.js";
-import { allMatches } from "../search/search.js";
+import { embeddedReader } from "../search/embedded-backend.js";
 import { writeRows } from "../web/export.js";
 import { EXPORT_FORMATS, parseSort, type ExportFormat } from "../web/validate.js";
 import { describe } from "./report.js";
@@ -49,21 +49,23 @@ async function main(): Promise<void> {
   const [query] = command.processedArgs as [string];
   const options = command.opts<{ occurrences: boolean; format: Format; sort: SortOrder; index: string; origin: string }>();
   const [snapshot] = await Promise.all([openIndex(path.resolve(options.index)), segmenterReady()]);
-  const matches = allMatches(snapshot, query, options.sort);
+  const reader = embeddedReader(snapshot);
   const origin = options.origin.replace(/\/$/, "");
   if (options.format !== "table") {
     const format: ExportFormat = options.format;
-    if (options.occurrences) await writeRows(process.stdout, occurrenceRows(snapshot, matches, origin), OCCURRENCE_COLUMNS, format);
-    else await writeRows(process.stdout, articleRows(snapshot, matches, origin), ARTICLE_COLUMNS, format);
+    if (options.occurrences) await writeRows(process.stdout, await reader.exportOccurrences(query, options.sort, origin), OCCURRENCE_COLUMNS, format);
+    else await writeRows(process.stdout, await reader.exportArticles(query, options.sort, origin), ARTICLE_COLUMNS, format);
     return;
   }
   const tty = process.stdout.isTTY === true;
   let count = 0;
-  for (const row of options.occurrences ? occurrenceRows(snapshot, matches, origin) : articleRows(snapshot, matches, origin)) {
+  const articles = new Set<string>();
+  for await (const row of options.occurrences ? await reader.exportOccurrences(query, options.sort, origin) : await reader.exportArticles(query, options.sort, origin)) {
     if (!process.stdout.write(`${tableLine(row, tty)}\n`)) await new Promise((resolve) => process.stdout.once("drain", resolve));
+    articles.add(row.id);
     count++;
   }
-  console.error(`${count} ${options.occurrences ? "occurrences" : "articles"} (${matches.docs.length} articles)`);
+  console.error(options.occurrences ? `${count} occurrences in ${articles.size} articles` : `${count} articles`);
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { IndexUnusableError, ioError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
 import { segmenterReady, useUserDictionary } from "../analysis/jieba.js";
 import { findBesideSeeds, SYNONYM_FILE, userDictionaryOf } from "../analysis/user-dictionary.js";
+import { embeddedSource } from "../search/embedded-backend.js";
 import { useSynonyms } from "../search/synonyms.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
 import { createHttpServer } from "../web/http-server.js";
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     if (error) console.error(`kept serving the previous index: ${describe(error, options.debug)}`);
     else if (generation !== undefined) console.log(`now serving generation ${generation}`);
   });
-  const app = createApp(live, { resultCacheEntries: raw.resultCache, scheduling: { budgetMs: raw.queryBudget, expensiveQueries: raw.expensiveQueries } });
+  const app = createApp(embeddedSource(live), { resultCacheEntries: raw.resultCache, scheduling: { budgetMs: raw.queryBudget, expensiveQueries: raw.expensiveQueries } });
   const server: Server = createHttpServer(app).listen(raw.port, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : raw.port;

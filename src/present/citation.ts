@@ -3,7 +3,7 @@
 // citation text of an occurrence or article, 《标题》，来源，日期，文件第 N 行：“句子”.
 import type { ArticleMeta } from "../index/article-store.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
-import type { AllMatches } from "../search/search.js";
+import type { AllMatches, FieldRange } from "../search/search.js";
 import type { TextRange } from "../types.js";
 import { articleUrl } from "./links.js";
 import { CONTEXT, sourceLine } from "./occurrences.js";
@@ -46,10 +46,12 @@ function articleRow(article: ArticleMeta, line: number, origin: string): Article
 
 /** One row per matching article, in the order of the matches; `origin` makes the links absolute. */
 export function* articleRows(snapshot: IndexSnapshot, matches: AllMatches, origin: string): Generator<ArticleRow> {
-  for (const doc of matches.docs) {
-    const article = snapshot.meta(doc);
-    yield articleRow(article, article.lineStart, origin);
-  }
+  for (const doc of matches.docs) yield articleRowOf(snapshot.meta(doc), origin);
+}
+
+/** The row of a matching article. */
+export function articleRowOf(article: ArticleMeta, origin: string): ArticleRow {
+  return articleRow(article, article.lineStart, origin);
 }
 
 /** One row per occurrence, articles in the order of the matches, occurrences in text order. */
@@ -57,20 +59,24 @@ export function* occurrenceRows(snapshot: IndexSnapshot, matches: AllMatches, or
   for (const doc of matches.docs) {
     const found = matches.occurrencesOf(doc);
     if (found.length === 0) continue;
-    const article = snapshot.meta(doc);
-    const body = found.some(({ field }) => field === "body") ? snapshot.body(doc) : "";
-    for (const { field, range } of found) {
-      const text = field === "title" ? article.title : body;
-      const line = field === "title" ? article.lineStart : sourceLine(article, range.start);
-      yield {
-        ...articleRow(article, line, origin),
-        field,
-        before: text.slice(Math.max(0, range.start - CONTEXT), range.start),
-        match: text.slice(range.start, range.end),
-        after: text.slice(range.end, range.end + CONTEXT),
-        citation: citation(article, line, sentenceAround(text, range)),
-      };
-    }
+    yield* occurrenceRowsOf(snapshot.meta(doc), () => snapshot.body(doc), found, origin);
+  }
+}
+
+/** The rows of one article's occurrences (`found`, in text order); `body()` is asked only when one is in the body. */
+export function* occurrenceRowsOf(article: ArticleMeta, body: () => string, found: ReadonlyArray<FieldRange>, origin: string): Generator<OccurrenceRow> {
+  const bodyText = found.some(({ field }) => field === "body") ? body() : "";
+  for (const { field, range } of found) {
+    const text = field === "title" ? article.title : bodyText;
+    const line = field === "title" ? article.lineStart : sourceLine(article, range.start);
+    yield {
+      ...articleRow(article, line, origin),
+      field,
+      before: text.slice(Math.max(0, range.start - CONTEXT), range.start),
+      match: text.slice(range.start, range.end),
+      after: text.slice(range.end, range.end + CONTEXT),
+      citation: citation(article, line, sentenceAround(text, range)),
+    };
   }
 }
 

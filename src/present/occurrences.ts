@@ -1,9 +1,8 @@
 // OccurrenceResult → the reporter's concordance: every occurrence on its own line, with a little
 // context, the article it is in and the line of the seed file it stands on.
 import type { ArticleMeta } from "../index/article-store.js";
-import type { IndexSnapshot } from "../index/index-reader.js";
+import type { OccurrencePage } from "../search/backend.js";
 import type { SortOrder } from "../search/rank.js";
-import type { OccurrenceResult } from "../search/search.js";
 import type { ItemCount, PhraseCount } from "../search/search.js";
 import type { SafeHtml } from "../types.js";
 import { highlightFragments } from "./highlight.js";
@@ -52,16 +51,12 @@ export function sourceLine(article: ArticleMeta, at: number): number {
   return line;
 }
 
-export function occurrencesView(
-  snapshot: IndexSnapshot,
-  result: OccurrenceResult,
-  params: { q: string; page: number; size: number; sort: SortOrder },
-  tookMs: number,
-): OccurrencesView {
+/** `result.bodyOf(doc)`: the body of an article of the page. */
+export function occurrencesView(result: OccurrencePage, params: { q: string; page: number; size: number; sort: SortOrder }, tookMs: number): OccurrencesView {
   const bodies = new Map<number, string>();
   const bodyOf = (doc: number): string => {
     let body = bodies.get(doc);
-    if (body === undefined) bodies.set(doc, (body = snapshot.body(doc)));
+    if (body === undefined) bodies.set(doc, (body = result.bodyOf(doc)));
     return body;
   };
   return {

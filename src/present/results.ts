@@ -1,6 +1,5 @@
 // SearchResult → what the page and the API show: the same hits, in the same order, with titles and
 // snippets as safe HTML (escaped text, <mark> around matches).
-import type { IndexSnapshot } from "../index/index-reader.js";
 import type { Suggestion } from "../search/did-you-mean.js";
 import type { Expansion } from "../search/query-expansion.js";
 import type { QueryNote } from "../search/query-parser.js";
@@ -128,8 +127,7 @@ function articleCitation(article: Article, bodyMatches: readonly TextRange[]): s
 }
 
 /** The article with its matches marked and numbered (m0, m1, …) so the reader can jump between them, within ARTICLE_PAGE_CAP. */
-export function articleView(snapshot: IndexSnapshot, doc: number, matches: { title: TextRange[]; body: TextRange[] }): ArticleView {
-  const article: Article = { ...snapshot.meta(doc), body: snapshot.body(doc) };
+export function articleView(article: Article, matches: { title: TextRange[]; body: TextRange[] }): ArticleView {
   const shown = shownPart(article.body);
   // Overlapping matches become one mark: count marks, so every numbered link has its target.
   const bodyMarks = mergeMatches(article.body, matches.body);

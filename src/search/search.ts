@@ -245,11 +245,17 @@ export function* listOccurrencesSteps(snapshot: IndexSnapshot, request: SearchRe
   return { query, articles: matched.length, total, relaxed, itemCounts, phrases, occurrences: page };
 }
 
+/** An occurrence in an article: offsets into its title or its body. */
+export interface FieldRange {
+  field: "title" | "body";
+  range: TextRange;
+}
+
 export interface AllMatches {
   /** Every matching article, in the request's order. */
   docs: number[];
   /** An article's occurrences as the concordance lists them. */
-  occurrencesOf(doc: number): Array<{ field: "title" | "body"; range: TextRange }>;
+  occurrencesOf(doc: number): FieldRange[];
 }
 
 /** Every match of the query as typed, for an export: all articles in order, not one page. */
@@ -259,9 +265,13 @@ export function allMatches(snapshot: IndexSnapshot, queryText: string, sort: Sor
   return { docs: ranked.map((entry) => entry.doc), occurrencesOf: (doc) => fieldOccurrences(snapshot, doc, groups) };
 }
 
-/** The article's occurrences as the concordance lists them: merged, title first, each in text order. */
-function fieldOccurrences(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): Array<{ field: "title" | "body"; range: TextRange }> {
-  const { titleMatches, bodyMatches } = matchesOfNeedles(snapshot, doc, groups);
+function fieldOccurrences(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): FieldRange[] {
+  return fieldOccurrencesInText(snapshot.folded(doc), snapshot.titleLength(doc), groups);
+}
+
+/** The occurrences in an article's folded text (its first `titleEnd` characters the title) as the concordance lists them: merged, title first, each in text order. */
+export function fieldOccurrencesInText(folded: string, titleEnd: number, groups: AnalyzedAtom[][]): FieldRange[] {
+  const { titleMatches, bodyMatches } = matchesInText(folded, titleEnd, groups);
   return [
     ...mergeRanges(titleMatches).map((range) => ({ field: "title" as const, range })),
     ...mergeRanges(bodyMatches).map((range) => ({ field: "body" as const, range })),
@@ -270,11 +280,17 @@ function fieldOccurrences(snapshot: IndexSnapshot, doc: number, groups: Analyzed
 
 /** How many occurrences of the query an article has, as the concordance lists them. */
 export function occurrenceCounter(snapshot: IndexSnapshot, groups: AnalyzedAtom[][]): (doc: number) => number {
+  const count = textOccurrenceCounter(groups);
+  return (doc) => count(snapshot.folded(doc), snapshot.titleLength(doc));
+}
+
+/** occurrenceCounter over an article's folded text and title length. */
+export function textOccurrenceCounter(groups: AnalyzedAtom[][]): (folded: string, titleEnd: number) => number {
   // With a single needle (a phrase, a one-word query) occurrences need not be listed and merged to be counted.
   const needles = distinctNeedles(groups);
   const single = needles.length === 1 ? needles[0]! : undefined;
-  if (single === undefined) return (doc) => fieldOccurrences(snapshot, doc, groups).length;
-  return (doc) => countInFields(snapshot.folded(doc), snapshot.titleLength(doc), single.needle, single.wholeWord);
+  if (single === undefined) return (folded, titleEnd) => fieldOccurrencesInText(folded, titleEnd, groups).length;
+  return (folded, titleEnd) => countInFields(folded, titleEnd, single.needle, single.wholeWord);
 }
 
 /** The occurrences of `needle` in "title\nbody" that lie in the title or in the body, as matchesOfNeedles finds them. */
@@ -405,15 +421,22 @@ function toHit(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], entry: Ranked)
   };
 }
 
+/** The query's required groups, analyzed as a search analyzes them (without expansions), with the byline `names` of the index. */
+export function queryGroups(queryText: string, names: ReadonlySet<string>): AnalyzedAtom[][] {
+  return parseQuery(queryText).required.map((group) => group.map((atom) => analyzeAtom(atom, names)));
+}
+
 /** Every occurrence of the query's positive words and phrases in the article (for highlighting it whole). */
 export function matchesInArticle(snapshot: IndexSnapshot, doc: number, queryText: string): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
-  const names = namesOfIndex(snapshot);
-  return matchesOfNeedles(snapshot, doc, parseQuery(queryText).required.map((group) => group.map((atom) => analyzeAtom(atom, names))));
+  return matchesOfNeedles(snapshot, doc, queryGroups(queryText, namesOfIndex(snapshot)));
 }
 
 function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
-  const folded = snapshot.folded(doc);
-  const titleEnd = snapshot.titleLength(doc);
+  return matchesInText(snapshot.folded(doc), snapshot.titleLength(doc), groups);
+}
+
+/** Every occurrence of the groups' needles in an article's folded text (its first `titleEnd` characters the title), as offsets into the title and the body. */
+export function matchesInText(folded: string, titleEnd: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
   const titleMatches: KeyedRange[] = [];
   const bodyMatches: KeyedRange[] = [];
   distinctNeedles(groups).forEach(({ needle, wholeWord }, key) => {

@@ -3,18 +3,13 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { IndexSnapshot } from "../index/index-reader.js";
+import type { ReaderSource } from "../search/backend.js";
 import { Answers } from "./answers.js";
 import { NotFoundError } from "../errors.js";
 import { errorHandler } from "./error-handler.js";
 import { DEFAULT_SCHEDULER, type SchedulerOptions } from "./query-scheduler.js";
 import { apiRouter } from "./routes-api.js";
 import { pagesRouter } from "./routes-pages.js";
-
-/** Where requests get the snapshot to answer from; it changes when a new generation is loaded. */
-export interface SnapshotSource {
-  current(): IndexSnapshot;
-}
 
 const VIEWS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../views");
 
@@ -27,7 +22,7 @@ export interface AppOptions {
 
 export const DEFAULT_RESULT_CACHE_ENTRIES = 1000;
 
-export function createApp(source: SnapshotSource, options: AppOptions = {}): Express {
+export function createApp(source: ReaderSource, options: AppOptions = {}): Express {
   const answers = new Answers(options.resultCacheEntries ?? DEFAULT_RESULT_CACHE_ENTRIES, { ...DEFAULT_SCHEDULER, ...options.scheduling });
   const app = express();
   app.set("views", VIEWS);
@@ -41,9 +36,10 @@ export function createApp(source: SnapshotSource, options: AppOptions = {}): Exp
   app.use("/static", express.static(path.join(VIEWS, "static"), { maxAge: "1h" }));
   // Browsers ask for /favicon.ico whatever the page links; answering it keeps 404s out of the log.
   app.get("/favicon.ico", (_request, response) => response.sendFile(path.join(VIEWS, "static", "favicon.ico"), { maxAge: "1d" }));
-  app.get("/healthz", (_request, response) => {
-    const { manifest, size } = source.current();
-    response.json({ status: "ok", articles: size, generation: manifest.generation, built_at: manifest.builtAt, result_cache: answers.cacheStats() });
+  app.get("/healthz", async (_request, response) => {
+    const reader = source.current();
+    const { articles, generation, builtAt } = await reader.status();
+    response.json({ status: "ok", backend: reader.backend, articles, generation, built_at: builtAt, result_cache: answers.cacheStats() });
   });
   app.use("/api", apiRouter(source, answers));
   app.use(pagesRouter(source, answers));

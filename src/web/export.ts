@@ -5,6 +5,7 @@ import { stringify } from "csv-stringify";
 import type { Response } from "express";
 import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { RowStream } from "../search/backend.js";
 import type { ExportFormat } from "./validate.js";
 
 /** A file name from the query: characters that file systems refuse become "_", at most 60 characters. */
@@ -16,7 +17,7 @@ export function exportFileName(kind: string, query: string, format: ExportFormat
 /** Streams `rows` as the download; resolves when sent, or when the client went away. */
 export async function sendExport<Row extends object>(
   response: Response,
-  rows: Iterable<Row>,
+  rows: RowStream<Row>,
   columns: ReadonlyArray<keyof Row & string>,
   format: ExportFormat,
   fileName: string,
@@ -32,7 +33,7 @@ export async function sendExport<Row extends object>(
 }
 
 /** Writes `rows` to `out` as CSV (with a BOM and a header) or JSON Lines, pulling one row at a time as `out` drains. */
-export async function writeRows<Row extends object>(out: Writable, rows: Iterable<Row>, columns: ReadonlyArray<keyof Row & string>, format: ExportFormat): Promise<void> {
+export async function writeRows<Row extends object>(out: Writable, rows: RowStream<Row>, columns: ReadonlyArray<keyof Row & string>, format: ExportFormat): Promise<void> {
   const encode =
     format === "csv"
       ? stringify({ bom: true, header: true, columns: [...columns], cast: { object: (value) => (Array.isArray(value) ? value.join("、") : JSON.stringify(value)) } })

@@ -1,9 +1,8 @@
 // Repeated requests (a page reloaded, back to the previous page, a popular query) are answered from
 // a bounded LRU of finished views, one cache per index generation: the first request of a query
-// pays for search and snippets, its repeats only for the JSON or HTML. A new generation starts an
-// empty cache, so no answer outlives the index it came from.
+// pays for search and snippets, its repeats only for the JSON or HTML. A new generation (a new
+// reader of the index) starts an empty cache, so no answer outlives the index it came from.
 import { LRUCache } from "lru-cache";
-import type { IndexSnapshot } from "../index/index-reader.js";
 import type { SearchParams } from "./validate.js";
 
 /** Cached views may hold this many UTF-16 code units of JSON in all (about 32 MiB). */
@@ -45,7 +44,7 @@ export class Answer<View extends { took_ms: number }> {
 }
 
 export class ResultCache<View extends { took_ms: number }, Params extends object = SearchParams> {
-  private readonly bySnapshot = new WeakMap<IndexSnapshot, LRUCache<string, Entry<View>>>();
+  private readonly byReader = new WeakMap<object, LRUCache<string, Entry<View>>>();
   private hits = 0;
   private misses = 0;
   private latest: LRUCache<string, Entry<View>> | undefined;
@@ -53,10 +52,10 @@ export class ResultCache<View extends { took_ms: number }, Params extends object
   /** `maxEntries` 0 turns caching off. */
   constructor(private readonly maxEntries: number) {}
 
-  /** The answer for these parameters: cached (its took_ms then the lookup's), or `compute()`d and kept. */
-  async answer(snapshot: IndexSnapshot, params: Params, compute: () => View | Promise<View>): Promise<Answer<View>> {
+  /** The answer for these parameters from `reader` (an index generation: search/backend.ts SearchReader): cached (its took_ms then the lookup's), or `compute()`d and kept. */
+  async answer(reader: object, params: Params, compute: () => View | Promise<View>): Promise<Answer<View>> {
     const started = performance.now();
-    const cache = this.cacheOf(snapshot);
+    const cache = this.cacheOf(reader);
     if (!cache) return fresh({ view: await compute() });
     const key = cacheKey(params);
     const hit = cache.get(key);
@@ -74,12 +73,12 @@ export class ResultCache<View extends { took_ms: number }, Params extends object
     return { entries: this.latest?.size ?? 0, hits: this.hits, misses: this.misses };
   }
 
-  private cacheOf(snapshot: IndexSnapshot): LRUCache<string, Entry<View>> | undefined {
+  private cacheOf(reader: object): LRUCache<string, Entry<View>> | undefined {
     if (this.maxEntries === 0) return undefined;
-    let cache = this.bySnapshot.get(snapshot);
+    let cache = this.byReader.get(reader);
     if (!cache) {
       cache = new LRUCache<string, Entry<View>>({ max: this.maxEntries, maxSize: MAX_CACHED_UNITS, sizeCalculation: (entry) => jsonOf(entry).length });
-      this.bySnapshot.set(snapshot, cache);
+      this.byReader.set(reader, cache);
       this.latest = cache;
     }
     return cache;

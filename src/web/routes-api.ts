@@ -2,14 +2,11 @@
 // match: format=csv|jsonl), GET /api/timeline, GET /api/suggest, GET /api/analyze, GET /api/articles/:id.
 // Same search and validation as the pages.
 import { Router, type Request, type RequestHandler } from "express";
-import { ARTICLE_COLUMNS, articleRows, OCCURRENCE_COLUMNS, occurrenceRows } from "../present/citation.js";
+import { ARTICLE_COLUMNS, OCCURRENCE_COLUMNS } from "../present/citation.js";
 import { articleNotFound } from "../errors.js";
-import { allMatches, type AllMatches } from "../search/search.js";
+import type { ReaderSource, RowStream, SearchReader } from "../search/backend.js";
+import type { SortOrder } from "../search/rank.js";
 import type { Answers } from "./answers.js";
-import type { SnapshotSource } from "./app.js";
-import type { IndexSnapshot } from "../index/index-reader.js";
-import { explainQuery } from "../search/explain.js";
-import { complete } from "../search/suggest.js";
 import { sendExport, exportFileName } from "./export.js";
 import { OCCURRENCE_PAGE_SIZE, PAGE_SIZE, parseExportFormat, type PageSize, type SearchParams, parseSearchParams, parseTimelineParams, requiredText } from "./validate.js";
 
@@ -22,43 +19,60 @@ interface ListKind<Row extends object> {
   /** Names the download: `articles-<query>.csv`. */
   kind: string;
   pageSize: PageSize;
-  answer: (snapshot: IndexSnapshot, params: SearchParams) => Promise<{ json(): string }>;
-  rows: (snapshot: IndexSnapshot, matches: AllMatches, origin: string) => Iterable<Row>;
+  answer: (reader: SearchReader, params: SearchParams) => Promise<{ json(): string }>;
+  rows: (reader: SearchReader, queryText: string, sort: SortOrder, origin: string) => Promise<RowStream<Row>>;
   columns: ReadonlyArray<keyof Row & string>;
 }
 
 /** A list (articles or occurrences): one page as JSON, or with format=csv|jsonl every match as a download. */
-function listRoute<Row extends object>(source: SnapshotSource, list: ListKind<Row>): RequestHandler {
+function listRoute<Row extends object>(source: ReaderSource, list: ListKind<Row>): RequestHandler {
   return async (request, response) => {
     const params = parseSearchParams(request.query, list.pageSize);
     const format = parseExportFormat(request.query);
-    const snapshot = source.current();
-    if (format === undefined) return void response.type("json").send((await list.answer(snapshot, params)).json());
-    const rows = list.rows(snapshot, allMatches(snapshot, params.q, params.sort), origin(request));
+    const reader = source.current();
+    if (format === undefined) return void response.type("json").send((await list.answer(reader, params)).json());
+    const rows = await list.rows(reader, params.q, params.sort, origin(request));
     await sendExport(response, rows, list.columns, format, exportFileName(list.kind, params.q, format));
   };
 }
 
-export function apiRouter(source: SnapshotSource, answers: Answers): Router {
+export function apiRouter(source: ReaderSource, answers: Answers): Router {
   const router = Router();
-  router.get("/search", listRoute(source, { kind: "articles", pageSize: PAGE_SIZE, answer: (snapshot, params) => answers.search(snapshot, params), rows: articleRows, columns: ARTICLE_COLUMNS }));
-  router.get("/occurrences", listRoute(source, { kind: "occurrences", pageSize: OCCURRENCE_PAGE_SIZE, answer: (snapshot, params) => answers.occurrences(snapshot, params), rows: occurrenceRows, columns: OCCURRENCE_COLUMNS }));
+  router.get(
+    "/search",
+    listRoute(source, {
+      kind: "articles",
+      pageSize: PAGE_SIZE,
+      answer: (reader, params) => answers.search(reader, params),
+      rows: (reader, ...query) => reader.exportArticles(...query),
+      columns: ARTICLE_COLUMNS,
+    }),
+  );
+  router.get(
+    "/occurrences",
+    listRoute(source, {
+      kind: "occurrences",
+      pageSize: OCCURRENCE_PAGE_SIZE,
+      answer: (reader, params) => answers.occurrences(reader, params),
+      rows: (reader, ...query) => reader.exportOccurrences(...query),
+      columns: OCCURRENCE_COLUMNS,
+    }),
+  );
   router.get("/timeline", async (request, response) => {
     response.type("json").send((await answers.timeline(source.current(), parseTimelineParams(request.query))).json());
   });
-  router.get("/suggest", (request, response) => {
+  router.get("/suggest", async (request, response) => {
     const q = requiredText(request.query, "q", "没有要补全的内容：请给出输入框里已输入的文字，例如 q=疫 或 q=xij");
-    response.json({ query: q, suggestions: complete(source.current(), q) });
+    response.json({ query: q, suggestions: await source.current().suggest(q) });
   });
-  router.get("/analyze", (request, response) => {
+  router.get("/analyze", async (request, response) => {
     const q = requiredText(request.query, "q", "没有要分析的查询：例如 q=习进平 讲话");
-    response.json(explainQuery(source.current(), q));
+    response.json(await source.current().analyze(q));
   });
-  router.get("/articles/:id", (request, response) => {
-    const snapshot = source.current();
-    const doc = snapshot.findArticle(request.params.id);
-    if (doc === undefined) throw articleNotFound(request.params.id);
-    response.json({ ...snapshot.meta(doc), body: snapshot.body(doc) });
+  router.get("/articles/:id", async (request, response) => {
+    const record = await source.current().article(request.params.id);
+    if (record === undefined) throw articleNotFound(request.params.id);
+    response.json(record.article);
   });
   return router;
 }

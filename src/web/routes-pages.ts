@@ -2,16 +2,13 @@
 // one a line), GET /timeline (queries compared over time), GET /article/:id (the article, every match marked).
 import { Router, type Request, type Response } from "express";
 import { articleNotFound, InvalidParameterError, QueryParseError, QueryTooExpensiveError, ServerBusyError } from "../errors.js";
-import type { IndexSnapshot } from "../index/index-reader.js";
-import { archiveFacts } from "../present/archive.js";
+import type { ArticleRecord, ReaderSource, SearchReader } from "../search/backend.js";
 import { FACET_FIELDS, keywordField } from "../index/schema.js";
 import { listUrl } from "../present/links.js";
 import { timelineChart, type Chart } from "../present/timeline.js";
 import { articleView } from "../present/results.js";
 import type { SortOrder } from "../search/rank.js";
-import { matchesInArticle } from "../search/search.js";
 import type { Answers } from "./answers.js";
-import type { SnapshotSource } from "./app.js";
 import { setErrorStatus } from "./error-handler.js";
 import { MAX_COMPARED, MAX_PAGE, OCCURRENCE_PAGE_SIZE, PAGE_SIZE, parseSearchParams, parseSort, parseTimelineParams, type PageSize } from "./validate.js";
 
@@ -27,7 +24,7 @@ function shownSort(query: Record<string, unknown>): SortOrder {
 /** The heading of each facet on the page. */
 const FACET_LABELS = Object.fromEntries(FACET_FIELDS.map((name) => [name, keywordField(name).label]));
 
-export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
+export function pagesRouter(source: ReaderSource, answers: Answers): Router {
   const router = Router();
   /**
    * A page for a typed query: its data when the query is usable; otherwise the error shown inline,
@@ -35,15 +32,15 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
    * is busy), not on an error page.
    */
   const queryPage =
-    <T>(template: string, pageSize: PageSize, run: (snapshot: IndexSnapshot, query: Record<string, unknown>) => Promise<T>) =>
+    <T>(template: string, pageSize: PageSize, run: (reader: SearchReader, query: Record<string, unknown>) => Promise<T>) =>
     async (request: Request, response: Response): Promise<void> => {
       const typed = typeof request.query.q === "string" ? request.query.q : "";
-      const snapshot = source.current();
+      const reader = source.current();
       let view: T | undefined;
       let error: { status: number; message: string; hint?: string; start?: number; end?: number } | undefined;
       if (typed.trim() !== "") {
         try {
-          view = await run(snapshot, request.query);
+          view = await run(reader, request.query);
         } catch (caught) {
           const shownInline = [QueryParseError, InvalidParameterError, QueryTooExpensiveError, ServerBusyError].some((kind) => caught instanceof kind);
           if (!shownInline) throw caught;
@@ -52,60 +49,59 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
           if (caught instanceof QueryParseError) Object.assign(error, { start: caught.start, end: caught.end });
         }
       }
-      response.render(template, { typed, view, error, archive: archiveFacts(snapshot), sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default, maxCompared: MAX_COMPARED, query: request.query });
+      response.render(template, { typed, view, error, archive: await reader.archive(), sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default, maxCompared: MAX_COMPARED, query: request.query });
     };
 
   /** The chart beside a list: by year, or by month when the matches lie within two years. */
-  const chartOf = async (snapshot: IndexSnapshot, q: string): Promise<Chart> => {
-    const byYear = (await answers.timeline(snapshot, { queries: [q], by: "year" })).view;
-    return timelineChart(byYear.buckets.length > 2 ? byYear : (await answers.timeline(snapshot, { queries: [q], by: "month" })).view);
+  const chartOf = async (reader: SearchReader, q: string): Promise<Chart> => {
+    const byYear = (await answers.timeline(reader, { queries: [q], by: "year" })).view;
+    return timelineChart(byYear.buckets.length > 2 ? byYear : (await answers.timeline(reader, { queries: [q], by: "month" })).view);
   };
 
   router.get(
     "/",
-    queryPage("search", PAGE_SIZE, async (snapshot, query) => {
-      const { view } = await answers.search(snapshot, { ...parseSearchParams(query), facets: [...FACET_FIELDS] });
-      return { ...view, chart: await chartOf(snapshot, view.query), facetLabels: FACET_LABELS };
+    queryPage("search", PAGE_SIZE, async (reader, query) => {
+      const { view } = await answers.search(reader, { ...parseSearchParams(query), facets: [...FACET_FIELDS] });
+      return { ...view, chart: await chartOf(reader, view.query), facetLabels: FACET_LABELS };
     }),
   );
 
   router.get(
     "/occurrences",
-    queryPage("occurrences", OCCURRENCE_PAGE_SIZE, async (snapshot, query) => {
-      const { view } = await answers.occurrences(snapshot, parseSearchParams(query, OCCURRENCE_PAGE_SIZE));
-      return { ...view, chart: await chartOf(snapshot, view.query) };
+    queryPage("occurrences", OCCURRENCE_PAGE_SIZE, async (reader, query) => {
+      const { view } = await answers.occurrences(reader, parseSearchParams(query, OCCURRENCE_PAGE_SIZE));
+      return { ...view, chart: await chartOf(reader, view.query) };
     }),
   );
 
   /** Up to four queries over time in one chart, in a URL that can be shared: /timeline?q=精准扶贫&q2=乡村振兴&by=month. */
   router.get(
     "/timeline",
-    queryPage("timeline", PAGE_SIZE, async (snapshot, query) => {
+    queryPage("timeline", PAGE_SIZE, async (reader, query) => {
       const params = parseTimelineParams(query);
-      const { view } = await answers.timeline(snapshot, params);
+      const { view } = await answers.timeline(reader, params);
       return { ...view, queries: params.queries, chart: timelineChart(view) };
     }),
   );
 
-  const articleNumber = (snapshot: IndexSnapshot, id: string): number => {
-    const doc = snapshot.findArticle(id);
-    if (doc === undefined) throw articleNotFound(id);
-    return doc;
+  const articleOf = async (id: string): Promise<ArticleRecord> => {
+    const record = await source.current().article(id);
+    if (record === undefined) throw articleNotFound(id);
+    return record;
   };
 
-  router.get("/article/:id", (request, response) => {
-    const snapshot = source.current();
-    const doc = articleNumber(snapshot, request.params.id);
+  router.get("/article/:id", async (request, response) => {
+    const record = await articleOf(request.params.id);
     const typed = typeof request.query.q === "string" ? request.query.q : "";
-    let matches: ReturnType<typeof matchesInArticle> = { titleMatches: [], bodyMatches: [] };
+    let matches: ReturnType<ArticleRecord["matches"]> = { titleMatches: [], bodyMatches: [] };
     if (typed.trim() !== "") {
       try {
-        matches = matchesInArticle(snapshot, doc, typed);
+        matches = record.matches(typed);
       } catch (caught) {
         if (!(caught instanceof QueryParseError)) throw caught; // an unusable query just marks nothing
       }
     }
-    const view = articleView(snapshot, doc, { title: matches.titleMatches, body: matches.bodyMatches });
+    const view = articleView(record.article, { title: matches.titleMatches, body: matches.bodyMatches });
     // Back to the list the article was found in: its page and size, when they are valid ones.
     const page = Number(request.query.page);
     const size = Number(request.query.size);
@@ -119,10 +115,9 @@ export function pagesRouter(source: SnapshotSource, answers: Answers): Router {
   });
 
   // The whole article as plain text, for bodies longer than the article page shows.
-  router.get("/article/:id/text", (request, response) => {
-    const snapshot = source.current();
-    const doc = articleNumber(snapshot, request.params.id);
-    response.type("text/plain; charset=utf-8").attachment(`${request.params.id}.txt`).send(`${snapshot.meta(doc).title}\n\n${snapshot.body(doc)}\n`);
+  router.get("/article/:id/text", async (request, response) => {
+    const { article } = await articleOf(request.params.id);
+    response.type("text/plain; charset=utf-8").attachment(`${request.params.id}.txt`).send(`${article.title}\n\n${article.body}\n`);
   });
   return router;
 }

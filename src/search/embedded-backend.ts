@@ -1,0 +1,77 @@
+// The search backend over the embedded index files (index-reader.ts): each request runs the
+// synchronous engine over one snapshot, in the request's slices (Pacing), as the server always did.
+import type { IndexSnapshot } from "../index/index-reader.js";
+import { archiveFacts } from "../present/archive.js";
+import { articleRows, occurrenceRows } from "../present/citation.js";
+import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus, SearchReader } from "./backend.js";
+import { explainQuery } from "./explain.js";
+import type { SortOrder } from "./rank.js";
+import { allMatches, listOccurrencesSteps, matchesInArticle, searchSteps, type SearchRequest, type SearchResult } from "./search.js";
+import { complete } from "./suggest.js";
+import { timeline, type Timeline, type TimelineUnit } from "./timeline.js";
+
+export class EmbeddedReader implements SearchReader {
+  readonly backend = "embedded";
+
+  constructor(readonly snapshot: IndexSnapshot) {}
+
+  async status(): Promise<ReaderStatus> {
+    const { size, manifest } = this.snapshot;
+    return { articles: size, generation: manifest.generation, builtAt: manifest.builtAt };
+  }
+
+  async archive() {
+    return archiveFacts(this.snapshot);
+  }
+
+  search(request: SearchRequest, pacing: Pacing): Promise<SearchResult> {
+    return pacing.run(searchSteps(this.snapshot, request, pacing.budget));
+  }
+
+  async occurrences(request: SearchRequest, pacing: Pacing): Promise<OccurrencePage> {
+    const result = await pacing.run(listOccurrencesSteps(this.snapshot, request, pacing.budget));
+    return { ...result, bodyOf: (doc) => this.snapshot.body(doc) };
+  }
+
+  /** Not paced by the budget yet: it counts every match. */
+  async timeline(queryText: string, by: TimelineUnit): Promise<Timeline> {
+    return timeline(this.snapshot, queryText, by);
+  }
+
+  async article(id: string): Promise<ArticleRecord | undefined> {
+    const { snapshot } = this;
+    const doc = snapshot.findArticle(id);
+    if (doc === undefined) return undefined;
+    return { article: { ...snapshot.meta(doc), body: snapshot.body(doc) }, matches: (queryText) => matchesInArticle(snapshot, doc, queryText) };
+  }
+
+  async exportArticles(queryText: string, sort: SortOrder, origin: string) {
+    return articleRows(this.snapshot, allMatches(this.snapshot, queryText, sort), origin);
+  }
+
+  async exportOccurrences(queryText: string, sort: SortOrder, origin: string) {
+    return occurrenceRows(this.snapshot, allMatches(this.snapshot, queryText, sort), origin);
+  }
+
+  async suggest(typed: string) {
+    return complete(this.snapshot, typed);
+  }
+
+  async analyze(queryText: string) {
+    return explainQuery(this.snapshot, queryText);
+  }
+}
+
+const readers = new WeakMap<IndexSnapshot, EmbeddedReader>();
+
+/** The reader of a snapshot: one per snapshot, so that answers cached for it stay with it. */
+export function embeddedReader(snapshot: IndexSnapshot): EmbeddedReader {
+  let reader = readers.get(snapshot);
+  if (!reader) readers.set(snapshot, (reader = new EmbeddedReader(snapshot)));
+  return reader;
+}
+
+/** Readers of the snapshots a LiveIndex (or any source of snapshots) serves. */
+export function embeddedSource(snapshots: { current(): IndexSnapshot }): ReaderSource {
+  return { current: () => embeddedReader(snapshots.current()) };
+}
