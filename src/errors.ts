@@ -59,14 +59,20 @@ export class SeedFormatError extends SearchError {
   }
 }
 
-/** A whole seed file is left out of the index: it cannot be listed, read, decoded or split. */
+/**
+ * A whole seed file is left out of this build: it cannot be listed, read, decoded or split. When an
+ * earlier generation indexed it, its articles from there are `kept` (an unreadable file is not a
+ * deleted one).
+ */
 export class SkippedSeedError extends SearchError {
   constructor(
     readonly file: string,
     readonly reason: string,
     hint: string,
+    readonly kept?: { articles: number; generation: number },
   ) {
-    super(`${file}: ${reason} — ${hint}`, hint, "seed_format");
+    const keptText = kept ? `kept ${kept.articles} article${kept.articles === 1 ? "" : "s"} from generation ${kept.generation} — ` : "";
+    super(`${file}: ${keptText}${reason} — ${hint}`, hint, "seed_format");
   }
 }
 

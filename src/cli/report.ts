@@ -1,6 +1,6 @@
 // What the command-line tools print: build progress, the build summary, and errors with their hints.
 import { Presets, SingleBar } from "cli-progress";
-import { ioReason, SearchError } from "../errors.js";
+import { ioReason, SearchError, type SkippedSeedError } from "../errors.js";
 import { buildIndex, type BuildProgress, type BuildSummary } from "../index/index-writer.js";
 import { loadPostgres, type LoadSummary } from "../index/postgres-writer.js";
 import { SeedWatcher } from "../index/seed-watcher.js";
@@ -39,25 +39,55 @@ function progressReporter(stream: NodeJS.WriteStream = process.stdout): { update
   };
 }
 
-/** The changed files, listed (the operator asked for the list; long lists are cut), and how many were skipped or had problems. */
-function changeLines(summary: Pick<BuildSummary, "added" | "changed" | "removed" | "skipped" | "problems">): string[] {
+type FileSummary = Pick<BuildSummary, "added" | "changed" | "removed" | "skipped" | "problems">;
+
+/**
+ * The seed files by what the build did with them. A skipped file is neither added nor changed, even
+ * where a writer lists it so (the PostgreSQL loader does); one an earlier generation had articles
+ * of is `kept` (it keeps them), the others are `skipped`.
+ */
+function fileOutcomes(summary: FileSummary): { added: string[]; changed: string[]; removed: string[]; kept: SkippedSeedError[]; skipped: SkippedSeedError[] } {
+  const left = new Set(summary.skipped.map((error) => error.file));
+  return {
+    added: summary.added.filter((file) => !left.has(file)),
+    changed: summary.changed.filter((file) => !left.has(file)),
+    removed: summary.removed,
+    kept: summary.skipped.filter((error) => error.kept),
+    skipped: summary.skipped.filter((error) => !error.kept),
+  };
+}
+
+/** How many files were added, changed, removed, kept and skipped. */
+function countLine(summary: FileSummary): string {
+  const files = fileOutcomes(summary);
+  return `added ${files.added.length}, changed ${files.changed.length}, removed ${files.removed.length}, kept ${files.kept.length}, skipped ${files.skipped.length} files`;
+}
+
+/** The files of each outcome, listed (the operator asked for the list; long lists are cut), and how many lines had problems. */
+function changeLines(summary: FileSummary): string[] {
+  const files = fileOutcomes(summary);
+  const list = (names: readonly string[]): string => `${names.slice(0, 10).join(", ")}${names.length > 10 ? `, … and ${names.length - 10} more` : ""}`;
   const lines: string[] = [];
-  for (const [label, files] of [["added", summary.added], ["changed", summary.changed], ["removed", summary.removed]] as const) {
-    if (files.length > 0) lines.push(`  ${label}: ${files.slice(0, 10).join(", ")}${files.length > 10 ? `, … and ${files.length - 10} more` : ""}`);
+  for (const [label, names] of [["added", files.added], ["changed", files.changed], ["removed", files.removed]] as const) {
+    if (names.length > 0) lines.push(`  ${label}: ${list(names)}`);
   }
-  if (summary.skipped.length > 0) lines.push(`  skipped ${summary.skipped.length} file${summary.skipped.length === 1 ? "" : "s"} (listed on stderr)`);
+  if (files.kept.length > 0) {
+    const kept = files.kept.map((error) => `${error.file} (${error.kept!.articles} articles of generation ${error.kept!.generation})`);
+    lines.push(`  kept, unreadable now: ${list(kept)} (why on stderr)`);
+  }
+  if (files.skipped.length > 0) lines.push(`  skipped: ${list(files.skipped.map((error) => error.file))} (why on stderr)`);
   if (summary.problems.length > 0) lines.push(`  ${summary.problems.length} problem${summary.problems.length === 1 ? "" : "s"} in lines of the seeds (listed on stderr)`);
   return lines;
 }
 
-function formatSummary(summary: BuildSummary): string {
+export function formatSummary(summary: BuildSummary): string {
   const mb = (summary.bytes / 1024 / 1024).toFixed(1);
   const lines = [
     summary.upToDate
       ? `index is up to date (generation ${summary.generation})`
       : `generation ${summary.generation} committed`,
     `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s, ${mb} MiB on disk`,
-    `  added ${summary.added.length}, changed ${summary.changed.length}, removed ${summary.removed.length} files; analyzed ${summary.articlesAnalyzed} articles, dropped ${summary.articlesRemoved}${summary.segmentsMerged > 0 ? `; merged ${summary.segmentsMerged} small segments` : ""}`,
+    `  ${countLine(summary)}; analyzed ${summary.articlesAnalyzed} articles, dropped ${summary.articlesRemoved}${summary.segmentsMerged > 0 ? `; merged ${summary.segmentsMerged} small segments` : ""}`,
   ];
   lines.push(...changeLines(summary));
   return lines.join("\n");
@@ -66,7 +96,9 @@ function formatSummary(summary: BuildSummary): string {
 /** Skipped files and lines, for stderr: each says where, why and what to do. */
 function formatWarnings(summary: Pick<BuildSummary, "skipped" | "problems">): string {
   const lines: string[] = [];
-  if (summary.skipped.length > 0) lines.push(`skipped ${summary.skipped.length} seed file${summary.skipped.length === 1 ? "" : "s"} (the rest is indexed):`);
+  if (summary.skipped.length > 0) {
+    lines.push(`skipped ${summary.skipped.length} seed file${summary.skipped.length === 1 ? "" : "s"} (the rest is indexed; a file indexed before keeps its articles until it is readable again or gone):`);
+  }
   for (const skipped of summary.skipped.slice(0, 50)) lines.push(`  ${skipped.message}`);
   if (summary.skipped.length > 50) lines.push(`  … and ${summary.skipped.length - 50} more files`);
   for (const problem of summary.problems.slice(0, 20)) lines.push(`warning: ${problem.message}`);
@@ -113,14 +145,17 @@ export function buildAndReport(options: CommonOptions, full = options.full): Pro
 export function loadAndReport(options: CommonOptions, databaseUrl: string): Promise<LoadSummary> {
   return runAndReport(
     (progress) => loadPostgres({ seeds: options.seeds, databaseUrl, full: options.full, strict: options.strict, progress }),
-    (summary) =>
-      [
-        summary.upToDate ? "database is up to date" : "database loaded",
-        `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s`,
-        `  added ${summary.added.length}, changed ${summary.changed.length}, removed ${summary.removed.length} files; loaded ${summary.articlesLoaded} articles`,
-        ...changeLines(summary),
-      ].join("\n"),
+    formatLoadSummary,
   );
+}
+
+export function formatLoadSummary(summary: LoadSummary): string {
+  return [
+    summary.upToDate ? "database is up to date" : "database loaded",
+    `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s`,
+    `  ${countLine(summary)}; loaded ${summary.articlesLoaded} articles`,
+    ...changeLines(summary),
+  ].join("\n");
 }
 
 /** `--watch`: incremental rebuilds as seed files change, each reported like the first; failures are printed and retried. */

@@ -50,10 +50,19 @@ export interface SeedRecord {
    */
   duplicates?: number;
   /**
-   * Why the file was left out (it could not be read, decoded or split), when it was: it has no
-   * articles, and while it is unchanged every build reports it again instead of reading it again.
+   * Why the file was left out of the last build that tried it (it could not be listed, read, decoded
+   * or split), when it was. While the file is unchanged, every build reports it again without
+   * reading it again. `sha256`/`articles`/`segments` above then describe the articles kept from
+   * generation `keptFrom` (none when it never had any); `bytes`/`mtimeNs` describe the file as listed.
    */
-  skipped?: { reason: string; hint: string };
+  skipped?: {
+    reason: string;
+    hint: string;
+    /** The content that could not be read; absent when the file could not even be listed (or in records of older builds, where it is `sha256`). */
+    sha256?: string;
+    /** The generation whose articles of this file are kept; absent when none are. */
+    keptFrom?: number;
+  };
 }
 
 export interface SegmentRecord {

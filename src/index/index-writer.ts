@@ -11,7 +11,7 @@ import { userDictionaryOf } from "../analysis/user-dictionary.js";
 import { BuildRefusedError, IndexUnusableError, ioReason, SeedFormatError, SkippedSeedError } from "../errors.js";
 import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedContent, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
-import { storedIds } from "./article-store.js";
+import { ArticleStore, storedIds } from "./article-store.js";
 import {
   CURRENT_FILE,
   FORMAT_VERSION,
@@ -86,7 +86,10 @@ export interface BuildSummary {
   segmentsMerged: number;
   /** Lines skipped or read with a loss (the rest of their files is indexed). */
   problems: SeedFormatError[];
-  /** Files left out, now or (unchanged since) in the build that read them. */
+  /**
+   * Files left out, now or (unchanged since) in the build that read them. Those an earlier
+   * generation had articles of keep them (`kept`): only a file gone from the listing is removed.
+   */
   skipped: SkippedSeedError[];
 }
 
@@ -97,7 +100,6 @@ interface Plan {
   added: string[];
   changed: string[];
   removed: string[];
-  articlesRemoved: number;
   segmentsMerged: number;
 }
 
@@ -114,15 +116,21 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     await useUserDictionary(jiebaWords);
     const current = await readCurrentManifest(options.indexDir).catch(() => undefined);
     const previous = options.full ? undefined : current;
-    const listing = await listSeedFiles(options.seeds, previous?.seeds);
-    const seeds = listing.files;
+    const listing = await listSeedFiles(options.seeds, previous?.seeds.map((record) => ({ ...record, sha256: failedContent(record) ?? record.sha256 })));
+    // An unreadable file is not a deleted one: an indexed file that cannot be listed now stays in
+    // the plan, as it was, so that its articles are kept (only a file gone from the listing is removed).
+    const unlisted = heldAtListing(current, listing.skipped, options.seeds);
+    const seeds = [...listing.files, ...[...unlisted.values()].map(({ seed }) => seed)].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     let plan = planBuild(previous, seeds);
+    // A file read with the content its articles came from, after a build that could not read it: its record changes, not its articles.
+    const listedNow = new Map(listing.files.map((seed) => [seed.file, seed]));
+    const staleSkips = (previous?.seeds ?? []).some((record) => record.skipped && isReadable(record, listedNow.get(record.file)));
     const report = (event: BuildProgress): void => options.progress?.(event);
 
-    if (plan.previous && plan.toRead.length === 0 && plan.removed.length === 0) {
-      const skipped = [...listing.skipped, ...skippedBefore(plan.previous.seeds)];
+    if (plan.previous && plan.toRead.length === 0 && plan.removed.length === 0 && !staleSkips) {
+      const skipped = skippedFiles(plan.previous.seeds, listing.skipped, unlisted, plan.previous.generation);
       if (options.strict) refuseSkipped(skipped);
-      return summarize(plan.previous, plan, [], skipped, 0, started, true);
+      return summarize(plan.previous, NO_CHANGES, plan, [], skipped, 0, started, true);
     }
     plan = withMerges(plan, seeds);
     // Reading pages (normalize) and analyzing here use jieba: a starting server may be loading it.
@@ -141,17 +149,19 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     let problems: SeedFormatError[] = [];
     let fileArticles: Array<{ seed: SeedFile; articles: Article[] }> = [];
     const duplicates = new Map<string, number>();
-    const unreadable = new Map<string, SkippedSeedError>();
+    const unreadable = new Map<string, { error: SkippedSeedError; kept?: KeptArticles }>();
     for (;;) {
       const keptIds = await idsOfSegments(options.indexDir, plan.keep);
       const takenIds = new Set(keptIds);
       let repeatsKept = false;
       for (const [i, seed] of plan.toRead.entries()) {
-        // One bad file is left out, not the build (nor the files after it).
-        const content: SeedContent = await readSeedFile(seed).catch((error: unknown) => {
+        // One bad file is left out, not the build (nor the files after it); what an earlier
+        // generation had of it stays.
+        const content: SeedContent = await readSeedOrUnlisted(seed, unlisted).catch(async (error: unknown) => {
           if (!(error instanceof SkippedSeedError)) throw error;
-          unreadable.set(seed.file, error);
-          return { articles: [], problems: [] };
+          const kept = await keptArticles(options.indexDir, current, seed.file);
+          unreadable.set(seed.file, { error, ...(kept ? { kept } : {}) });
+          return { articles: kept?.articles ?? [], problems: [] };
         });
         problems.push(...content.problems);
         const unique = content.articles.filter((article) => {
@@ -171,28 +181,42 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
       unreadable.clear();
     }
 
-    const readAgain = new Set(plan.toRead.map((seed) => seed.file));
-    const skipped = [
-      ...listing.skipped,
-      ...skippedBefore((plan.previous?.seeds ?? []).filter((record) => !readAgain.has(record.file) && seeds.some((seed) => seed.file === record.file))),
-      ...unreadable.values(),
-    ];
-    if (options.strict) refuseSkipped(skipped);
     const articleCount = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
+    const readAgain = new Set(plan.toRead.map((seed) => seed.file));
+    const listed = new Map(seeds.map((seed) => [seed.file, seed]));
+    // Fix: a file without articles has no segments, so `every` below held for it even when it was
+    // read again or removed: its old record stayed in the manifest (twice after a change; forever
+    // after a removal, so the index never counted as up to date again).
+    const keptSeedRecords = (plan.previous?.seeds ?? [])
+      .filter((record) => listed.has(record.file) && !readAgain.has(record.file) && record.segments.every((name) => plan.keep.some((segment) => segment.name === name)))
+      .map((record) => carriedRecord(record, listed.get(record.file)!, unlisted.get(record.file), plan.previous!.generation));
+    const readRecords: SeedRecord[] = fileArticles.map(({ seed, articles }) => {
+      const failed = unreadable.get(seed.file);
+      const record: SeedRecord = {
+        file: seed.file,
+        sha256: failed?.kept?.sha256 ?? seed.sha256,
+        bytes: seed.bytes,
+        ...(seed.mtimeNs === undefined ? {} : { mtimeNs: seed.mtimeNs }),
+        articles: articles.length,
+        segments: [],
+        ...(duplicates.has(seed.file) ? { duplicates: duplicates.get(seed.file) } : {}),
+      };
+      if (!failed) return record;
+      const { reason, hint } = failed.error;
+      return {
+        ...record,
+        skipped: { reason, hint: hint!, ...(unlisted.has(seed.file) ? {} : { sha256: seed.sha256 }), ...(failed.kept ? { keptFrom: failed.kept.generation } : {}) },
+      };
+    });
+    const records = [...keptSeedRecords, ...readRecords].sort((a, b) => a.file.localeCompare(b.file));
+    const skipped = skippedFiles(records, listing.skipped, unlisted, current?.generation ?? 0);
+    if (options.strict) refuseSkipped(skipped);
     checkShrink(current, plan, articleCount + plan.keep.reduce((sum, segment) => sum + segment.articles, 0), skipped, options.allowShrink ?? false);
 
     if (articleCount >= PARALLEL_MIN_ARTICLES && WORKERS > 1) pool = new SegmentWorkerPool(WORKERS, jiebaWords);
     const generation = (plan.previous?.generation ?? (await lastGenerationOnDisk(options.indexDir))) + 1;
     const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report, pool);
-    // Fix: a file without articles has no segments, so `every` below held for it even when it was
-    // read again or removed: its old record stayed in the manifest (twice after a change; forever
-    // after a removal, so the index never counted as up to date again).
-    const present = new Set(seeds.map((seed) => seed.file));
-    const listed = new Map(seeds.map((seed) => [seed.file, seed]));
-    const keptSeedRecords = (plan.previous?.seeds ?? [])
-      .filter((seed) => present.has(seed.file) && !readAgain.has(seed.file) && seed.segments.every((name) => plan.keep.some((segment) => segment.name === name)))
-      // The time as listed now, so that a file touched without a change is trusted again.
-      .map((record) => ({ ...record, mtimeNs: listed.get(record.file)!.mtimeNs }));
+    for (const record of readRecords) record.segments = seedSegments.get(record.file) ?? [];
     const allSegments = [...plan.keep, ...segments];
     const manifest: GenerationManifest = {
       format: FORMAT_VERSION,
@@ -201,19 +225,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
       analyzer: analyzerIdentity(),
       ingest: INGEST_VERSION,
       segments: allSegments,
-      seeds: [
-        ...keptSeedRecords,
-        ...fileArticles.map(({ seed, articles }) => ({
-          file: seed.file,
-          sha256: seed.sha256,
-          bytes: seed.bytes,
-          mtimeNs: seed.mtimeNs,
-          articles: articles.length,
-          segments: seedSegments.get(seed.file) ?? [],
-          ...(duplicates.has(seed.file) ? { duplicates: duplicates.get(seed.file) } : {}),
-          ...(unreadable.has(seed.file) ? { skipped: { reason: unreadable.get(seed.file)!.reason, hint: unreadable.get(seed.file)!.hint! } } : {}),
-        })),
-      ].sort((a, b) => a.file.localeCompare(b.file)),
+      seeds: records,
       counts: {
         files: seeds.length,
         articles: allSegments.reduce((sum, segment) => sum + segment.articles, 0),
@@ -225,16 +237,139 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     // generation being replaced too; it is kept as the previous one, as after any other build.
     await commitGeneration(options.indexDir, manifest);
     await pruneGenerations(options.indexDir, manifest, current);
-    return summarize(manifest, plan, problems, skipped, articleCount, started, false);
+    const readNow = plan.toRead.map((seed) => seed.file).filter((file) => !unreadable.has(file));
+    return summarize(manifest, fileChanges(current, records, readNow), plan, problems, skipped, articleCount, started, false);
   } finally {
     await pool?.close();
     release();
   }
 }
 
-/** The files that the builds which read them had to skip, as recorded in the manifest. */
-function skippedBefore(records: readonly SeedRecord[]): SkippedSeedError[] {
-  return records.flatMap((record) => (record.skipped ? [new SkippedSeedError(record.file, record.skipped.reason, record.skipped.hint)] : []));
+/** Articles of a seed file kept from the generation that last read it, and the content they came from. */
+interface KeptArticles {
+  articles: Article[];
+  sha256: string;
+  generation: number;
+}
+
+/** An indexed file the listing could not see (so it is not known to be gone), as the plan sees it: unchanged. */
+interface UnlistedFile {
+  seed: SeedFile;
+  error: SkippedSeedError;
+}
+
+/**
+ * The files that `current` holds articles of and the listing had to skip (by name, or in a folder
+ * that could not be listed: a root that could not be listed may have held any of them).
+ */
+function heldAtListing(current: GenerationManifest | undefined, skipped: readonly SkippedSeedError[], roots: readonly string[]): Map<string, UnlistedFile> {
+  const held = new Map<string, UnlistedFile>();
+  const folders = skipped.filter((error) => error.file.endsWith(path.sep));
+  const isRoot = (folder: string): boolean => roots.some((root) => `${root}${path.sep}` === folder);
+  for (const record of current?.seeds ?? []) {
+    if (record.articles === 0) continue;
+    const own = skipped.find((error) => error.file === record.file);
+    const folder = folders.find((error) => isRoot(error.file) || record.file.startsWith(error.file));
+    const error = own ?? (folder && new SkippedSeedError(record.file, `in ${folder.file}, which ${folder.reason}`, folder.hint!));
+    if (error) held.set(record.file, { seed: { path: "", file: record.file, bytes: record.bytes, sha256: record.sha256 }, error });
+  }
+  return held;
+}
+
+function readSeedOrUnlisted(seed: SeedFile, unlisted: ReadonlyMap<string, UnlistedFile>): Promise<SeedContent> {
+  const held = unlisted.get(seed.file);
+  return held ? Promise.reject(held.error) : readSeedFile(seed);
+}
+
+/**
+ * The content a record's skip concerns: the file as last listed, which could not be read. Undefined
+ * for a file that could not be listed, and for a file that was not skipped.
+ */
+function failedContent(record: SeedRecord): string | undefined {
+  const skipped = record.skipped;
+  if (!skipped) return undefined;
+  // Records written before articles were kept hold none, and name the failed content in sha256.
+  return skipped.sha256 ?? (skipped.keptFrom === undefined ? record.sha256 : undefined);
+}
+
+/** A skipped file listed now with the content of its kept articles: readable again, nothing to analyze. */
+function isReadable(record: SeedRecord, seed: SeedFile | undefined): boolean {
+  return seed !== undefined && seed.sha256 !== failedContent(record);
+}
+
+/** A record reused as it is, with what the listing says of its file now. */
+function carriedRecord(record: SeedRecord, seed: SeedFile, unlisted: UnlistedFile | undefined, generation: number): SeedRecord {
+  const { skipped, mtimeNs: _listedAt, ...rest } = record;
+  if (unlisted) {
+    const { reason, hint } = unlisted.error;
+    return { ...rest, skipped: { reason, hint: hint!, keptFrom: skipped?.keptFrom ?? generation } };
+  }
+  // The time as listed now, so that a file touched without a change is trusted again.
+  return { ...rest, ...(seed.mtimeNs === undefined ? {} : { mtimeNs: seed.mtimeNs }), ...(skipped && !isReadable(record, seed) ? { skipped } : {}) };
+}
+
+/**
+ * The articles that `current` holds of `file`, read back from its segments, or undefined when it
+ * holds none (a file new since, or an index of another format).
+ */
+async function keptArticles(indexDir: string, current: GenerationManifest | undefined, file: string): Promise<KeptArticles | undefined> {
+  const record = current?.seeds.find((seed) => seed.file === file);
+  if (!current || !record || record.articles === 0 || current.format !== FORMAT_VERSION) return undefined;
+  const articles: Article[] = [];
+  for (const name of record.segments) {
+    const dir = path.join(indexDir, SEGMENTS_DIR, name);
+    const parts = [SEGMENT_FILES.articles, SEGMENT_FILES.folded, SEGMENT_FILES.unfold, SEGMENT_FILES.columns].map((part) => path.join(dir, part));
+    const store = await Promise.all(parts.map((part) => readFile(part)))
+      .then(([stored, folded, unfold, columns]) => ArticleStore.load(stored!, folded!, unfold!, columns!))
+      .catch((error: Error) => {
+        throw new IndexUnusableError(dir, `unreadable (${error.message}), so the articles of ${file}, which cannot be read now, cannot be kept`);
+      });
+    for (let local = 0; local < store.size; local++) {
+      const meta = store.meta(local);
+      if (meta.file === file) articles.push({ ...meta, body: store.body(local) });
+    }
+  }
+  return { articles, sha256: record.sha256, generation: record.skipped?.keptFrom ?? current.generation };
+}
+
+/**
+ * Every file this build skipped, once: the listing's (a file the index held articles of, saying how
+ * many it keeps), and the files whose last content could not be read, from their records.
+ */
+function skippedFiles(records: readonly SeedRecord[], listingSkipped: readonly SkippedSeedError[], unlisted: ReadonlyMap<string, UnlistedFile>, generation: number): SkippedSeedError[] {
+  const byFile = new Map(records.map((record) => [record.file, record]));
+  const kept = (record: SeedRecord | undefined): { articles: number; generation: number } | undefined =>
+    record && (record.skipped?.keptFrom !== undefined || unlisted.has(record.file)) ? { articles: record.articles, generation: record.skipped?.keptFrom ?? generation } : undefined;
+  const fromListing = listingSkipped.filter((error) => !unlisted.has(error.file));
+  const fromUnlisted = [...unlisted.values()].map(({ error }) => new SkippedSeedError(error.file, error.reason, error.hint!, kept(byFile.get(error.file))));
+  const fromReading = records
+    .filter((record) => record.skipped && !unlisted.has(record.file))
+    .map((record) => new SkippedSeedError(record.file, record.skipped!.reason, record.skipped!.hint, kept(record)));
+  return [...fromListing, ...fromUnlisted, ...fromReading].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+interface FileChanges {
+  added: string[];
+  changed: string[];
+  removed: string[];
+  articlesRemoved: number;
+}
+
+const NO_CHANGES: FileChanges = { added: [], changed: [], removed: [], articlesRemoved: 0 };
+
+/**
+ * What the new generation changed of the one it replaces, by seed file: files read now that it did
+ * not have (added) or had other content of (changed), and files gone from the listing (removed). A
+ * skipped file is none of these: it keeps what it had (or has nothing).
+ */
+function fileChanges(before: GenerationManifest | undefined, records: readonly SeedRecord[], readNow: readonly string[]): FileChanges {
+  const old = new Map((before?.seeds ?? []).map((record) => [record.file, record]));
+  const now = new Map(records.map((record) => [record.file, record]));
+  const added = readNow.filter((file) => !old.has(file));
+  const changed = readNow.filter((file) => old.has(file) && old.get(file)!.sha256 !== now.get(file)!.sha256);
+  const removed = [...old.keys()].filter((file) => !now.has(file));
+  const articlesRemoved = [...changed, ...removed].reduce((sum, file) => sum + old.get(file)!.articles, 0);
+  return { added, changed, removed, articlesRemoved };
 }
 
 function refuseSkipped(skipped: readonly SkippedSeedError[]): void {
@@ -367,12 +502,14 @@ function planBuild(previous: GenerationManifest | undefined, seeds: SeedFile[]):
     previous.ingest === INGEST_VERSION &&
     JSON.stringify(previous.analyzer) === JSON.stringify(analyzerIdentity());
   if (!usable) {
-    return { previous: undefined, keep: [], toRead: seeds, added: seeds.map((s) => s.file), changed: [], removed: [], articlesRemoved: 0, segmentsMerged: 0 };
+    return { previous: undefined, keep: [], toRead: seeds, added: seeds.map((s) => s.file), changed: [], removed: [], segmentsMerged: 0 };
   }
   const before = new Map(previous.seeds.map((record) => [record.file, record]));
   const now = new Set(seeds.map((seed) => seed.file));
   const added = seeds.filter((seed) => !before.has(seed.file)).map((seed) => seed.file);
-  const changed = seeds.filter((seed) => before.has(seed.file) && before.get(seed.file)!.sha256 !== seed.sha256).map((seed) => seed.file);
+  // A file that could not be read last time is unchanged while it has the content that failed (or again the content of its kept articles).
+  const isChanged = (seed: SeedFile, record: SeedRecord): boolean => seed.sha256 !== record.sha256 && seed.sha256 !== failedContent(record);
+  const changed = seeds.filter((seed) => before.has(seed.file) && isChanged(seed, before.get(seed.file)!)).map((seed) => seed.file);
   const removed = previous.seeds.filter((record) => !now.has(record.file)).map((record) => record.file);
   const dirty = new Set<string>();
   for (const file of [...changed, ...removed]) for (const name of before.get(file)!.segments) dirty.add(name);
@@ -382,10 +519,7 @@ function planBuild(previous: GenerationManifest | undefined, seeds: SeedFile[]):
   // Fix: `|| changed` — a changed file that had no articles has no segment to make dirty, so it was
   // never read again (a file whose malformed lines were repaired stayed out of the index for good).
   const toRead = seeds.filter((seed) => !before.has(seed.file) || filesInDirty.has(seed.file) || changed.includes(seed.file));
-  const articlesRemoved = previous.seeds
-    .filter((record) => changed.includes(record.file) || removed.includes(record.file))
-    .reduce((sum, record) => sum + record.articles, 0);
-  return { previous, keep: previous.segments.filter((segment) => !dirty.has(segment.name)), toRead, added, changed, removed, articlesRemoved, segmentsMerged: 0 };
+  return { previous, keep: previous.segments.filter((segment) => !dirty.has(segment.name)), toRead, added, changed, removed, segmentsMerged: 0 };
 }
 
 /** Size class of a segment: 0 for 1–9 articles, 1 for 10–99, … */
@@ -637,6 +771,7 @@ async function segmentBytes(indexDir: string, segments: readonly SegmentRecord[]
 
 function summarize(
   manifest: GenerationManifest,
+  changes: FileChanges,
   plan: Plan,
   problems: SeedFormatError[],
   skipped: SkippedSeedError[],
@@ -652,11 +787,8 @@ function summarize(
     distinctTerms: manifest.counts.distinctTerms,
     bytes: manifest.counts.bytes,
     seconds: (performance.now() - started) / 1000,
-    added: plan.added,
-    changed: plan.changed,
-    removed: plan.removed,
+    ...changes,
     articlesAnalyzed,
-    articlesRemoved: plan.articlesRemoved,
     segmentsMerged: plan.segmentsMerged,
     problems,
     skipped,

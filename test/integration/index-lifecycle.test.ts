@@ -328,7 +328,7 @@ describe("index lifecycle (integration)", function () {
       const manifest = await readCurrentManifest(index);
       expect(run.stdout).to.include(`generation ${manifest.generation} committed`);
       expect(run.stdout).to.match(new RegExp(`files 6, articles ${manifest.counts.articles}, distinct terms ${manifest.counts.distinctTerms}, \\d+\\.\\d s, \\d+\\.\\d MiB on disk`));
-      expect(run.stdout).to.match(/added 6, changed 0, removed 0 files; analyzed \d+ articles, dropped 0/);
+      expect(run.stdout).to.match(/added 6, changed 0, removed 0, kept 0, skipped 0 files; analyzed \d+ articles, dropped 0/);
       // The summary names the files (not only their number).
       expect(run.stdout).to.match(/^  added: 000_.*, news\.jsonl$/m);
     });
@@ -498,14 +498,14 @@ describe("index lifecycle (integration)", function () {
         await sleep(2_000); // debounce + settle: a second rebuild would show up here
         expect(commits(), watcher.output).to.have.length(2);
         expect(watcher.output).to.not.include("arriving.jsonl:"); // no half record reported as malformed
-        expect(watcher.stdout).to.match(/added 1, changed 0, removed 0 files; analyzed \d+ articles/);
+        expect(watcher.stdout).to.match(/added 1, changed 0, removed 0, kept 0, skipped 0 files; analyzed \d+ articles/);
         let snapshot = await openIndex(index, { verifyChecksums: true });
         for (const record of records) expect(snapshot.findArticle(record.id), record.id).to.not.equal(undefined);
         const withFile = snapshot.size;
 
         rmSync(file);
         await watcher.waitFor(/(generation \d+ committed[^]*){3}/, 15_000);
-        expect(watcher.stdout).to.match(/added 0, changed 0, removed 1 files; analyzed \d+ articles, dropped 12/);
+        expect(watcher.stdout).to.match(/added 0, changed 0, removed 1, kept 0, skipped 0 files; analyzed \d+ articles, dropped 12/);
         snapshot = await openIndex(index, { verifyChecksums: true });
         expect(snapshot.size).to.equal(withFile - 12);
         expect(watcher.child.exitCode, "still watching").to.equal(null);

@@ -75,7 +75,8 @@ describe("operator guards and hostile seeds (integration)", function () {
       const index = path.join(tempDir("index"), "index");
       const run = await runBuildCli(["--seeds", seeds, "--index", index]);
       expect(run.code, run.stderr).to.equal(0);
-      expect(run.stdout).to.match(/generation 1 committed/).and.match(/skipped 8 files \(listed on stderr\)/);
+      expect(run.stdout).to.match(/generation 1 committed/).and.match(/added 2, changed 0, removed 0, kept 0, skipped 8 files;/).and.match(/^  added: good.jsonl, good.txt$/m);
+      expect(run.stdout).to.match(/^  skipped: binary.txt, cut.jsonl.gz, .*\(why on stderr\)$/m);
       expect(run.stdout).to.match(/files 4, articles (\d+)/); // good.txt, good.jsonl, and the two recorded as skipped
       for (const pattern of SKIPPED) expect(run.stderr).to.match(pattern);
       expect(run.stderr).not.to.match(NO_STACK);

@@ -107,8 +107,10 @@ export class CliProcess {
   stderr = "";
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: readonly string[], script = BUILD_CLI) {
-    this.child = spawn(process.execPath, [script, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  /** `prefix`: a command that runs node (e.g. as another user), see unprivilegedPrefix(). */
+  constructor(args: readonly string[], script = BUILD_CLI, prefix: readonly string[] = []) {
+    const [command, ...rest] = [...prefix, process.execPath, script, ...args];
+    this.child = spawn(command!, rest, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout!.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once("close", (code, signal) => resolve({ code, signal })));
@@ -148,9 +150,9 @@ export class CliProcess {
   }
 }
 
-/** Runs `node dist/src/cli/build-index.js …args` to the end. */
-export async function runBuildCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
-  const cli = new CliProcess(args);
+/** Runs `node dist/src/cli/build-index.js …args` to the end (after `prefix`, see unprivilegedPrefix()). */
+export async function runBuildCli(args: readonly string[], prefix: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
+  const cli = new CliProcess(args, BUILD_CLI, prefix);
   const { code } = await cli.exited;
   return { code, stdout: cli.stdout, stderr: cli.stderr, pid: cli.pid };
 }
@@ -266,4 +268,17 @@ export function signatureDifferences(actual: IndexSignature, expected: IndexSign
     }
   });
   return differences;
+}
+
+/**
+ * What runs a command as a user whom file modes apply to (root reads a file of mode 000): nothing
+ * when the tests do not run as root; `setpriv` to nobody when they do and nobody can run the build
+ * CLI from this checkout; undefined otherwise (the caller skips). Directories that user must
+ * reach need modes that let it (tempDir() makes them 0700).
+ */
+export function unprivilegedPrefix(): string[] | undefined {
+  if (process.getuid?.() !== 0) return [];
+  const prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+  const probe = spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, BUILD_CLI, "--help"], { cwd: REPO, encoding: "utf8" });
+  return probe.status === 0 ? prefix : undefined;
 }
