@@ -41,8 +41,9 @@ async function main(): Promise<void> {
   const typos = makeTypoSet(snapshot, queries);
   if (options.typos) writeFileSync(options.typos, typos.map((typo) => JSON.stringify(typo)).join("\n") + "\n");
   console.log("typo set         queries  MRR@10  success@1  success@10");
-  for (const kind of ["homophone", "one-character"] as const) {
-    const set = typos.filter((typo) => typo.typo === kind);
+  // The issue's target (success@10 ≥ 0.9) is for the typo set as a whole; each kind is shown too.
+  for (const kind of ["homophone", "one-character", "all"] as const) {
+    const set = kind === "all" ? typos : typos.filter((typo) => typo.typo === kind);
     const entry = evaluate(snapshot, set).byType.keywords;
     if (!entry) continue;
     console.log(`${kind.padEnd(16)} ${String(entry.queries).padStart(7)}  ${entry.mrr10.toFixed(3)}   ${entry.success1.toFixed(3)}      ${entry.success10.toFixed(3)}`);

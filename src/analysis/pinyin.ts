@@ -27,6 +27,18 @@ export function syllables(word: string): string[] {
   return pinyinPro().pinyin(word, { toneType: "none", type: "array", v: true });
 }
 
+const readingsOfCharacter = new Map<string, readonly string[]>();
+
+/** Every toneless reading of one character (长 → chang, zhang), cached: a typo's candidates ask for the same few thousand characters again and again. */
+export function characterReadings(character: string): readonly string[] {
+  let readings = readingsOfCharacter.get(character);
+  if (!readings) {
+    readings = isHan(character) ? pinyinPro().pinyin(character, { toneType: "none", type: "array", v: true, multiple: true }) : [];
+    readingsOfCharacter.set(character, readings);
+  }
+  return readings;
+}
+
 /** The key people type for a word: its syllables joined (脱贫攻坚 → tuopingongjian). */
 export function pinyinKey(word: string): string {
   return syllables(word).join("");

@@ -17,7 +17,7 @@ const MAGIC = 0x31474e5a; // "ZNG1"
 const HEADER_BYTES = 12;
 
 /** Unigram keys are the code unit itself; bigram keys put the first unit in the high half. */
-function bigramKey(first: number, second: number): number {
+export function bigramKey(first: number, second: number): number {
   return ((first << 16) | second) >>> 0;
 }
 
@@ -179,6 +179,28 @@ export class NgramIndex {
       list[i] = doc;
     }
     return list;
+  }
+
+  /** Every character that follows `first` in some document, with the documents holding the pair: bigram keys of one first unit are one range. */
+  forEachFollower(first: number, visit: (second: number, docs: number) => void): void {
+    const low = bigramKey(first, 0);
+    for (let r = this.lowerBound(low); r < this.keys.length && this.keys[r]! - low <= 0xffff; r++) visit(this.keys[r]! - low, this.counts[r]!);
+  }
+
+  /** Every character (code unit) of the documents, with the documents holding it: unigram keys come first. */
+  forEachCharacter(visit: (unit: number, docs: number) => void): void {
+    for (let r = 0; r < this.keys.length && this.keys[r]! <= 0xffff; r++) visit(this.keys[r]!, this.counts[r]!);
+  }
+
+  private lowerBound(key: number): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.keys[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private find(key: number): number {

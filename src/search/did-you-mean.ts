@@ -8,6 +8,8 @@ import { isHan, pinyinKey } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { Budget, runToEnd } from "./budget.js";
 import { analyzeAtom, namesOfIndex, strictMatches, verifiedOf } from "./candidates.js";
+import { intersect, type DocSet } from "./doc-sets.js";
+import { oneCharacterAway, oneCharacterAwayIn } from "./nearby-text.js";
 import { estimateCandidates, needleCandidates, needleInField, type Field } from "./phrase-check.js";
 import { parseQuery, type Atom, type ParsedQuery } from "./query-parser.js";
 import { vocabularyOf } from "./vocabulary.js";
@@ -28,11 +30,6 @@ export interface Replacement {
   reason: "homophone" | "typo";
 }
 
-export interface Correction {
-  query: string;
-  replacements: Replacement[];
-}
-
 /** A query word held (as written, in its context) by fewer articles than this may be a typo. */
 const RARE = 20;
 /** A correction must read, in the same context, in this many times more articles than the original… */
@@ -43,8 +40,6 @@ const RATIO_SEEN = 25;
 const MIN_CORRECTED = 3;
 /** Longest query word looked at: people type short words; a pasted headline is not a typo, and checking one cost 7-10 ms. */
 const MAX_WORD = 10;
-/** Correction candidates tried per piece of a word, the most frequent first. */
-const CANDIDATES_PER_SPAN = 8;
 
 /** Above this many candidates a piece is common: counting it exactly would cost a common phrase's time (中国: 50 ms). */
 const COMMON = 4000;
@@ -77,8 +72,8 @@ interface Span {
   end: number;
 }
 
-/** The jieba words of `text` with their offsets, and runs of up to three of them: the pieces a typo may be in. */
-function spansOf(text: string): { words: Span[]; spans: Span[] } {
+/** The jieba words of `text` with their offsets, and runs of up to three of them: where a word read the same may stand. */
+function spansOf(text: string): Span[] {
   const words: Span[] = [];
   let from = 0;
   for (const term of queryTerms(text)) {
@@ -94,106 +89,157 @@ function spansOf(text: string): { words: Span[]; spans: Span[] } {
       if (span.end - span.start >= 2 && isHan(text.slice(span.start, span.end))) spans.push(span);
     }
   }
-  return { words, spans };
+  return spans;
 }
 
-/** Characters tried per position of a piece for a homophone typo (an input method's first candidates). */
-const HOMOPHONE_CHARACTERS = 10;
-/** Candidates of one query word judged against the whole query. */
-const JUDGED_PER_WORD = 6;
+/** Texts tried per position of a word, the ones the archive most probably holds first (and as many read alike). */
+const CANDIDATES_PER_POSITION = 50;
+/** Articles having the rest of the query read for what they offer in place of the word, at most. */
+const CONTEXT_SCAN = 2000;
+/** Candidates whose article count is counted exactly, the best by estimate first. */
+const COUNTED = 12;
+/** A word's own frequency weighs against it (as the square root of its count, plus this): see score(). */
+const FREQUENCY_DAMPING = 50;
+/** How much likelier a slip to a character read the same is than to any other (an input method's), … */
+const HOMOPHONE_WEIGHT = 10;
+/** …and a text that jieba keeps as a word than text across words (育着, 式会). */
+const WORD_WEIGHT = 10;
 
-interface Candidate extends Replacement, Span {
-  /** Articles holding the corrected piece with its neighbours. */
+interface Candidate {
+  /** The corrected word. */
+  text: string;
+  reason: Replacement["reason"];
+  /** Articles holding the corrected word (COMMON or more: the estimate). */
   count: number;
+  /** Articles holding it among those that have the rest of the query (the count when there is no rest). */
+  together: number;
 }
 
-/** Corrections of one query word that read well with the words around them, as [start, end) of its folded text → replacement. */
-function candidatesFor(snapshot: IndexSnapshot, text: string, field: Field): Candidate[] {
+/**
+ * How probable a correction is, as a log: a noisy channel. How well it reads with the rest of the
+ * query (the articles holding both) over the square root of how common it is — halfway between the
+ * joint count, which prefers common words (继续 for 海续 beside 天大), and the conditional one,
+ * which prefers any accidental text that happens to stand in one of those articles — times the
+ * likelier slips (a character read the same) and the likelier intentions (a word, not text across words).
+ */
+function score(snapshot: IndexSnapshot, candidate: Candidate): number {
+  // The body's word index looks a term up exactly (the headlines' FlexSearch would split it).
+  const isWord = snapshot.parts.some(({ words }) => words.body.lookup(candidate.text).documentFrequency > 0);
+  return (
+    Math.log(candidate.together) -
+    0.5 * Math.log(candidate.count + FREQUENCY_DAMPING) +
+    (candidate.reason === "homophone" ? Math.log(HOMOPHONE_WEIGHT) : 0) +
+    (isWord ? Math.log(WORD_WEIGHT) : 0)
+  );
+}
+
+/** Articles holding `text` in the field: exact below COMMON, the estimate above (a common word's ratio needs no precision). */
+function articlesHolding(snapshot: IndexSnapshot, text: string, field: Field): number {
+  const count = countPhrase(snapshot, text, field);
+  return count < COMMON ? count : estimateCandidates(snapshot, text);
+}
+
+/**
+ * The texts that may have been meant by the typed word `text` (folded, Han): the archive's texts one
+ * character away (nearby-text.ts) and, when the rest of the query narrows the archive, every such text
+ * in those articles; the vocabulary's words read the same in place of a piece of it (脱贫共建 → 脱贫攻坚).
+ */
+function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined): Set<string> {
+  const proposed = new Set<string>();
+  for (const nearby of oneCharacterAway(snapshot, text, CANDIDATES_PER_POSITION)) proposed.add(nearby.text);
+  if (context && context.length <= CONTEXT_SCAN) for (const nearby of oneCharacterAwayIn(snapshot, text, context).keys()) proposed.add(nearby);
   const vocabulary = vocabularyOf(snapshot);
-  const { words, spans } = spansOf(text);
-  const found: Candidate[] = [];
-  for (const span of spans) {
-    const piece = text.slice(span.start, span.end);
-    // Judged in context: the piece with the words right before and after it.
-    const before = words.findLast((word) => word.end <= span.start)?.start ?? span.start;
-    const after = words.find((word) => word.start >= span.end)?.end ?? span.end;
-    const original = countPhrase(snapshot, text.slice(before, after), field);
-    if (original >= RARE) continue;
-    // Without context, text that some article holds is taken as meant (脱壳, 守仁: rare words, not
-    // 托克, 受人 mistyped); with context it may still be the wrong word (疫情防空 → 疫情防控).
-    if (original > 0 && before === span.start && after === span.end) continue;
-    // Homophones: words of the index read the same, and the piece with one character swapped for
-    // one read the same (缓众 → 缓中: no word of jieba's, but text of the articles).
-    const homophones = new Set(vocabulary.homophones(piece).map((entry) => entry.word));
-    for (let at = 0; at < piece.length; at++) {
-      for (const character of vocabulary.homophoneCharacters(piece[at]!).slice(0, HOMOPHONE_CHARACTERS)) homophones.add(piece.slice(0, at) + character + piece.slice(at + 1));
-    }
-    // Only text that no article holds is taken for a typo of another character (格茸, 守仁 and 脱壳
-    // are rare words, not 格局, 守护 and 脱贫 mistyped); rare text may still be a homophone.
-    const typos = original === 0 ? vocabulary.oneCharacterAway(piece).sort((a, b) => b.count - a.count).slice(0, CANDIDATES_PER_SPAN) : [];
-    const tried = [...[...homophones].map((word) => ({ word, reason: "homophone" as const })), ...typos.map(({ word }) => ({ word, reason: "typo" as const }))];
-    for (const { word, reason } of tried) {
-      // A text that no article holds may be any homophone that some do; otherwise the correction
-      // must be much more common than what was typed.
-      const needed = reason === "homophone" && original === 0 ? MIN_CORRECTED : Math.max(MIN_CORRECTED, (original === 0 ? RATIO : RATIO_SEEN) * (original + 1));
-      const count = countPhrase(snapshot, text.slice(before, span.start) + word + text.slice(span.end, after), field);
-      if (count >= needed) found.push({ ...span, from: piece, to: word, reason, count });
+  for (const span of spansOf(text)) {
+    for (const { word } of vocabulary.homophones(text.slice(span.start, span.end))) {
+      proposed.add(text.slice(0, span.start) + word + text.slice(span.end));
     }
   }
-  return found;
+  return proposed;
 }
 
-/** Articles having every required item of `text` (filters aside): how well a correction reads with the rest of the query. */
-function strictCount(snapshot: IndexSnapshot, text: string): number {
+/**
+ * The best correction of one query word (folded `text`, held by `original` articles), judged with
+ * the articles that have the rest of the query (`context`; undefined when there is no rest, or
+ * nothing has it all).
+ */
+function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, original: number, context: DocSet | undefined): Candidate | undefined {
+  const readingOfTyped = pinyinKey(text);
+  // Scored with the estimate of the n-gram lists first, then counted exactly for the best few.
+  const estimated: Candidate[] = [];
+  for (const candidate of proposals(snapshot, text, context)) {
+    const estimate = estimateCandidates(snapshot, candidate);
+    if (estimate === 0) continue;
+    const docs = context ? intersect(needleCandidates(snapshot, candidate), context) : undefined;
+    const together = docs ? docs.reduce((sum, doc) => sum + (needleInField(snapshot, doc, candidate, field, false) ? 1 : 0), 0) : estimate;
+    const reason = pinyinKey(candidate) === readingOfTyped ? "homophone" : "typo";
+    if (together > 0) estimated.push({ text: candidate, reason, count: estimate, together });
+  }
+  const judged: Array<{ candidate: Candidate; score: number }> = [];
+  const byEstimate = estimated.map((candidate) => ({ candidate, score: score(snapshot, candidate) })).sort((a, b) => b.score - a.score);
+  for (const { candidate: entry } of byEstimate.slice(0, COUNTED)) {
+    const count = articlesHolding(snapshot, entry.text, field);
+    // A correction must be common, and much more common than the text typed: a text no article has
+    // may be any homophone that a few articles hold, or a typo of a word that the rest of the query
+    // confirms; otherwise the correction must be much more common (a rare word is often a real one).
+    const needed = original === 0 ? (entry.reason === "homophone" || context ? MIN_CORRECTED : RATIO) : Math.max(MIN_CORRECTED, RATIO_SEEN * (original + 1));
+    if (count < needed) continue;
+    const candidate: Candidate = { ...entry, count, together: context ? entry.together : count };
+    judged.push({ candidate, score: score(snapshot, candidate) });
+  }
+  return judged.sort((a, b) => b.score - a.score)[0]?.candidate;
+}
+
+/** Articles having every required item of `groups` (filters aside): the context a word is judged in. */
+function articlesWith(snapshot: IndexSnapshot, groups: Atom[][]): DocSet | undefined {
+  if (groups.length === 0) return undefined;
   const names = namesOfIndex(snapshot);
-  // Not paced by the request's budget (correctionFor has none yet): a correction is a few words.
-  return runToEnd(strictMatches(snapshot, parseQuery(text).required.map((group) => group.map((atom) => analyzeAtom(atom, names))), Budget.unlimited())).length;
+  // Not paced by the request's budget (correctionFor has none yet): the rest of a short query.
+  const docs = runToEnd(strictMatches(snapshot, groups.map((group) => group.map((atom) => analyzeAtom(atom, names))), Budget.unlimited()));
+  return docs.length > 0 ? docs : undefined;
 }
 
-const applyEdit = (typed: string, edit: Span & { to: string }): string => typed.slice(0, edit.start) + edit.to + typed.slice(edit.end);
+export interface Correction {
+  query: string;
+  replacements: Replacement[];
+  /** Whether some corrected word is in no article as typed: the typed query found its articles only by pieces of it. */
+  absent: boolean;
+}
 
 /**
  * A correction of the typed query when one of its words is rare and text of the index reads (almost)
- * the same; undefined otherwise. Of a word's candidates, the one the most articles have together
- * with the rest of the query wins, homophones before other typos (an input method's slip is the
- * common one). Only words outside quotes are corrected: a quoted phrase is meant as typed.
+ * the same; undefined otherwise. Each word is corrected on its own, judged with the rest of the query
+ * (score()). Only words outside quotes are corrected: a quoted phrase is meant as typed.
  * `found`: what the query as typed finds.
  */
 export function correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery, found: { total: number; relaxed: boolean }): Correction | undefined {
-  // A query that finds enough is taken as meant; one that finds some looks at words no article holds
-  // only (a headline typed whole is full of rare words: judging them all cost up to a second, and
-  // building the vocabulary for the first of them stalled a fresh server's answers for seconds).
-  if (found.total >= RARE && !found.relaxed) return undefined;
+  // A query that finds something looks at words no article holds only (checked up to the first
+  // article that does: a headline typed whole is full of rare words, and judging them all cost up to
+  // a second), whether it finds few articles or many (传组织 总书记 finds 380 by 传 and 组织 apart).
   const absentOnly = found.total > 0 && !found.relaxed;
-  const edits: Candidate[] = [];
-  for (const atom of query.required.flat()) {
-    if (atom.kind !== "words" || atom.text.length > MAX_WORD) continue;
-    const folded = fold(atom.text);
-    if (!/[\u3400-\u9fff]/.test(folded)) continue;
-    if (absentOnly && occursAnywhere(snapshot, folded, atom.field)) continue;
-    // The word as a whole is common: nothing to correct (and no need to build the vocabulary).
-    if (countPhrase(snapshot, folded, atom.field) >= RARE) continue;
-    // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
-    const textStart = atom.end - atom.text.length;
-    const judged = candidatesFor(snapshot, folded, atom.field)
-      .sort((a, b) => (a.reason === b.reason ? b.count - a.count : a.reason === "homophone" ? -1 : 1))
-      .slice(0, JUDGED_PER_WORD)
-      .map((candidate) => {
-        const edit = { ...candidate, start: textStart + candidate.start, end: textStart + candidate.end };
-        return { edit, together: strictCount(snapshot, applyEdit(typed, edit)) };
-      })
-      .filter(({ together }) => together > 0);
-    const best = (reason: Replacement["reason"]) =>
-      judged.filter(({ edit }) => edit.reason === reason).sort((a, b) => b.together - a.together || b.edit.count - a.edit.count)[0];
-    const homophone = best("homophone");
-    const typo = best("typo");
-    const chosen = homophone && !(typo && typo.together >= RATIO * homophone.together) ? homophone : typo;
-    if (chosen) edits.push(chosen.edit);
-  }
+  const edits: Array<Span & Replacement> = [];
+  let absent = false;
+  query.required.forEach((group, at) => {
+    for (const atom of group) {
+      if (atom.kind !== "words" || atom.text.length > MAX_WORD) continue;
+      const folded = fold(atom.text);
+      if (!isHan(folded) || folded.length < 2) continue;
+      const nowhere = !occursAnywhere(snapshot, folded, atom.field);
+      if (absentOnly && !nowhere) continue;
+      const original = nowhere ? 0 : countPhrase(snapshot, folded, atom.field);
+      // The word as a whole is common: nothing to correct (and no need to build the vocabulary).
+      if (original >= RARE) continue;
+      const context = articlesWith(snapshot, query.required.filter((_, other) => other !== at));
+      const best = bestCandidate(snapshot, folded, atom.field, original, context);
+      if (!best) continue;
+      // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
+      edits.push({ start: atom.end - atom.text.length, end: atom.end, from: folded, to: best.text, reason: best.reason });
+      absent ||= nowhere;
+    }
+  });
   if (edits.length === 0) return undefined;
   let corrected = typed;
-  for (const edit of [...edits].sort((a, b) => b.start - a.start)) corrected = applyEdit(corrected, edit);
-  return { query: corrected, replacements: edits.map(({ from, to, reason }) => ({ from, to, reason })) };
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) corrected = corrected.slice(0, edit.start) + edit.to + corrected.slice(edit.end);
+  return { query: corrected, replacements: edits.map(({ from, to, reason }) => ({ from, to, reason })), absent };
 }
 
 /** A year, month or day written as a query word: 2019, 2019年, 2018年3月, 2018年3月5日. */

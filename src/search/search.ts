@@ -166,12 +166,13 @@ export function* searchSteps(snapshot: IndexSnapshot, request: SearchRequest, bu
   const dates = dateSuggestions(request.query, typed.query);
   const correction = correctionFor(snapshot, request.query, typed.query, typed);
   if (!correction) return { ...typed, suggestions: dates };
-  // As search engines do: when the typed words find nothing, only some of them do, or a few articles
-  // where the corrected words find many more, show what the corrected words find, with a link to
-  // search as typed after all.
-  if (request.correct !== false && (typed.total < FEW || typed.relaxed)) {
+  // As search engines do: when the typed words find nothing, only some of them do, a few articles
+  // where the corrected words find many more, or articles only by pieces of a word that no article
+  // holds, show what the corrected words find, with a link to search as typed after all.
+  if (request.correct !== false && (typed.total < FEW || typed.relaxed || correction.absent)) {
     const corrected = yield* searchAsTyped(snapshot, correction.query, request, budget);
-    const better = typed.total === 0 || (typed.relaxed ? !corrected.relaxed : !corrected.relaxed && corrected.total >= MANY_MORE * typed.total);
+    const enough = correction.absent ? corrected.total > 0 : corrected.total >= MANY_MORE * typed.total;
+    const better = typed.total === 0 || (typed.relaxed ? !corrected.relaxed : !corrected.relaxed && enough);
     if (better) {
       return { ...corrected, suggestions: dateSuggestions(correction.query, corrected.query), corrected: { from: request.query, to: correction.query } };
     }

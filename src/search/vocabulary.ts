@@ -24,10 +24,6 @@ export class Vocabulary {
   private readonly byInitials = new Map<string, number[]>();
   /** Word ids in pinyin key order: a typed pinyin prefix is a range. */
   private readonly pinyinOrder: Uint32Array;
-  /** Per word length, word ids in order of the reversed word: a shared suffix is a range. */
-  private readonly bySuffix = new Map<number, { reversed: string[]; ids: number[] }>();
-  /** Built on the first homophoneCharacters(). */
-  private charactersByReading: Map<string, string[]> | undefined;
 
   constructor(frequencies: ReadonlyMap<string, number>) {
     const entries = [...frequencies].filter(([word, count]) => count >= MIN_COUNT && word.length >= 2 && isHan(word));
@@ -43,14 +39,6 @@ export class Vocabulary {
       append(this.byInitials, reading.map((syllable) => syllable.charAt(0)).join(""), id);
     }
     this.pinyinOrder = Uint32Array.from(this.words.keys()).sort((a, b) => compare(this.keys[a]!, this.keys[b]!));
-    const reversedOf = (id: number): string => [...this.words[id]!].reverse().join("");
-    const byLength = new Map<number, number[]>();
-    this.words.forEach((word, id) => append(byLength, word.length, id));
-    for (const [length, ids] of byLength) {
-      const reversed = ids.map(reversedOf);
-      const order = ids.map((_, i) => i).sort((a, b) => compare(reversed[a]!, reversed[b]!));
-      this.bySuffix.set(length, { reversed: order.map((i) => reversed[i]!), ids: order.map((i) => ids[i]!) });
-    }
   }
 
   /** How many articles hold `word` as a word (0 when it is not in this vocabulary). */
@@ -62,51 +50,6 @@ export class Vocabulary {
   /** Words read exactly like `word` (tones ignored), other than itself. */
   homophones(word: string): VocabularyEntry[] {
     return (this.byPinyin.get(pinyinKey(word)) ?? []).filter((id) => this.words[id] !== word).map((id) => this.entry(id));
-  }
-
-  /** Characters read like `character` (tones ignored), the most frequent in the index's words first: an input method's candidates. */
-  homophoneCharacters(character: string): string[] {
-    if (!this.charactersByReading) {
-      const weight = new Map<string, number>();
-      this.words.forEach((word, id) => {
-        for (const unit of word) weight.set(unit, (weight.get(unit) ?? 0) + this.counts[id]!);
-      });
-      const byReading = new Map<string, string[]>();
-      for (const unit of [...weight.keys()].sort((a, b) => weight.get(b)! - weight.get(a)!)) {
-        const reading = pinyinKey(unit);
-        const list = byReading.get(reading);
-        if (list) list.push(unit);
-        else byReading.set(reading, [unit]);
-      }
-      this.charactersByReading = byReading;
-    }
-    return (this.charactersByReading.get(pinyinKey(character)) ?? []).filter((other) => other !== character);
-  }
-
-  /** Words of the same length with exactly one other character. */
-  oneCharacterAway(word: string): VocabularyEntry[] {
-    const found: VocabularyEntry[] = [];
-    const length = word.length;
-    for (let at = 0; at < length; at++) {
-      const prefix = word.slice(0, at);
-      const suffix = word.slice(at + 1);
-      const differsOnlyAt = (other: string): boolean => other.length === length && other[at] !== word[at] && other.startsWith(prefix) && other.endsWith(suffix);
-      // Scan the range of the longer fixed side: the words with that prefix, or with that suffix.
-      if (prefix.length >= suffix.length) {
-        for (let id = lowerBound(this.words, prefix); id < this.words.length && this.words[id]!.startsWith(prefix); id++) {
-          if (differsOnlyAt(this.words[id]!)) found.push(this.entry(id));
-        }
-      } else {
-        const group = this.bySuffix.get(length);
-        if (!group) continue;
-        const reversedSuffix = [...suffix].reverse().join("");
-        for (let i = lowerBound(group.reversed, reversedSuffix); i < group.reversed.length && group.reversed[i]!.startsWith(reversedSuffix); i++) {
-          const id = group.ids[i]!;
-          if (differsOnlyAt(this.words[id]!)) found.push(this.entry(id));
-        }
-      }
-    }
-    return found;
   }
 
   /** Words whose whole pinyin is `key` (xijinping → 习近平), or whose initials are (tpgj → 脱贫攻坚) when `initials`. */

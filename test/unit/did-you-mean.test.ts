@@ -23,7 +23,7 @@ const RECORDS: FixtureRecord[] = [
 const NOTHING = { total: 0, relaxed: false };
 const holding = (word: string): string[] => RECORDS.filter((record) => `${record.title}\n${record.body}`.includes(word)).map((record) => record.id);
 
-describe("vocabulary: homophones, one-character typos, pinyin and completions", () => {
+describe("vocabulary: homophones, pinyin and completions", () => {
   const vocabulary = new Vocabulary(
     new Map([
       ["习近平", 500],
@@ -42,13 +42,6 @@ describe("vocabulary: homophones, one-character typos, pinyin and completions", 
     expect(vocabulary.homophones("习进平").map((entry) => entry.word)).to.deep.equal(["习近平"]);
     expect(vocabulary.homophones("功坚").map((entry) => entry.word).sort()).to.deep.equal(["共建", "攻坚"]);
     expect(vocabulary.homophones("习近平")).to.deep.equal([]);
-  });
-
-  it("finds words one character away at any position", () => {
-    expect(vocabulary.oneCharacterAway("李克钱").map((entry) => entry.word)).to.deep.equal(["李克强"]);
-    expect(vocabulary.oneCharacterAway("王近平").map((entry) => entry.word)).to.deep.equal(["习近平"]);
-    expect(vocabulary.oneCharacterAway("肺灾").map((entry) => entry.word)).to.deep.equal(["肺炎"]);
-    expect(vocabulary.oneCharacterAway("习近平")).to.deep.equal([]);
   });
 
   it("finds words by whole pinyin and by initials; rare and non-Chinese words are not in it", () => {
@@ -91,7 +84,7 @@ describe("did you mean (on a sample of the corpus)", () => {
   });
 
   it("新冠肺灾 → 新冠肺炎, a one-character typo", () => {
-    expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"), NOTHING)?.replacements).to.deep.equal([{ from: "肺灾", to: "肺炎", reason: "typo" }]);
+    expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"), NOTHING)?.replacements).to.deep.equal([{ from: "新冠肺灾", to: "新冠肺炎", reason: "typo" }]);
   });
 
   it("a query that finds something is taken as meant when its words are in some article (习进平说: one story has it)", () => {
@@ -124,6 +117,48 @@ describe("did you mean (on a sample of the corpus)", () => {
     expect(result.total).to.equal(0);
     expect(result.corrected).to.equal(undefined);
     expect(result.suggestions).to.deep.equal([{ query: "习近平", reason: "homophone" }]);
+  });
+});
+
+describe("one-character typos: candidates from the archive's text, judged with the rest of the query", () => {
+  const filler = (i: number): string => `第${i}条消息`;
+  const snapshot = indexOfRecords([
+    // 缓中趋稳 is text, not a word of jieba's (缓/中/趋稳): no vocabulary could offer 缓中.
+    ...Array.from({ length: 5 }, (_, i) => ({ id: `h${i}`, title: filler(i), body: "今年经济运行缓中趋稳。", source: "generated" })),
+    // 最终 is common, and two stories have it beside 劫掠; three have 叛军 劫掠.
+    ...Array.from({ length: 40 }, (_, i) => ({ id: `z${i}`, title: filler(i), body: "会谈最终取得成果。", source: "generated" })),
+    ...Array.from({ length: 2 }, (_, i) => ({ id: `zl${i}`, title: filler(i), body: "劫掠事件最终平息。", source: "generated" })),
+    ...Array.from({ length: 3 }, (_, i) => ({ id: `p${i}`, title: filler(i), body: "叛军劫掠村庄。", source: "generated" })),
+    // 传 and 组织 apart in 25 stories that have 总书记; 团组织 beside 总书记 in 5.
+    ...Array.from({ length: 25 }, (_, i) => ({ id: `c${i}`, title: filler(i), body: "总书记强调宣传工作，各地组织学习。", source: "generated" })),
+    ...Array.from({ length: 5 }, (_, i) => ({ id: `t${i}`, title: filler(i), body: "总书记勉励团组织服务青年。", source: "generated" })),
+  ]);
+  const run = (query: string) => search(snapshot(), { query, page: 1, size: 100, sort: "relevance" });
+  const ids = (query: string): string[] => run(query).hits.map((hit) => hit.article.id).sort();
+
+  it("缓南 趋稳 → 缓中 趋稳: a correction that jieba does not keep as a word", () => {
+    expect(run("缓南 趋稳").corrected).to.deep.equal({ from: "缓南 趋稳", to: "缓中 趋稳" });
+    expect(ids("缓南 趋稳")).to.deep.equal(["h0", "h1", "h2", "h3", "h4"]);
+  });
+
+  it("最军 劫掠 → 叛军 劫掠: the word that stands with the rest of the query, not the most common one", () => {
+    const correction = correctionFor(snapshot(), "最军 劫掠", parseQuery("最军 劫掠"), NOTHING);
+    expect(correction?.replacements).to.deep.equal([{ from: "最军", to: "叛军", reason: "typo" }]);
+    expect(ids("最军 劫掠")).to.deep.equal(["p0", "p1", "p2"]);
+  });
+
+  it("传组织 总书记 finds 25 stories by 传 and 组织 apart: 传组织 is in none, so 团组织 总书记's are shown", () => {
+    const typed = search(snapshot(), { query: "传组织 总书记", page: 1, size: 100, sort: "relevance", correct: false });
+    expect(typed.total).to.equal(25);
+    expect(typed.suggestions).to.deep.equal([{ query: "团组织 总书记", reason: "typo" }]);
+    const result = run("传组织 总书记");
+    expect(result.corrected).to.deep.equal({ from: "传组织 总书记", to: "团组织 总书记" });
+    expect(ids("传组织 总书记")).to.deep.equal(["t0", "t1", "t2", "t3", "t4"]);
+  });
+
+  it("offers nothing for a word one character away from nothing the archive holds", () => {
+    expect(run("鑫鑫 趋稳").corrected).to.equal(undefined);
+    expect(run("鑫鑫 趋稳").suggestions).to.deep.equal([]);
   });
 });
 

@@ -57,6 +57,19 @@ describe("ngram-index", () => {
       expect([...index.postings(bigram("无有"))]).to.deep.equal([]);
     });
 
+    it("lists the characters of the documents, and the characters that follow one, with their document counts", () => {
+      const index = build(["缓中趋稳", "缓解压力", "缓中向好", "延缓"]);
+      const followers: Array<[string, number]> = [];
+      index.forEachFollower("缓".charCodeAt(0), (second, docs) => followers.push([String.fromCharCode(second), docs]));
+      expect(followers).to.deep.equal([["中", 2], ["解", 1]]);
+      const characters = new Map<string, number>();
+      index.forEachCharacter((unit, docs) => characters.set(String.fromCharCode(unit), docs));
+      expect(characters.get("缓")).to.equal(4);
+      expect(characters.get("中")).to.equal(2);
+      expect(characters.size).to.equal(new Set("缓中趋稳缓解压力缓中向好延缓").size);
+      index.forEachFollower("无".charCodeAt(0), () => expect.fail("无 is in no document"));
+    });
+
     it("counts a document once however often it holds the key", () => {
       const index = build(["哈哈哈哈", "哈"]);
       expect([...index.postings(unigram("哈"))]).to.deep.equal([0, 1]);
