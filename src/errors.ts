@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   bad_request: "the request is not valid HTTP (400)",
   invalid_parameter: "a request parameter (q, page, size, sort) out of range or malformed; `parameter` names it",
   not_found: "no such article or page",
+  database_unavailable: "--backend postgres: the database (or every standby and the primary) cannot be reached, or every connection is busy (503, Retry-After)",
+  not_on_backend: "a feature the running backend does not offer (501): /api/analyze on postgres",
   internal_error: "the server failed; its log says why",
   seed_format: "a seed file or line cannot be read (build only)",
   index_unusable: "the index on disk cannot be used (build and start only)",
@@ -137,6 +139,22 @@ export class QueryTooExpensiveError extends SearchError {
 export class ServerBusyError extends SearchError {
   constructor(readonly retryAfterSeconds: number) {
     super("服务器正忙于其他费时的检索", `请 ${retryAfterSeconds} 秒后再试，或缩小检索范围`, "server_busy");
+  }
+}
+
+/** The database behind --backend postgres cannot answer now (HTTP 503 with Retry-After): down, unreachable, or every connection busy. */
+export class DatabaseUnavailableError extends SearchError {
+  readonly retryAfterSeconds = 5;
+
+  constructor(reason: string) {
+    super(`数据库暂时无法回答（${reason}），请稍后再试`, "若一再出现，请告诉管理员：检索服务连不上它的 PostgreSQL 数据库（详情在服务器日志里）", "database_unavailable");
+  }
+}
+
+/** A feature the running backend does not offer (HTTP 501). */
+export class NotOnBackendError extends SearchError {
+  constructor(feature: string, backend: string) {
+    super(`${feature}在当前的 ${backend} 后端上不可用`, "这个功能只在内嵌索引（--backend embedded）上提供；检索、出现位置、文章、分面、时间线和导出都可以照常使用", "not_on_backend");
   }
 }
 

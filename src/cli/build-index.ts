@@ -1,26 +1,26 @@
 // `npm run index`: builds or updates index/ from the seed files and prints a summary; `--rollback`
 // makes the previous generation current again.
-import { Option } from "commander";
 import { SearchError } from "../errors.js";
 import { rollbackIndex } from "../index/index-writer.js";
-import { commonCommand, resolveCommon } from "./options.js";
+import { addBackendOptions, commonCommand, resolveBackend, resolveCommon } from "./options.js";
 import { buildAndReport, describe, loadAndReport, watchSeeds } from "./report.js";
 
-const BACKENDS = ["embedded", "postgres"] as const;
-type Backend = (typeof BACKENDS)[number];
-
 async function main(): Promise<void> {
-  const command = commonCommand("index", "Build or update the search index from seed files (only new and changed files are analyzed again).")
-    .option("--rollback", "make the previous generation current again (a running server follows); the seeds are not read", false)
-    .addOption(new Option("--backend <name>", "where the index lives: embedded (index/ files) or postgres (--database-url)").choices(BACKENDS).default("embedded"))
-    .option("--database-url <url>", "with --backend postgres: the database to load, postgres://user@host:port/database");
+  const command = addBackendOptions(
+    commonCommand("index", "Build or update the search index from seed files (only new and changed files are analyzed again).").option(
+      "--rollback",
+      "make the previous generation current again (a running server follows); the seeds are not read",
+      false,
+    ),
+    false,
+  );
   command.parse();
   const options = resolveCommon(command.opts());
   const debug = options.debug;
-  const { backend, databaseUrl, rollback, watch } = command.opts<{ backend: Backend; databaseUrl?: string; rollback: boolean; watch: boolean }>();
+  const { rollback, watch } = command.opts<{ rollback: boolean; watch: boolean }>();
   try {
-    if (backend === "postgres") {
-      if (!databaseUrl) throw new SearchError("--backend postgres needs --database-url", "add --database-url postgres://user@host:port/database");
+    const { backend, databaseUrl } = resolveBackend(command.opts());
+    if (backend === "postgres" && databaseUrl) {
       if (rollback || watch) throw new SearchError(`--${rollback ? "rollback" : "watch"} is not supported by the postgres backend yet`, "load without it (a load is incremental: run it again after the seeds change)");
       await loadAndReport(options, databaseUrl);
       return;

@@ -2,17 +2,19 @@
 // the search page and API, picking up generations committed by other builds without a restart.
 import { InvalidArgumentError, Option } from "commander";
 import type { Server } from "node:http";
-import { IndexUnusableError, ioError } from "../errors.js";
+import { IndexUnusableError, ioError, SearchError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
 import { segmenterReady, useUserDictionary } from "../analysis/jieba.js";
 import { findBesideSeeds, SYNONYM_FILE, userDictionaryOf } from "../analysis/user-dictionary.js";
+import type { ReaderSource } from "../search/backend.js";
 import { embeddedSource } from "../search/embedded-backend.js";
+import { PostgresSource } from "../search/postgres-backend.js";
 import { useSynonyms } from "../search/synonyms.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
 import { createHttpServer } from "../web/http-server.js";
 import { DEFAULT_SCHEDULER } from "../web/query-scheduler.js";
 import { buildAndReport, describe, watchSeeds } from "./report.js";
-import { commonCommand, resolveCommon, type CommonOptions } from "./options.js";
+import { addBackendOptions, commonCommand, resolveBackend, resolveCommon, type BackendOptions, type CommonOptions } from "./options.js";
 
 const RELOAD_POLL_MS = 2000;
 
@@ -62,6 +64,48 @@ async function prepareIndex(options: CommonOptions): Promise<LiveIndex> {
   }
 }
 
+/** What the server reads, and how to let go of it at the end. */
+interface Serving {
+  source: ReaderSource;
+  describe(): Promise<string>;
+  /** Stops rebuilding on seed changes (--watch), first thing at shutdown. */
+  stopWatching?(): void;
+  close(): Promise<void>;
+}
+
+/** The embedded index, brought up to date and followed as other builds commit generations. */
+async function serveEmbedded(options: CommonOptions, segmenter: Promise<void>): Promise<Serving> {
+  const watcher = options.watch ? await watchSeeds(options) : undefined;
+  const live = watcher ? await watcher.buildFirst(() => prepareIndex(options)) : await prepareIndex(options);
+  await segmenter;
+  live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
+    if (error) console.error(`kept serving the previous index: ${describe(error, options.debug)}`);
+    else if (generation !== undefined) console.log(`now serving generation ${generation}`);
+  });
+  return {
+    source: embeddedSource(live),
+    describe: async () => `${live.current().size} articles, generation ${live.current().manifest.generation}`,
+    stopWatching: () => watcher?.close(),
+    close: async () => live.close(),
+  };
+}
+
+/** A PostgreSQL database loaded by `npm run index -- --backend postgres` (and its standbys): nothing is built here. */
+async function servePostgres(options: CommonOptions, backend: BackendOptions, segmenter: Promise<void>): Promise<Serving> {
+  if (options.watch) throw new SearchError("--watch is not supported with --backend postgres", "keep the database up to date with `npm run index -- --backend postgres` (the server sees each load within seconds)");
+  await segmenter; // the database's identity names the analyzer, user dictionary included
+  const source = await PostgresSource.open({ databaseUrl: backend.databaseUrl!, readUrls: backend.readUrls, size: backend.poolSize, pollMs: RELOAD_POLL_MS });
+  return {
+    source,
+    describe: async () => {
+      const { primary, standbys } = source.pools.describe();
+      const articles = await source.current().status().then(({ articles }) => `${articles} articles`, () => "database not reachable yet");
+      return `${articles} in PostgreSQL ${primary}${standbys.length > 0 ? `, reads from ${standbys.map(({ url }) => url).join(", ")}` : ""}`;
+    },
+    close: () => source.close(),
+  };
+}
+
 async function main(): Promise<void> {
   const command = commonCommand("start", "Serve the search page and JSON API (builds the index first if it is missing or stale).")
     .addOption(new Option("--port <n>", "port to listen on").env("PORT").default(3000).argParser(parsePort))
@@ -80,26 +124,22 @@ async function main(): Promise<void> {
         .default(DEFAULT_SCHEDULER.expensiveQueries)
         .argParser(parseQueueLength),
     );
+  addBackendOptions(command, true);
   command.parse();
   const raw = command.opts<{ port: number; resultCache: number; queryBudget: number; expensiveQueries: number }>();
   const options = resolveCommon(command.opts());
+  const backend = resolveBackend(command.opts());
   // The operator's words and synonyms beside the seeds, before jieba loads (a build sets the same words).
   await useUserDictionary(userDictionaryOf(options.seeds));
   useSynonyms(findBesideSeeds(options.seeds, SYNONYM_FILE));
   // Jieba's dictionaries load on another thread while the index is checked, read and decoded here.
   const segmenter = segmenterReady();
-  const watcher = options.watch ? await watchSeeds(options) : undefined;
-  const live = watcher ? await watcher.buildFirst(() => prepareIndex(options)) : await prepareIndex(options);
-  await segmenter;
-  live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
-    if (error) console.error(`kept serving the previous index: ${describe(error, options.debug)}`);
-    else if (generation !== undefined) console.log(`now serving generation ${generation}`);
-  });
-  const app = createApp(embeddedSource(live), { resultCacheEntries: raw.resultCache, scheduling: { budgetMs: raw.queryBudget, expensiveQueries: raw.expensiveQueries } });
-  const server: Server = createHttpServer(app).listen(raw.port, () => {
+  const serving = backend.backend === "postgres" ? await servePostgres(options, backend, segmenter) : await serveEmbedded(options, segmenter);
+  const app = createApp(serving.source, { resultCacheEntries: raw.resultCache, scheduling: { budgetMs: raw.queryBudget, expensiveQueries: raw.expensiveQueries } });
+  const server: Server = createHttpServer(app).listen(raw.port, async () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : raw.port;
-    console.log(`zh-news-search: ${live.current().size} articles, generation ${live.current().manifest.generation}`);
+    console.log(`zh-news-search: ${await serving.describe()}`);
     console.log(`listening on http://localhost:${port}`);
   });
   server.on("error", (error) => {
@@ -107,11 +147,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   const shutdown = (): void => {
-    watcher?.close();
-    server.close(() => {
-      live.close();
-      process.exit(0);
-    });
+    serving.stopWatching?.();
+    server.close(() => void serving.close().finally(() => process.exit(0)));
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);

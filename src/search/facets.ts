@@ -32,18 +32,15 @@ export function countFacets(snapshot: IndexSnapshot, matched: DocSet, fields: re
     const { values, starts, ids } = snapshot.keywordColumn(name);
     const counts = new Uint32Array(values.length);
     for (const doc of matched) for (let at = starts[doc]!; at < starts[doc + 1]!; at++) counts[ids[at]!]!++;
-    const used: number[] = [];
-    counts.forEach((count, id) => count > 0 && used.push(id));
-    // Most articles first; ties by value, so that the order is the same on every run.
-    used.sort((a, b) => counts[b]! - counts[a]! || (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
-    const top = used.slice(0, FACET_TOP);
-    const filter = facetFilter(name);
-    const narrows = filter === DATE_FILTER || !query || query.filters[filter as ValueFilterName].length === 0;
-    const list: FacetValue[] = top.map((id) => ({ value: values[id]!, count: counts[id]!, ...(narrows ? { filter: formatFilter(filter, values[id]!) } : {}) }));
+    const used: FacetValue[] = [];
+    counts.forEach((count, id) => count > 0 && used.push({ value: values[id]!, count }));
+    const top = topFacetValues(used);
+    let other: number | undefined;
     if (used.length > FACET_TOP) {
       const isTop = new Uint8Array(values.length);
-      for (const id of top) isTop[id] = 1;
-      let other = 0;
+      const topValues = new Set(top.map(({ value }) => value));
+      values.forEach((value, id) => topValues.has(value) && (isTop[id] = 1));
+      other = 0;
       for (const doc of matched) {
         for (let at = starts[doc]!; at < starts[doc + 1]!; at++) {
           if (!isTop[ids[at]!]) {
@@ -52,9 +49,23 @@ export function countFacets(snapshot: IndexSnapshot, matched: DocSet, fields: re
           }
         }
       }
-      list.push({ value: OTHER, count: other, other: true });
     }
-    facets[name] = list;
+    facets[name] = facetList(name, top, other, query);
   }
   return facets;
+}
+
+/** The FACET_TOP values with the most articles, ties by value (the same order on every run); sorts `used`. Shared by every backend. */
+export function topFacetValues(used: FacetValue[]): FacetValue[] {
+  used.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  return used.slice(0, FACET_TOP);
+}
+
+/** A field's facet: its top values with the filter each adds, then OTHER when there are more (`other`: the articles with a value outside the top, each once). */
+export function facetList(name: FacetFieldName, top: readonly FacetValue[], other: number | undefined, query: ParsedQuery | undefined): FacetValue[] {
+  const filter = facetFilter(name);
+  const narrows = filter === DATE_FILTER || !query || query.filters[filter as ValueFilterName].length === 0;
+  const list: FacetValue[] = top.map(({ value, count }) => ({ value, count, ...(narrows ? { filter: formatFilter(filter, value) } : {}) }));
+  if (other !== undefined) list.push({ value: OTHER, count: other, other: true });
+  return list;
 }

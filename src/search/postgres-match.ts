@@ -2,8 +2,7 @@
 // match a query (AND, OR, exclusions, filters, the relaxed fallback) and the exact counts of its
 // quoted phrases, computed by the database with the same needles as candidates.ts (the app keeps
 // jieba, folding and the parser), then BM25 by the database and the embedded engine's re-ranking,
-// sort and paging. Not yet wired into the server (issue 14).
-import type pg from "pg";
+// sort and paging. postgres-backend.ts serves it.
 import { namesOf } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import { TF_SLOTS } from "../index/headline-index.js";
@@ -12,22 +11,31 @@ import { BM25_K1, DATE_FILTER, TEXT_FIELDS, VALUE_FILTERS, type TextField, type 
 import { MAX_TF } from "../index/word-index.js";
 import { analyzeAtom, type AnalyzedAtom } from "./candidates.js";
 import type { Field } from "./phrase-check.js";
+import type { Queryable } from "./postgres-pools.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { idf, type Ranked } from "./rank.js";
-import { orderRanked, proximityBonus, RERANK_DEPTH, rerankHead, type ItemCount, type PhraseCount, type SearchRequest } from "./search.js";
+import { expandQuery, type Expansion } from "./query-expansion.js";
+import { EXPANSION_WEIGHT, orderRanked, penaltyFor, proximityBonus, RERANK_DEPTH, rerankHead, type ItemCount, type PhraseCount, type SearchRequest } from "./search.js";
 
 export interface PostgresMatches {
   query: ParsedQuery;
   groups: AnalyzedAtom[][];
-  /** Relaxed results only: how many required groups each matching article (by id) has. */
+  /**
+   * Relaxed results, or queries with synonyms: each matching article's (by id) rank tier, as
+   * search.ts computes it (groups matched, less a penalty for matching only through a synonym).
+   */
   tiers: Map<string, number>;
   /** The matching articles' ids, in loading order. */
   ids: string[];
+  /** Their article numbers (the `doc` column), in the same order. */
+  docs: number[];
   total: number;
   relaxed: boolean;
   /** Relaxed or empty results only, as in SearchResult. */
   itemCounts: ItemCount[];
   phrases: PhraseCount[];
+  /** The synonyms the query also looked for. */
+  expansions: Expansion[];
 }
 
 /** Phrases up to this many characters (code points) are looked up in the gram array; pg_trgm needs three. */
@@ -93,11 +101,25 @@ const TF_CAPS: Record<TextField["postings"], number> = { headline: TF_SLOTS, com
  * the loader's global statistics computed by the database in the embedded engine's order of
  * operations (so that scores and ties are the same), then the same re-ranking, sort and paging.
  */
-export async function searchPostgres(client: pg.ClientBase, request: SearchRequest): Promise<PostgresPage> {
-  const matches = await matchInPostgres(client, request.query);
+export async function searchPostgres(client: Queryable, request: SearchRequest, catalog = new Catalog()): Promise<PostgresPage> {
+  const matches = await matchInPostgres(client, request.query, catalog);
+  const ranked = await rankInPostgres(client, matches, request);
+  const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
+  return { ...matches, pageIds: page.map(({ id }) => id), scores: page.map(({ score }) => score) };
+}
+
+/** A matching article in result order, with its score (BM25 plus proximity bonuses). */
+export interface RankedArticle {
+  doc: number;
+  id: string;
+  score: number;
+}
+
+/** The matches up to the end of the requested page, in the requested order, as search.ts ranks them. */
+export async function rankInPostgres(client: Queryable, matches: PostgresMatches, request: Pick<SearchRequest, "page" | "size" | "sort">): Promise<RankedArticle[]> {
   const groups = matches.groups;
   const weights = new Map<string, number>();
-  for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + 1);
+  for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + (item.expansion ? EXPANSION_WEIGHT : 1));
   const terms = [...weights.keys()];
   const { rows: stats } = await client.query<{ field: string; term: string; df: number }>("SELECT field, term, df FROM term_stats WHERE term = ANY($1::text[])", [terms]);
   const { rows: fields } = await client.query<{ field: string; articles: string; terms: string }>("SELECT field, articles, terms FROM field_stats");
@@ -118,7 +140,7 @@ export async function searchPostgres(client: pg.ClientBase, request: SearchReque
     }
   }
   const { rows } = await client.query<{ doc: number; id: string; score: number; date_key: number | null }>(
-    `SELECT doc, id, ${additions.join(" + ")} AS score, date_key FROM articles WHERE id = ANY(${sql.param(matches.ids)}::text[])`,
+    `SELECT doc, id, ${additions.join(" + ")} AS score, date_key FROM articles WHERE doc = ANY(${sql.param(matches.docs)}::int[])`,
     sql.values,
   );
   const byDoc = new Map(rows.map((row) => [row.doc, row]));
@@ -130,32 +152,41 @@ export async function searchPostgres(client: pg.ClientBase, request: SearchReque
     const { folded, title } = texts.get(doc)!;
     return proximityBonus(folded, title.length, groups, base);
   });
-  const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
-  return { ...matches, pageIds: page.map(({ doc }) => idOf(doc)), scores: page.map(({ score }) => score) };
+  return ranked.map(({ doc, score }) => ({ doc, id: idOf(doc), score }));
 }
 
 /** Folded text and display title (its length in UTF-16 units is where the folded title ends) of the given articles. */
-async function articleTexts(client: pg.ClientBase, docs: readonly number[]): Promise<Map<number, { folded: string; title: string }>> {
+async function articleTexts(client: Queryable, docs: readonly number[]): Promise<Map<number, { folded: string; title: string }>> {
   const { rows } = await client.query<{ doc: number; folded: string; title: string }>("SELECT doc, folded, title FROM articles WHERE doc = ANY($1::int[])", [docs]);
   return new Map(rows.map(({ doc, folded, title }) => [doc, { folded, title }]));
 }
 
-/** The query's matching articles and phrase counts, as search.ts matchQuery finds them in the embedded index (without synonym and pinyin expansion). */
-export async function matchInPostgres(client: pg.ClientBase, queryText: string): Promise<PostgresMatches> {
+/** The query's matching articles and phrase counts, as search.ts matchQuery finds them in the embedded index (with synonyms; without pinyin readings, which need the index's vocabulary). */
+export async function matchInPostgres(client: Queryable, queryText: string, catalog = new Catalog()): Promise<PostgresMatches> {
   const query = parseQuery(queryText);
-  const names = await bylineNames(client);
-  const groups = query.required.map((group) => group.map((atom) => analyzeAtom(atom, names)));
+  const names = await catalog.bylineNames(client);
+  const { groups: members, expansions } = expandQuery(undefined, query);
+  const groups: AnalyzedAtom[][] = members.map((group) => group.map(({ atom, expansion }) => ({ ...analyzeAtom(atom, names), expansion })));
   const excluded = query.excluded.map((atom) => analyzeAtom(atom, names)).filter((item) => item.needles.length > 0);
   const sql = new Sql();
-  const filters = await filterCondition(client, sql, query);
+  const filters = await filterCondition(client, catalog, sql, query);
   const notExcluded = excluded.length > 0 ? `NOT (${excluded.map((item) => sql.item(item)).join(" OR ")})` : "TRUE";
   const groupConditions = groups.map((group) => sql.group(group));
   const every = groupConditions.length > 0 ? groupConditions.join(" AND ") : "TRUE";
 
+  // Groups with synonyms: an article that has one only through a synonym ranks below literal matches.
+  const onlyExpanded = groups
+    .filter((group) => group.some((item) => item.expansion))
+    .map((group) => {
+      const literal = group.filter((item) => !item.expansion).map((item) => sql.item(item));
+      const expanded = group.filter((item) => item.expansion).map((item) => sql.item(item));
+      return `(NOT (${literal.join(" OR ") || "FALSE"}) AND (${expanded.join(" OR ")}))::int`;
+    });
+
   // One pass: per article, which groups it has; the filters and exclusions apply to what is kept.
-  const { rows } = await client.query<{ id: string; groups: number; every: boolean; kept: boolean }>(
-    `SELECT id, ${groupConditions.length > 0 ? groupConditions.map((condition) => `(${condition})::int`).join(" + ") : "0"} AS groups,
-            (${every}) AS every, (${filters} AND ${notExcluded}) AS kept
+  const { rows } = await client.query<{ doc: number; id: string; groups: number; every: boolean; kept: boolean; only_expanded: number }>(
+    `SELECT doc, id, ${groupConditions.length > 0 ? groupConditions.map((condition) => `(${condition})::int`).join(" + ") : "0"} AS groups,
+            (${every}) AS every, (${filters} AND ${notExcluded}) AS kept, ${onlyExpanded.length > 0 ? onlyExpanded.join(" + ") : "0"} AS only_expanded
      FROM articles ${groupConditions.length > 0 ? `WHERE ${groupConditions.join(" OR ")}` : ""} ORDER BY doc`,
     sql.values,
   );
@@ -164,17 +195,20 @@ export async function matchInPostgres(client: pg.ClientBase, queryText: string):
   const relaxed = !rows.some((row) => row.every) && groups.length > 1;
   const matched = relaxed ? rows.filter((row) => row.kept) : strict;
   let itemCounts: ItemCount[] = [];
-  if (relaxed || matched.length === 0) itemCounts = await countItems(client, queryText, groups, query);
-  const tiers = new Map(relaxed ? matched.map((row) => [row.id, row.groups] as const) : []);
-  return { query, groups, tiers, ids: matched.map(({ id }) => id), total: matched.length, relaxed, itemCounts, phrases: await countPhrases(client, groups, query) };
+  if (relaxed || matched.length === 0) itemCounts = await countItems(client, catalog, queryText, groups, query);
+  const tiers = new Map(
+    relaxed || onlyExpanded.length > 0 ? matched.map((row) => [row.id, (relaxed ? row.groups : groups.length) - penaltyFor(row.only_expanded, groups.length)] as const) : [],
+  );
+  const phrases = await countPhrases(client, catalog, groups, query);
+  return { query, groups, tiers, ids: matched.map(({ id }) => id), docs: matched.map(({ doc }) => doc), total: matched.length, relaxed, itemCounts, phrases, expansions };
 }
 
 /** Each required group and its articles within the filters (search.ts itemCounts). */
-async function countItems(client: pg.ClientBase, queryText: string, groups: AnalyzedAtom[][], query: ParsedQuery): Promise<ItemCount[]> {
+async function countItems(client: Queryable, catalog: Catalog, queryText: string, groups: AnalyzedAtom[][], query: ParsedQuery): Promise<ItemCount[]> {
   const counts: ItemCount[] = [];
   for (const group of groups) {
     const sql = new Sql();
-    const filters = await filterCondition(client, sql, query);
+    const filters = await filterCondition(client, catalog, sql, query);
     const { rows } = await client.query<{ articles: number }>(`SELECT count(*)::int AS articles FROM articles WHERE ${sql.group(group)} AND ${filters}`, sql.values);
     counts.push({ text: queryText.slice(group[0]!.atom.start, group.at(-1)!.atom.end), articles: rows[0]!.articles });
   }
@@ -182,15 +216,15 @@ async function countItems(client: pg.ClientBase, queryText: string, groups: Anal
 }
 
 /** The quoted phrases' articles and non-overlapping occurrences, within the filters and over the whole archive when there are filters. */
-async function countPhrases(client: pg.ClientBase, groups: AnalyzedAtom[][], query: ParsedQuery): Promise<PhraseCount[]> {
+async function countPhrases(client: Queryable, catalog: Catalog, groups: AnalyzedAtom[][], query: ParsedQuery): Promise<PhraseCount[]> {
   const phrases: PhraseCount[] = [];
   for (const item of groups.flat()) {
-    if (item.atom.kind !== "phrase" || item.needles.length === 0) continue;
+    if (item.atom.kind !== "phrase" || item.needles.length === 0 || item.expansion) continue;
     const phrase = item.needles[0]!;
     const sql = new Sql();
     const text = Sql.fieldText(item.atom.field);
     const condition = sql.item(item);
-    const filters = await filterCondition(client, sql, query);
+    const filters = await filterCondition(client, catalog, sql, query);
     const { rows } = await client.query<{ articles: number; occurrences: number; kept_articles: number; kept_occurrences: number }>(
       `SELECT count(*)::int AS articles, coalesce(sum(n), 0)::int AS occurrences,
               (count(*) FILTER (WHERE kept))::int AS kept_articles, (coalesce(sum(n) FILTER (WHERE kept), 0))::int AS kept_occurrences
@@ -218,7 +252,7 @@ export interface PhraseMatch {
 }
 
 /** The articles whose field holds the folded `phrase`, in loading order, with its occurrences in each. */
-export async function phraseMatches(client: pg.ClientBase, phrase: string, field: Field): Promise<PhraseMatch[]> {
+export async function phraseMatches(client: Queryable, phrase: string, field: Field): Promise<PhraseMatch[]> {
   if (phrase.length === 0) return [];
   const sql = new Sql();
   const condition = sql.needle(phrase, field, false);
@@ -238,12 +272,12 @@ function hasFilters(query: ParsedQuery): boolean {
  * folded (the stored values whose fold is asked for are looked up first: folding is the app's);
  * the date filter a range of days.
  */
-async function filterCondition(client: pg.ClientBase, sql: Sql, query: ParsedQuery): Promise<string> {
+async function filterCondition(client: Queryable, catalog: Catalog, sql: Sql, query: ParsedQuery): Promise<string> {
   const conditions: string[] = [];
   for (const name of VALUE_FILTERS) {
     if (query.filters[name].length === 0) continue;
     const wanted = new Set(query.filters[name].map(fold));
-    const stored = (await distinctValues(client, name)).filter((value) => wanted.has(fold(value)));
+    const stored = (await catalog.distinctValues(client, name)).filter((value) => wanted.has(fold(value)));
     conditions.push(`${valueColumnIsArray(name) ? `"${name}" && ${sql.param(stored)}::text[]` : `"${name}" = ANY(${sql.param(stored)}::text[])`}`);
   }
   const { date } = query.filters;
@@ -253,13 +287,33 @@ async function filterCondition(client: pg.ClientBase, sql: Sql, query: ParsedQue
 
 const valueColumnIsArray = (name: ValueFilterName): boolean => keywordColumnType(name) === "text[]";
 
-async function distinctValues(client: pg.ClientBase, name: ValueFilterName): Promise<string[]> {
-  const values = valueColumnIsArray(name) ? `unnest("${name}")` : `"${name}"`;
-  const { rows } = await client.query<{ value: string }>(`SELECT DISTINCT ${values} AS value FROM articles`);
-  return rows.map(({ value }) => value);
-}
+/**
+ * What the match stage reads of the whole table besides the query's rows: the distinct values of
+ * the filtered fields and the byline names. A backend keeps one per state of the data (they cost a
+ * scan each); a fresh one reads them again. A failed read is not kept.
+ */
+export class Catalog {
+  private readonly values = new Map<ValueFilterName, Promise<string[]>>();
+  private names: Promise<ReadonlySet<string>> | undefined;
 
-/** Every name of the bylines that is a term (candidates.ts namesOfIndex): queries keep them whole. */
-async function bylineNames(client: pg.ClientBase): Promise<ReadonlySet<string>> {
-  return namesOf(await distinctValues(client, "author"));
+  distinctValues(client: Queryable, name: ValueFilterName): Promise<string[]> {
+    let values = this.values.get(name);
+    if (!values) {
+      const column = valueColumnIsArray(name) ? `unnest("${name}")` : `"${name}"`;
+      values = client.query<{ value: string }>(`SELECT DISTINCT ${column} AS value FROM articles`).then(({ rows }) => rows.map(({ value }) => value));
+      this.values.set(name, values);
+      values.catch(() => this.values.delete(name));
+    }
+    return values;
+  }
+
+  /** Every name of the bylines that is a term (candidates.ts namesOfIndex): queries keep them whole. */
+  bylineNames(client: Queryable): Promise<ReadonlySet<string>> {
+    if (!this.names) {
+      const names = this.distinctValues(client, "author").then(namesOf);
+      this.names = names;
+      names.catch(() => (this.names = undefined));
+    }
+    return this.names;
+  }
 }

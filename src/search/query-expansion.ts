@@ -35,13 +35,16 @@ const PAIR_RIGHT = 20;
 
 const phraseAtom = (text: string, like: Atom): Atom => ({ kind: "phrase", text, field: like.field, start: like.start, end: like.end });
 
-/** The required groups with their alternatives added, and what was added (for the page and /api/analyze). */
-export function expandQuery(snapshot: IndexSnapshot, query: ParsedQuery): { groups: GroupMember[][]; expansions: Expansion[] } {
+/**
+ * The required groups with their alternatives added, and what was added (for the page and
+ * /api/analyze). Without a snapshot (a backend without the index's vocabulary), synonyms only.
+ */
+export function expandQuery(snapshot: IndexSnapshot | undefined, query: ParsedQuery): { groups: GroupMember[][]; expansions: Expansion[] } {
   const groups: GroupMember[][] = [];
   const expansions: Expansion[] = [];
   const table = synonyms();
   for (let i = 0; i < query.required.length; ) {
-    const run = pinyinRun(snapshot, query.required, i);
+    const run = snapshot && pinyinRun(snapshot, query.required, i);
     if (run) {
       expansions.push({ from: run.typed, to: run.words, reason: "pinyin" });
       groups.push([{ atom: run.literal, expansion: false }, ...run.words.map((word) => ({ atom: phraseAtom(word, run.literal), expansion: true }))]);

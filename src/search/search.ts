@@ -378,7 +378,7 @@ export function orderRanked(
 }
 
 /** BM25 weight of the terms of synonyms and pinyin readings, against 1 for the query's own. */
-const EXPANSION_WEIGHT = 0.5;
+export const EXPANSION_WEIGHT = 0.5;
 
 /**
  * Less than one group's worth (so that matching more groups still ranks first): the share of the
@@ -392,8 +392,11 @@ function expansionPenalty(snapshot: IndexSnapshot, expanded: AnalyzedAtom[][], g
     const literal = group.some((item) => !item.expansion && atomHolds(snapshot, item, doc));
     if (!literal && group.some((item) => item.expansion && atomHolds(snapshot, item, doc))) onlyExpanded++;
   }
-  return (0.5 * onlyExpanded) / groupCount;
+  return penaltyFor(onlyExpanded, groupCount);
 }
+
+/** The penalty of an article that matches `onlyExpanded` of the query's `groupCount` groups only through an expansion. */
+export const penaltyFor = (onlyExpanded: number, groupCount: number): number => (0.5 * onlyExpanded) / groupCount;
 
 /**
  * Rewards the query's words standing together: each multi-word item found as typed (in the
@@ -450,7 +453,7 @@ export function matchesInText(folded: string, titleEnd: number, groups: Analyzed
 }
 
 /** The query's needles, each once (a word and a phrase with the same text are matched differently). */
-function distinctNeedles(groups: AnalyzedAtom[][]): Array<{ needle: string; wholeWord: boolean }> {
+export function distinctNeedles(groups: AnalyzedAtom[][]): Array<{ needle: string; wholeWord: boolean }> {
   const distinct = new Map<string, { needle: string; wholeWord: boolean }>();
   for (const item of groups.flat()) {
     for (const needle of item.needles) distinct.set(`${item.wholeWords ? "w" : "p"}${needle}`, { needle, wholeWord: item.wholeWords });

@@ -3,7 +3,7 @@
 import { fold } from "../analysis/fold.js";
 import { typedPinyin } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
-import { vocabularyOf } from "./vocabulary.js";
+import { vocabularyOf, type Vocabulary } from "./vocabulary.js";
 
 /** Completions returned. */
 export const SUGGESTIONS = 10;
@@ -16,11 +16,16 @@ export interface Completion {
 }
 
 export function complete(snapshot: IndexSnapshot, typed: string): Completion[] {
+  return completeFrom(vocabularyOf(snapshot), typed);
+}
+
+/** complete() from a vocabulary (a backend's own). */
+export function completeFrom(vocabulary: Vocabulary, typed: string): Completion[] {
   const lastSpace = Math.max(typed.lastIndexOf(" "), typed.lastIndexOf("\u3000"));
   const head = typed.slice(0, lastSpace + 1);
   const prefix = fold(typed.slice(lastSpace + 1));
   if (prefix === "") return [];
-  return vocabularyOf(snapshot)
+  return vocabulary
     .completions(prefix, typedPinyin(prefix), SUGGESTIONS)
     .map(({ word, count }) => ({ text: head + word, count }));
 }

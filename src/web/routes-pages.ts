@@ -1,7 +1,7 @@
 // HTML pages: GET / (search form, results, facets and timeline), GET /occurrences (every occurrence,
 // one a line), GET /timeline (queries compared over time), GET /article/:id (the article, every match marked).
 import { Router, type Request, type Response } from "express";
-import { articleNotFound, InvalidParameterError, QueryParseError, QueryTooExpensiveError, ServerBusyError } from "../errors.js";
+import { articleNotFound, DatabaseUnavailableError, InvalidParameterError, QueryParseError, QueryTooExpensiveError, ServerBusyError } from "../errors.js";
 import type { ArticleRecord, ReaderSource, SearchReader } from "../search/backend.js";
 import { FACET_FIELDS, keywordField } from "../index/schema.js";
 import { listUrl } from "../present/links.js";
@@ -42,7 +42,7 @@ export function pagesRouter(source: ReaderSource, answers: Answers): Router {
         try {
           view = await run(reader, request.query);
         } catch (caught) {
-          const shownInline = [QueryParseError, InvalidParameterError, QueryTooExpensiveError, ServerBusyError].some((kind) => caught instanceof kind);
+          const shownInline = [QueryParseError, InvalidParameterError, QueryTooExpensiveError, ServerBusyError, DatabaseUnavailableError].some((kind) => caught instanceof kind);
           if (!shownInline) throw caught;
           const { message, hint } = caught as Error & { hint?: string };
           error = { status: setErrorStatus(caught, response), message, hint };

@@ -1,0 +1,408 @@
+// The search backend over PostgreSQL (`npm start -- --backend postgres --database-url …`): the
+// match stage and BM25 of postgres-match.ts, then the page's articles, snippets, occurrences,
+// facets, timeline and exports from the database's display and folded text, with the embedded
+// engine's own functions (search.ts, facets.ts, citation.ts) so that the answers are the same.
+// Reads go through postgres-pools.ts (standbys, budget, failures). Not offered here: pinyin
+// readings, did-you-mean corrections and /api/analyze (they read the embedded index's vocabulary
+// and n-grams synchronously); synonyms are.
+import { analyzerIdentity } from "../analysis/analyze.js";
+import { NotOnBackendError, SearchError } from "../errors.js";
+import { INGEST_VERSION } from "../ingest/read-seeds.js";
+import type { ArticleMeta } from "../index/article-store.js";
+import { POSTGRES_SCHEMA_VERSION } from "../index/postgres-schema.js";
+import { redactedUrl } from "../index/postgres-writer.js";
+import { TEXT_FIELDS, type FacetFieldName } from "../index/schema.js";
+import type { ArchiveFacts } from "../present/archive.js";
+import { articleRowOf, occurrenceRowsOf, type ArticleRow, type OccurrenceRow } from "../present/citation.js";
+import type { Article } from "../types.js";
+import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus, RowStream, SearchReader } from "./backend.js";
+import type { Budget } from "./budget.js";
+import type { AnalyzedAtom } from "./candidates.js";
+import { dateSuggestions } from "./did-you-mean.js";
+import { facetList, topFacetValues, type Facets } from "./facets.js";
+import { Catalog, matchInPostgres, rankInPostgres, type PostgresMatches } from "./postgres-match.js";
+import { DatabasePools, type PoolOptions, type Queryable } from "./postgres-pools.js";
+import type { ParsedQuery } from "./query-parser.js";
+import type { SortOrder } from "./rank.js";
+import { distinctNeedles, fieldOccurrencesInText, matchesInText, queryGroups, textOccurrenceCounter, type Occurrence, type SearchHit, type SearchRequest, type SearchResult } from "./search.js";
+import { completeFrom, type Completion } from "./suggest.js";
+import { periodsBetween, type Tally, type Timeline, type TimelineUnit } from "./timeline.js";
+import { Vocabulary } from "./vocabulary.js";
+
+/** Articles read per statement when going through many of them (occurrences, counts, exports). */
+const BATCH = 500;
+
+/** The columns of an article's display, as ArticleMeta needs them. */
+const META_COLUMNS = `id, title, author, source, date, file, details`;
+
+interface MetaRow {
+  id: string;
+  title: string;
+  author: string[];
+  source: string;
+  date: string;
+  file: string;
+  details: { byline?: string; lineStart: number; lineEnd: number; bodyLines?: number[] };
+}
+
+/** ArticleMeta as the embedded store gives it (same keys, same order). */
+function metaOf(row: MetaRow): ArticleMeta {
+  const { byline, lineStart, lineEnd, bodyLines } = row.details;
+  return {
+    id: row.id,
+    title: row.title,
+    authors: row.author,
+    source: row.source,
+    ...(byline === undefined ? {} : { byline }),
+    file: row.file,
+    lineStart,
+    lineEnd,
+    ...(bodyLines === undefined ? {} : { bodyLines }),
+    ...(row.date === "" ? {} : { date: row.date }),
+  };
+}
+
+/** Where the folded title ends in UTF-16 units: the database counts it in characters (code points). */
+function titleEnd(folded: string, characters: number): number {
+  let at = 0;
+  for (let n = 0; n < characters && at < folded.length; n++) at += folded.codePointAt(at)! > 0xffff ? 2 : 1;
+  return at;
+}
+
+/** The given articles' rows, by doc, read BATCH at a time. */
+async function articlesByDoc<Row extends { doc: number }>(db: Queryable, columns: string, docs: readonly number[]): Promise<Map<number, Row>> {
+  const found = new Map<number, Row>();
+  for (let from = 0; from < docs.length; from += BATCH) {
+    const { rows } = await db.query<Row>(`SELECT doc, ${columns} FROM articles WHERE doc = ANY($1::int[])`, [docs.slice(from, from + BATCH)]);
+    for (const row of rows) found.set(row.doc, row);
+  }
+  return found;
+}
+
+/** One state of the database's data (between two loads): answers are cached per reader. */
+export class PostgresReader implements SearchReader {
+  readonly backend = "postgres";
+  private readonly catalog = new Catalog();
+  private facts: Promise<ArchiveFacts> | undefined;
+  private articleCount: Promise<number> | undefined;
+  private vocabulary: Promise<Vocabulary> | undefined;
+
+  constructor(private readonly pools: DatabasePools) {}
+
+  async status(): Promise<ReaderStatus> {
+    this.articleCount ??= this.kept(this.pools.read(undefined, async (db) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM articles")).rows[0]!.n), () => (this.articleCount = undefined));
+    return { articles: await this.articleCount, generation: null, builtAt: null };
+  }
+
+  archive(): Promise<ArchiveFacts> {
+    this.facts ??= this.kept(this.pools.read(undefined, (db) => readArchiveFacts(db)), () => (this.facts = undefined));
+    return this.facts;
+  }
+
+  search(request: SearchRequest, pacing: Pacing): Promise<SearchResult> {
+    return this.pools.read(pacing.budget, async (db) => {
+      const matches = await matchInPostgres(db, request.query, this.catalog);
+      const ranked = await rankInPostgres(db, matches, request);
+      const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
+      const rows = await articlesByDoc<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(db, `${META_COLUMNS}, body, folded, title_length`, page.map(({ doc }) => doc));
+      const hits: SearchHit[] = page.map(({ doc, score }) => {
+        const row = rows.get(doc)!;
+        return { doc, score, article: metaOf(row), body: row.body, ...matchesInText(row.folded, titleEnd(row.folded, row.title_length), matches.groups) };
+      });
+      const result: SearchResult = {
+        query: matches.query,
+        total: matches.total,
+        relaxed: matches.relaxed,
+        itemCounts: matches.itemCounts,
+        phrases: matches.phrases,
+        hits,
+        suggestions: dateSuggestions(request.query, matches.query),
+        expansions: matches.expansions,
+      };
+      if (request.facets && request.facets.length > 0) result.facets = await countFacetsIn(db, matches.docs, request.facets, matches.query);
+      return result;
+    });
+  }
+
+  occurrences(request: SearchRequest, pacing: Pacing): Promise<OccurrencePage> {
+    return this.pools.read(pacing.budget, async (db) => {
+      const matches = await matchInPostgres(db, request.query, this.catalog);
+      // As the embedded engine: the page lies within the first page × size articles (each has an occurrence).
+      const ranked = await rankInPostgres(db, matches, { ...request, page: 1, size: request.page * request.size });
+      const from = (request.page - 1) * request.size;
+      const page: Occurrence[] = [];
+      const bodies = new Map<number, string>();
+      let seen = 0;
+      for (let at = 0; at < ranked.length && page.length < request.size; at += BATCH) {
+        const docs = ranked.slice(at, at + BATCH).map(({ doc }) => doc);
+        const rows = await articlesByDoc<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(db, `${META_COLUMNS}, body, folded, title_length`, docs);
+        for (const doc of docs) {
+          const row = rows.get(doc)!;
+          for (const { field, range } of fieldOccurrencesInText(row.folded, titleEnd(row.folded, row.title_length), matches.groups)) {
+            if (seen >= from && page.length < request.size) {
+              page.push({ doc, article: metaOf(row), field, range });
+              bodies.set(doc, row.body);
+            }
+            seen++;
+          }
+        }
+      }
+      const { total } = await tallyOccurrences(db, matches);
+      return {
+        query: matches.query,
+        articles: matches.total,
+        total: total.occurrences,
+        relaxed: matches.relaxed,
+        itemCounts: matches.itemCounts,
+        phrases: matches.phrases,
+        occurrences: page,
+        bodyOf: (doc) => bodies.get(doc)!,
+      };
+    });
+  }
+
+  timeline(queryText: string, by: TimelineUnit, pacing: Pacing): Promise<Timeline> {
+    return this.pools.read(pacing.budget, async (db) => {
+      const matches = await matchInPostgres(db, queryText, this.catalog);
+      const { byPeriod, total } = await tallyOccurrences(db, matches, by);
+      const undated = byPeriod.get("") ?? { articles: 0, occurrences: 0 };
+      byPeriod.delete("");
+      const buckets = periodsBetween([...byPeriod.keys()], by).map((period) => ({ period, ...(byPeriod.get(period) ?? { articles: 0, occurrences: 0 }) }));
+      return { by, buckets, undated, total };
+    });
+  }
+
+  async article(id: string): Promise<ArticleRecord | undefined> {
+    const found = await this.pools.read(undefined, async (db) => {
+      const { rows } = await db.query<MetaRow & { body: string; folded: string; title_length: number }>(`SELECT ${META_COLUMNS}, body, folded, title_length FROM articles WHERE id = $1`, [id]);
+      return rows[0] && { row: rows[0], names: await this.catalog.bylineNames(db) };
+    });
+    if (!found) return undefined;
+    const { row, names } = found;
+    const article: Article = { ...metaOf(row), body: row.body };
+    return { article, matches: (queryText) => matchesInText(row.folded, titleEnd(row.folded, row.title_length), queryGroups(queryText, names)) };
+  }
+
+  exportArticles(queryText: string, sort: SortOrder, origin: string): Promise<RowStream<ArticleRow>> {
+    return this.exportRows(queryText, sort, false, function* (row) {
+      yield articleRowOf(metaOf(row), origin);
+    });
+  }
+
+  exportOccurrences(queryText: string, sort: SortOrder, origin: string): Promise<RowStream<OccurrenceRow>> {
+    return this.exportRows(queryText, sort, true, function* (row, groups) {
+      const found = fieldOccurrencesInText(row.folded!, titleEnd(row.folded!, row.title_length!), groups);
+      yield* occurrenceRowsOf(metaOf(row), () => row.body!, found, origin);
+    });
+  }
+
+  async suggest(typed: string): Promise<Completion[]> {
+    this.vocabulary ??= this.kept(this.pools.read(undefined, (db) => readVocabulary(db)), () => (this.vocabulary = undefined));
+    return completeFrom(await this.vocabulary, typed);
+  }
+
+  async analyze(): Promise<never> {
+    throw new NotOnBackendError("查询分析（/api/analyze）", "PostgreSQL");
+  }
+
+  /**
+   * Every match in order, streamed from a cursor in the transaction that matched them (one
+   * snapshot of the data; memory holds the ordered article numbers and one batch of rows).
+   */
+  private async exportRows<Row>(
+    queryText: string,
+    sort: SortOrder,
+    withText: boolean,
+    rowsOf: (row: ExportRow, groups: AnalyzedAtom[][]) => Iterable<Row>,
+  ): Promise<RowStream<Row>> {
+    const { db, done } = await this.pools.session();
+    try {
+      const matches = await matchInPostgres(db, queryText, this.catalog);
+      const ranked = await rankInPostgres(db, matches, { sort, page: 1, size: matches.total });
+      await db.query(
+        `DECLARE export NO SCROLL CURSOR FOR
+         SELECT ${META_COLUMNS}${withText ? ", body, folded, title_length" : ""} FROM unnest($1::int[]) WITH ORDINALITY AS o(doc, n) JOIN articles USING (doc) ORDER BY o.n`,
+        [ranked.map(({ doc }) => doc)],
+      );
+      return streamCursor(db, done, (row) => rowsOf(row, matches.groups));
+    } catch (error) {
+      await done();
+      throw error;
+    }
+  }
+
+  /** A promise kept in a cache field, forgotten (`forget`) when it fails, so that the next request tries again. */
+  private kept<T>(promise: Promise<T>, forget: () => void): Promise<T> {
+    promise.catch(forget);
+    return promise;
+  }
+}
+
+type ExportRow = MetaRow & { body?: string; folded?: string; title_length?: number };
+
+async function* streamCursor<Row>(db: Queryable, done: () => Promise<void>, rowsOf: (row: ExportRow) => Iterable<Row>): AsyncGenerator<Row> {
+  try {
+    for (;;) {
+      const { rows } = await db.query<ExportRow>(`FETCH ${BATCH} FROM export`);
+      for (const row of rows) yield* rowsOf(row);
+      if (rows.length < BATCH) return;
+    }
+  } finally {
+    // Also when the client went away mid-download: the stream is destroyed, the generator returns.
+    await done();
+  }
+}
+
+/**
+ * Articles and occurrences of the matches, in all and per year or month (`by`; "" holds the
+ * undated). A single needle is counted by the database; several (merged as the concordance merges
+ * them) or whole Latin words are counted here on the folded text, as the embedded engine counts.
+ */
+async function tallyOccurrences(db: Queryable, matches: PostgresMatches, by?: TimelineUnit): Promise<{ byPeriod: Map<string, Tally>; total: Tally }> {
+  const byPeriod = new Map<string, Tally>();
+  const total: Tally = { articles: matches.total, occurrences: 0 };
+  const period = by ? `"${by}"` : "''";
+  const needles = distinctNeedles(matches.groups);
+  const single = needles.length === 1 && !needles[0]!.wholeWord ? needles[0]!.needle : undefined;
+  if (needles.length === 0 || single !== undefined) {
+    const counted = single === undefined ? "0" : "(length(folded) - length(replace(folded, $2::text, ''))) / length($2::text)";
+    const { rows } = await db.query<{ period: string | null; articles: number; occurrences: number }>(
+      `SELECT coalesce(${period}, '') AS period, count(*)::int AS articles, coalesce(sum(${counted}), 0)::float8 AS occurrences
+       FROM articles WHERE doc = ANY($1::int[]) GROUP BY 1`,
+      single === undefined ? [matches.docs] : [matches.docs, single],
+    );
+    for (const row of rows) {
+      byPeriod.set(row.period ?? "", { articles: row.articles, occurrences: row.occurrences });
+      total.occurrences += row.occurrences;
+    }
+    return { byPeriod, total };
+  }
+  const count = textOccurrenceCounter(matches.groups);
+  for (let from = 0; from < matches.docs.length; from += BATCH) {
+    const { rows } = await db.query<{ folded: string; title_length: number; period: string | null }>(
+      `SELECT folded, title_length, coalesce(${period}, '') AS period FROM articles WHERE doc = ANY($1::int[])`,
+      [matches.docs.slice(from, from + BATCH)],
+    );
+    for (const row of rows) {
+      const found = count(row.folded, titleEnd(row.folded, row.title_length));
+      const tally = byPeriod.get(row.period ?? "") ?? { articles: 0, occurrences: 0 };
+      tally.articles++;
+      tally.occurrences += found;
+      byPeriod.set(row.period ?? "", tally);
+      total.occurrences += found;
+    }
+  }
+  return { byPeriod, total };
+}
+
+/** facets.ts countFacets over the database: each field's values among the matches, counted there, ranked by facetList. */
+async function countFacetsIn(db: Queryable, docs: readonly number[], fields: readonly FacetFieldName[], query: ParsedQuery): Promise<Facets> {
+  const facets: Facets = {};
+  for (const name of fields) {
+    const multiple = name === "author";
+    const value = multiple ? `unnest("${name}")` : `"${name}"`;
+    const { rows } = await db.query<{ value: string; count: number }>(
+      `SELECT value, count(*)::int AS count FROM (SELECT ${value} AS value FROM articles WHERE doc = ANY($1::int[])) AS v WHERE value <> '' GROUP BY value`,
+      [docs],
+    );
+    const top = topFacetValues(rows);
+    let other: number | undefined;
+    if (rows.length > top.length) {
+      const outside = multiple ? `EXISTS (SELECT 1 FROM unnest("${name}") AS v WHERE v <> ALL($2::text[]))` : `"${name}" <> '' AND "${name}" <> ALL($2::text[])`;
+      const values = top.map((entry) => entry.value);
+      ({ other } = (await db.query<{ other: number }>(`SELECT count(*)::int AS other FROM articles WHERE doc = ANY($1::int[]) AND ${outside}`, [docs, values])).rows[0]!);
+    }
+    facets[name] = facetList(name, top, other, query);
+  }
+  return facets;
+}
+
+/** archive.ts's facts, read from the tables. */
+async function readArchiveFacts(db: Queryable): Promise<ArchiveFacts> {
+  const { rows } = await db.query<{ articles: number; first: string | null; last: string | null; authors: boolean }>(
+    `SELECT count(*)::int AS articles, min(left(date, 10)) FILTER (WHERE date <> '') AS first, max(left(date, 10)) FILTER (WHERE date <> '') AS last,
+            coalesce(bool_or(cardinality(author) > 0), false) AS authors FROM articles`,
+  );
+  const { rows: sources } = await db.query<{ source: string }>(
+    `SELECT source FROM articles WHERE source NOT IN (SELECT file FROM seed_files) GROUP BY source ORDER BY count(*) DESC, min(doc)`,
+  );
+  const facts = rows[0]!;
+  return { articles: facts.articles, firstDate: facts.first, lastDate: facts.last, hasAuthors: facts.authors, sources: sources.map(({ source }) => source) };
+}
+
+/** vocabulary.ts's vocabulary from the loader's term statistics of the fields kept in compact postings (article bodies), as termFrequencies() gives them. */
+async function readVocabulary(db: Queryable): Promise<Vocabulary> {
+  const fields = TEXT_FIELDS.filter(({ postings }) => postings === "compact").map(({ name }) => name);
+  const { rows } = await db.query<{ term: string; df: number }>("SELECT term, sum(df)::int AS df FROM term_stats WHERE field = ANY($1::text[]) GROUP BY term", [fields]);
+  return new Vocabulary(new Map(rows.map(({ term, df }) => [term, df])));
+}
+
+export interface PostgresServing extends PoolOptions {
+  /** How often the database is asked whether a load changed it (a new reader, so no cached answer outlives its data). */
+  pollMs: number;
+  warn?: (message: string) => void;
+}
+
+/**
+ * The readers of a database over time: a new one (with empty caches) whenever a load committed a
+ * change (the seed files' hashes differ). A database that is down at the start or later is asked
+ * again at the next poll; requests meanwhile get 503.
+ */
+export class PostgresSource implements ReaderSource {
+  private reader: PostgresReader;
+  private version: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly pools: DatabasePools,
+    private readonly options: PostgresServing,
+  ) {
+    this.reader = new PostgresReader(pools);
+  }
+
+  /** Refuses a database that holds no load, or one loaded by another analyzer (its terms would not match the queries'). */
+  static async open(options: PostgresServing): Promise<PostgresSource> {
+    const source = new PostgresSource(new DatabasePools(options), options);
+    try {
+      await source.checkVersion();
+    } catch (error) {
+      if (error instanceof SearchError && error.code === "operator_error") {
+        await source.close();
+        throw error;
+      }
+      (options.warn ?? console.warn)(`cannot read the database yet (${(error as Error).message}); answering 503 until it can be reached`);
+    }
+    source.timer = setInterval(() => void source.checkVersion().catch(() => {}), options.pollMs);
+    source.timer.unref();
+    return source;
+  }
+
+  current(): PostgresReader {
+    return this.reader;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.pools.close();
+  }
+
+  private async checkVersion(): Promise<void> {
+    const { identity, files } = await this.pools.read(undefined, async (db) => {
+      const { rows } = await db.query<{ loaded: boolean }>("SELECT to_regclass('load_identity') IS NOT NULL AND to_regclass('articles') IS NOT NULL AS loaded");
+      if (!rows[0]!.loaded) return { identity: undefined, files: "" };
+      const { rows: version } = await db.query<{ identity: string | null; files: string | null }>(
+        "SELECT (SELECT value FROM load_identity WHERE key = 'identity') AS identity, (SELECT md5(string_agg(file || ' ' || sha256, ',' ORDER BY file)) FROM seed_files) AS files",
+      );
+      return { identity: version[0]!.identity ?? undefined, files: version[0]!.files ?? "" };
+    });
+    const url = redactedUrl(this.options.databaseUrl);
+    if (identity === undefined) throw new SearchError(`the database at ${url} holds no articles`, "load it first: npm run index -- --backend postgres --database-url …");
+    const expected = JSON.stringify({ schema: POSTGRES_SCHEMA_VERSION, analyzer: analyzerIdentity(), ingest: INGEST_VERSION });
+    if (identity !== expected) throw new SearchError(`the database at ${url} was loaded by another version of the analyzer or tables (${identity}; this program: ${expected})`, "load it again: npm run index -- --backend postgres --full --database-url …");
+    const version = `${identity} ${files}`;
+    if (version !== this.version) {
+      if (this.version !== undefined) this.reader = new PostgresReader(this.pools);
+      this.version = version;
+    }
+  }
+}
