@@ -7,9 +7,12 @@ import { segmenterReady } from "../analysis/jieba.js";
 import { openIndex } from "../index/index-reader.js";
 import { ARTICLE_COLUMNS, OCCURRENCE_COLUMNS, type ArticleRow, type OccurrenceRow } from "../present/citation.js";
 import { SORT_ORDERS, type SortOrder } from "../search/rank.js";
+import type { SearchReader } from "../search/backend.js";
 import { embeddedReader } from "../search/embedded-backend.js";
+import { PostgresSource } from "../search/postgres-backend.js";
 import { writeRows } from "../web/export.js";
 import { EXPORT_FORMATS, parseSort, type ExportFormat } from "../web/validate.js";
+import { addBackendOptions, resolveBackend } from "./options.js";
 import { describe } from "./report.js";
 
 const FORMATS = ["table", ...EXPORT_FORMATS] as const;
@@ -45,11 +48,21 @@ async function main(): Promise<void> {
     .option("--index <dir>", "index directory", "index")
     .option("--origin <url>", "make the links of csv and jsonl absolute, e.g. http://localhost:3000", "")
     .showHelpAfterError();
+  addBackendOptions(command, true);
   command.parse();
   const [query] = command.processedArgs as [string];
   const options = command.opts<{ occurrences: boolean; format: Format; sort: SortOrder; index: string; origin: string }>();
-  const [snapshot] = await Promise.all([openIndex(path.resolve(options.index)), segmenterReady()]);
-  const reader = embeddedReader(snapshot);
+  const backend = resolveBackend(command.opts());
+  await segmenterReady();
+  const postgres = backend.backend === "postgres" ? await PostgresSource.open({ databaseUrl: backend.databaseUrl!, readUrls: backend.readUrls, size: 1, pollMs: 60_000, mustConnect: true }) : undefined;
+  try {
+    await writeMatches(postgres ? postgres.current() : embeddedReader(await openIndex(path.resolve(options.index))), query, options);
+  } finally {
+    await postgres?.close();
+  }
+}
+
+async function writeMatches(reader: SearchReader, query: string, options: { occurrences: boolean; format: Format; sort: SortOrder; origin: string }): Promise<void> {
   const origin = options.origin.replace(/\/$/, "");
   if (options.format !== "table") {
     const format: ExportFormat = options.format;

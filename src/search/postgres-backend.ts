@@ -340,6 +340,8 @@ async function readVocabulary(db: Queryable): Promise<Vocabulary> {
 export interface PostgresServing extends PoolOptions {
   /** How often the database is asked whether a load changed it (a new reader, so no cached answer outlives its data). */
   pollMs: number;
+  /** Fail when the database cannot be reached at the start (a command), instead of answering 503 until it can (a server). */
+  mustConnect?: boolean;
   warn?: (message: string) => void;
 }
 
@@ -366,7 +368,7 @@ export class PostgresSource implements ReaderSource {
     try {
       await source.checkVersion();
     } catch (error) {
-      if (error instanceof SearchError && error.code === "operator_error") {
+      if (options.mustConnect || (error instanceof SearchError && error.code === "operator_error")) {
         await source.close();
         throw error;
       }

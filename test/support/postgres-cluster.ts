@@ -84,12 +84,86 @@ export async function startCluster(): Promise<PostgresCluster> {
   try {
     runAsPostgres("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
     running.add(cluster);
-    // Durability is not what these tests are about: fsync off saves most of a load's time on a busy disk.
-    const settings = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    runAsPostgres("pg_ctl", ["-D", data, "-l", path.join(root, "server.log"), "-o", settings, "-w", "-t", "60", "start"]);
+    startServer(cluster);
   } catch (error) {
     cluster.stop();
     throw error;
   }
   return cluster;
+}
+
+/** Starts (again) the server of a cluster made by startCluster or startStandby, on its port and socket directory. */
+function startServer(cluster: Pick<PostgresCluster, "port" | "root">): void {
+  // Durability is not what these tests are about: fsync off saves most of a load's time on a busy disk.
+  const settings = `-p ${cluster.port} -k ${cluster.root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  runAsPostgres("pg_ctl", ["-D", path.join(cluster.root, "data"), "-l", path.join(cluster.root, "server.log"), "-o", settings, "-w", "-t", "60", "start"]);
+}
+
+/** Stops a cluster's server but keeps its data, so that `resumeCluster` can start it again (a database that goes down and comes back). */
+export function pauseCluster(cluster: PostgresCluster): void {
+  runAsPostgres("pg_ctl", ["-D", path.join(cluster.root, "data"), "-m", "immediate", "-w", "stop"]);
+}
+
+export function resumeCluster(cluster: PostgresCluster): void {
+  startServer(cluster);
+}
+
+/**
+ * A streaming hot standby of `primary`, made as an operator would: `pg_basebackup -R` (the
+ * replication settings written into its data directory), then started on a free port. Stopped
+ * and removed by its stop(), and at process exit whatever happened.
+ */
+export async function startStandby(primary: PostgresCluster): Promise<PostgresCluster> {
+  const root = mkdtempSync(path.join(os.tmpdir(), "zh-news-pg-standby-"));
+  chmodSync(root, 0o755);
+  if (process.getuid?.() === 0) chownSync(root, Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()), Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim()));
+  const data = path.join(root, "data");
+  const port = await freePort();
+  let stopped = false;
+  const standby: PostgresCluster = {
+    port,
+    root,
+    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    createDatabase: () => Promise.reject(new Error("a standby is read-only: create databases on the primary")),
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      running.delete(standby);
+      spawnSync(process.getuid?.() === 0 ? "runuser" : path.join(POSTGRES_BIN, "pg_ctl"), [
+        ...(process.getuid?.() === 0 ? ["-u", "postgres", "--", path.join(POSTGRES_BIN, "pg_ctl")] : []),
+        "-D", data, "-m", "immediate", "-w", "stop",
+      ]);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  running.add(standby);
+  try {
+    runAsPostgres("pg_basebackup", ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", data, "-R", "-X", "stream", "--no-sync"]);
+    startServer(standby);
+  } catch (error) {
+    standby.stop();
+    throw error;
+  }
+  return standby;
+}
+
+/** Waits until the standby has replayed everything the primary has written so far (a load becomes visible there). */
+export async function waitForReplay(primary: PostgresCluster, standby: PostgresCluster, timeoutMs = 30_000): Promise<void> {
+  const query = async (cluster: PostgresCluster, sql: string): Promise<string> => {
+    const client = new pg.Client({ connectionString: cluster.url("postgres") });
+    await client.connect();
+    try {
+      return (await client.query<{ lsn: string }>(sql)).rows[0]!.lsn;
+    } finally {
+      await client.end();
+    }
+  };
+  const target = await query(primary, "SELECT pg_current_wal_lsn()::text AS lsn");
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const caughtUp = await query(standby, `SELECT (pg_last_wal_replay_lsn() >= '${target}'::pg_lsn)::text AS lsn`);
+    if (caughtUp === "true") return;
+    if (Date.now() > deadline) throw new Error(`the standby on port ${standby.port} did not replay the primary's WAL up to ${target} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

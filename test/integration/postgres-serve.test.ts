@@ -1,0 +1,166 @@
+// `npm start -- --backend postgres` against a real cluster: the server started as a user starts it,
+// beside the embedded server on the same seeds, must answer the same pages and API JSON (results,
+// snippets, facets, occurrences, timeline, article pages, exports); see a new load within seconds;
+// answer 501 for what it does not offer, 503 query_too_expensive past its budget, and 503
+// database_unavailable (never a crash) while the database is down, recovering when it is back.
+import { expect } from "chai";
+import { cpSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { loadPostgres } from "../../src/index/postgres-writer.js";
+import { corpusRecords, QUERIES, removeTempDirs, tempDir, waitUntil, writeRecords } from "../support/index-fixtures.js";
+import { pauseCluster, resumeCluster, startCluster, type PostgresCluster } from "../support/postgres-cluster.js";
+import { REPO, startServer, type RunningServer } from "../support/server.js";
+
+/** Beyond QUERIES: synonyms, exclusions, filters alone, relaxed results, Latin words, one character, empty results. */
+const MORE_QUERIES = ["COVID-19", "COVID-19 防控", "-扶贫 疫情", "date:2020", "author:都镇强", "火星探测器 疫情", "xi", '"xi"', "的", '"中国"', "新冠 OR 疫情 防控", "title:复工复产", "没有这个词组合吧"];
+
+/** An answer without what differs between two runs: its time, whether it was cached, the port in absolute links. */
+function normalized(text: string): string {
+  return text
+    .replace(/"took_ms":[0-9.]+,"cached":(true|false),?/g, "")
+    .replace(/用时 [0-9.]+ 毫秒|[0-9.]+ 毫秒/g, "")
+    .replace(/localhost:\d+/g, "HOST");
+}
+
+async function fetchText(base: string, url: string): Promise<{ status: number; text: string; headers: Headers }> {
+  const response = await fetch(base + url);
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+describe("PostgreSQL backend: serving (real cluster, real servers)", function () {
+  this.timeout(180_000);
+  let cluster: PostgresCluster;
+  let url: string;
+  let seeds: string;
+  let embedded: RunningServer;
+  let database: RunningServer;
+
+  before(async function () {
+    this.timeout(240_000);
+    cluster = await startCluster();
+    url = await cluster.createDatabase("news");
+    seeds = path.join(tempDir("pg-serve"), "seeds");
+    mkdirSync(seeds);
+    cpSync(path.join(REPO, "seeds"), seeds, { recursive: true });
+    cpSync(path.join(REPO, "test/fixtures/records.jsonl"), path.join(seeds, "records.jsonl"));
+    writeRecords(path.join(seeds, "xwlb.jsonl"), corpusRecords(0, 400));
+    await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    [embedded, database] = await Promise.all([startServer({ seedsDir: seeds }), startServer({ seedsDir: seeds, extraArgs: ["--backend", "postgres", "--database-url", url] })]);
+  });
+
+  after(async () => {
+    await Promise.all([embedded?.stop(), database?.stop()]);
+    cluster?.stop();
+    removeTempDirs();
+  });
+
+  it("answers the pages and the API as the embedded server does: results, snippets, facets, occurrences, timeline, articles, exports", async () => {
+    const differences: string[] = [];
+    let compared = 0;
+    const compare = async (request: string): Promise<void> => {
+      const [expected, actual] = await Promise.all([fetchText(embedded.url, request), fetchText(database.url, request)]);
+      compared++;
+      const a = `${expected.status} ${normalized(expected.text)}`;
+      const b = `${actual.status} ${normalized(actual.text)}`;
+      if (a === b) return;
+      const at = [...a].findIndex((char, i) => char !== b[i]);
+      differences.push(`${request}: embedded …${a.slice(Math.max(0, at - 60), at + 80)}… postgres …${b.slice(Math.max(0, at - 60), at + 80)}…`);
+    };
+    let skipped = 0;
+    for (const query of [...QUERIES, ...MORE_QUERIES]) {
+      const q = encodeURIComponent(query);
+      const first = JSON.parse((await fetchText(embedded.url, `/api/search?q=${q}`)).text) as {
+        corrected_from?: string;
+        expansions?: Array<{ reason: string }>;
+        suggestions?: Array<{ reason: string }>;
+        hits?: Array<{ id: string }>;
+      };
+      // What the postgres backend does not offer (README): pinyin readings and did-you-mean corrections.
+      if (first.corrected_from || first.expansions?.some(({ reason }) => reason === "pinyin") || first.suggestions?.some(({ reason }) => reason !== "date")) {
+        skipped++;
+        continue;
+      }
+      for (const request of [
+        `/api/search?q=${q}&facets=year,month,author,source`,
+        `/api/search?q=${q}&sort=newest&page=2&size=5`,
+        `/api/search?q=${q}&sort=oldest`,
+        `/api/occurrences?q=${q}`,
+        `/api/occurrences?q=${q}&page=3&size=7`,
+        `/api/timeline?q=${q}&by=year`,
+        `/api/timeline?q=${q}&by=month&q2=${encodeURIComponent("经济")}`,
+        `/api/search?q=${q}&format=csv&sort=newest`,
+        `/api/occurrences?q=${q}&format=jsonl`,
+        `/?q=${q}`,
+        `/occurrences?q=${q}&page=2`,
+      ]) {
+        await compare(request);
+      }
+      for (const { id } of (first.hits ?? []).slice(0, 2)) {
+        for (const request of [`/article/${encodeURIComponent(id)}?q=${q}`, `/api/articles/${encodeURIComponent(id)}`, `/article/${encodeURIComponent(id)}/text`]) await compare(request);
+      }
+    }
+    for (const request of ["/", "/api/suggest?q=yiq", "/api/suggest?q=%E7%96%AB", "/article/no-such-id", "/api/articles/no-such-id", "/api/search?q=foo:bar", "/api/search?q=%E7%96%AB&size=999", "/api/search?q="]) {
+      await compare(request);
+    }
+    expect(differences.slice(0, 5)).to.deep.equal([]);
+    expect(compared, `compared requests (${skipped} queries skipped)`).to.be.at.least(500);
+    expect(skipped, "queries left out because the embedded engine corrected or read them as pinyin").to.be.at.most(10);
+  });
+
+  it("says which backend it is and refuses /api/analyze with 501 not_on_backend", async () => {
+    const health = JSON.parse((await fetchText(database.url, "/healthz")).text) as Record<string, unknown>;
+    expect(health).to.include({ status: "ok", backend: "postgres", articles: 400 + 59, generation: null });
+    const analyze = await fetchText(database.url, "/api/analyze?q=%E7%96%AB%E6%83%85");
+    expect(analyze.status).to.equal(501);
+    expect(JSON.parse(analyze.text)).to.include({ code: "not_on_backend" });
+  });
+
+  it("shows a newly loaded seed file within seconds, not an answer cached before the load", async () => {
+    const query = `/api/search?q=${encodeURIComponent('"蓝鲸跃迁计划"')}`;
+    const before = JSON.parse((await fetchText(database.url, query)).text) as { total: number };
+    expect(before.total).to.equal(0);
+    writeRecords(path.join(seeds, "late.jsonl"), [{ id: "late-1", title: "蓝鲸跃迁计划启动", body: "蓝鲸跃迁计划今天启动。", date: "2021-05-06" }]);
+    await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    const after = await waitUntil("the load seen by the server", 10_000, async () => {
+      const answer = JSON.parse((await fetchText(database.url, query)).text) as { total: number; hits: Array<{ id: string }> };
+      return answer.total > 0 ? answer : undefined;
+    }, 200);
+    expect(after.hits.map(({ id }) => id)).to.deep.equal(["late-1"]);
+  });
+
+  it("stops a search that outlives --query-budget with 503 query_too_expensive", async () => {
+    const strict = await startServer({ seedsDir: seeds, extraArgs: ["--backend", "postgres", "--database-url", url, "--query-budget", "1"] });
+    try {
+      const answer = await fetchText(strict.url, `/api/occurrences?q=${encodeURIComponent("中国 OR 发展 OR 的")}`);
+      expect(answer.status).to.equal(503);
+      expect(JSON.parse(answer.text)).to.include({ code: "query_too_expensive" });
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it("answers 503 database_unavailable with a message while the database is down, and serves again when it is back", async () => {
+    pauseCluster(cluster);
+    try {
+      const api = await fetchText(database.url, `/api/search?q=${encodeURIComponent("合作 发展")}`);
+      expect(api.status).to.equal(503);
+      expect(api.headers.get("retry-after")).to.equal("5");
+      const body = JSON.parse(api.text) as { error: string; code: string };
+      expect(body.code).to.equal("database_unavailable");
+      expect(body.error).to.match(/数据库暂时无法回答/);
+      const page = await fetchText(database.url, `/?q=${encodeURIComponent("合作 发展")}`);
+      expect(page.status).to.equal(503);
+      expect(page.text).to.include("数据库暂时无法回答");
+      const export_ = await fetchText(database.url, `/api/search?q=${encodeURIComponent("合作")}&format=csv`);
+      expect(export_.status).to.equal(503);
+      expect(database.output()).to.match(/no database can answer reads/);
+    } finally {
+      resumeCluster(cluster);
+    }
+    const back = await waitUntil("answers again", 20_000, async () => {
+      const answer = await fetchText(database.url, `/api/search?q=${encodeURIComponent("合作 发展")}`);
+      return answer.status === 200 ? answer : undefined;
+    }, 200);
+    expect((JSON.parse(back.text) as { total: number }).total).to.be.greaterThan(0);
+  });
+});
