@@ -123,14 +123,17 @@ interface Candidate {
  * likelier slips (a character read the same) and the likelier intentions (a word, not text across words).
  */
 function score(snapshot: IndexSnapshot, candidate: Candidate): number {
-  // The body's word index looks a term up exactly (the headlines' FlexSearch would split it).
-  const isWord = snapshot.parts.some(({ words }) => words.body.lookup(candidate.text).documentFrequency > 0);
   return (
     Math.log(candidate.together) -
     0.5 * Math.log(candidate.count + FREQUENCY_DAMPING) +
     (candidate.reason === "homophone" ? Math.log(HOMOPHONE_WEIGHT) : 0) +
-    (isWord ? Math.log(WORD_WEIGHT) : 0)
+    (isWord(snapshot, candidate.text) ? Math.log(WORD_WEIGHT) : 0)
   );
+}
+
+/** Whether jieba cut `text` as a word of some article (the body's word index looks a term up exactly; the headlines' FlexSearch would split it). */
+function isWord(snapshot: IndexSnapshot, text: string): boolean {
+  return snapshot.parts.some(({ words }) => words.body.lookup(text).documentFrequency > 0);
 }
 
 /** Articles holding `text` in the field: exact below COMMON, the estimate above (a common word's ratio needs no precision). */
@@ -144,10 +147,11 @@ function articlesHolding(snapshot: IndexSnapshot, text: string, field: Field): n
  * character away (nearby-text.ts) and, when the rest of the query narrows the archive, every such text
  * in those articles; the vocabulary's words read the same in place of a piece of it (脱贫共建 → 脱贫攻坚).
  */
-function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined): Set<string> {
+function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined, withVocabulary: boolean): Set<string> {
   const proposed = new Set<string>();
   for (const nearby of oneCharacterAway(snapshot, text, CANDIDATES_PER_POSITION)) proposed.add(nearby.text);
   if (context && context.length <= CONTEXT_SCAN) for (const nearby of oneCharacterAwayIn(snapshot, text, context).keys()) proposed.add(nearby);
+  if (!withVocabulary) return proposed;
   const vocabulary = vocabularyOf(snapshot);
   for (const span of spansOf(text)) {
     for (const { word } of vocabulary.homophones(text.slice(span.start, span.end))) {
@@ -162,17 +166,22 @@ function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | unde
  * the articles that have the rest of the query (`context`; undefined when there is no rest, or
  * nothing has it all).
  */
-function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, original: number, context: DocSet | undefined): Candidate | undefined {
+function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, original: number, context: DocSet | undefined, leastTogether: number): Candidate | undefined {
   const readingOfTyped = pinyinKey(text);
+  // The fewest articles any correction needs (below): the lists' bound rules most candidates out unread.
+  const least = original === 0 ? MIN_CORRECTED : RATIO_SEEN * (original + 1);
   // Scored with the estimate of the n-gram lists first, then counted exactly for the best few.
   const estimated: Candidate[] = [];
-  for (const candidate of proposals(snapshot, text, context)) {
+  // The vocabulary serves a query that finds nothing (or only relaxes): built on first use, it would
+  // stall a fresh server's first answers for the rare words of queries that find articles.
+  for (const candidate of proposals(snapshot, text, context, leastTogether === 1)) {
+    // The rarest pair's articles: no more can hold the candidate.
     const estimate = estimateCandidates(snapshot, candidate);
-    if (estimate === 0) continue;
+    if (estimate < least) continue;
     const docs = context ? intersect(needleCandidates(snapshot, candidate), context) : undefined;
     const together = docs ? docs.reduce((sum, doc) => sum + (needleInField(snapshot, doc, candidate, field, false) ? 1 : 0), 0) : estimate;
     const reason = pinyinKey(candidate) === readingOfTyped ? "homophone" : "typo";
-    if (together > 0) estimated.push({ text: candidate, reason, count: estimate, together });
+    if (together >= leastTogether) estimated.push({ text: candidate, reason, count: estimate, together });
   }
   const judged: Array<{ candidate: Candidate; score: number }> = [];
   const byEstimate = estimated.map((candidate) => ({ candidate, score: score(snapshot, candidate) })).sort((a, b) => b.score - a.score);
@@ -181,8 +190,10 @@ function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, orig
     // A correction must be common, and much more common than the text typed: a text no article has
     // may be any homophone that a few articles hold, or a typo of a word that the rest of the query
     // confirms; otherwise the correction must be much more common (a rare word is often a real one).
-    const needed = original === 0 ? (entry.reason === "homophone" || context ? MIN_CORRECTED : RATIO) : Math.max(MIN_CORRECTED, RATIO_SEEN * (original + 1));
-    if (count < needed) continue;
+    const needed = original === 0 && entry.reason === "typo" && !context ? RATIO : least;
+    // For a rare word that some article holds, only text read the same or a word of the index (not
+    // text across words that happens to be common: 远火 → 载火 of 运载火箭).
+    if (count < needed || (original > 0 && entry.reason === "typo" && !isWord(snapshot, entry.text))) continue;
     const candidate: Candidate = { ...entry, count, together: context ? entry.together : count };
     judged.push({ candidate, score: score(snapshot, candidate) });
   }
@@ -212,34 +223,34 @@ export interface Correction {
  * `found`: what the query as typed finds.
  */
 export function correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery, found: { total: number; relaxed: boolean }): Correction | undefined {
-  // A query that finds something looks at words no article holds only (checked up to the first
-  // article that does: a headline typed whole is full of rare words, and judging them all cost up to
-  // a second), whether it finds few articles or many (传组织 总书记 finds 380 by 传 and 组织 apart).
-  const absentOnly = found.total > 0 && !found.relaxed;
-  const edits: Array<Span & Replacement> = [];
-  let absent = false;
-  query.required.forEach((group, at) => {
-    for (const atom of group) {
-      if (atom.kind !== "words" || atom.text.length > MAX_WORD) continue;
+  const words = query.required.flatMap((group, at) =>
+    group.flatMap((atom) => {
       const folded = fold(atom.text);
-      if (!isHan(folded) || folded.length < 2) continue;
-      const nowhere = !occursAnywhere(snapshot, folded, atom.field);
-      if (absentOnly && !nowhere) continue;
-      const original = nowhere ? 0 : countPhrase(snapshot, folded, atom.field);
-      // The word as a whole is common: nothing to correct (and no need to build the vocabulary).
-      if (original >= RARE) continue;
-      const context = articlesWith(snapshot, query.required.filter((_, other) => other !== at));
-      const best = bestCandidate(snapshot, folded, atom.field, original, context);
-      if (!best) continue;
-      // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
-      edits.push({ start: atom.end - atom.text.length, end: atom.end, from: folded, to: best.text, reason: best.reason });
-      absent ||= nowhere;
-    }
-  });
+      if (atom.kind !== "words" || atom.text.length > MAX_WORD || folded.length < 2 || !isHan(folded)) return [];
+      // Checked up to the first article that holds it: cheap, however common the word.
+      return [{ atom, at, folded, nowhere: !occursAnywhere(snapshot, folded, atom.field) }];
+    }),
+  );
+  // A query that finds articles is corrected at its words that no article holds (传组织 总书记 finds
+  // 380 by 传 and 组织 apart); when it has none, its rare words may still be typos of much more
+  // common text read the same or one character away, offered (search.ts shows the typed results).
+  const foundSome = found.total > 0 && !found.relaxed;
+  const anyAbsent = words.some(({ nowhere }) => nowhere);
+  const edits: Array<Span & Replacement> = [];
+  for (const { atom, at, folded, nowhere } of words) {
+    if (foundSome && anyAbsent && !nowhere) continue;
+    const original = nowhere ? 0 : countPhrase(snapshot, folded, atom.field);
+    if (original >= RARE) continue;
+    const context = articlesWith(snapshot, query.required.filter((_, other) => other !== at));
+    // A rare word of a query that finds articles is meant unless its correction finds many more with the rest of the query.
+    const best = bestCandidate(snapshot, folded, atom.field, original, context, foundSome && !nowhere ? RATIO * found.total : 1);
+    // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
+    if (best) edits.push({ start: atom.end - atom.text.length, end: atom.end, from: folded, to: best.text, reason: best.reason });
+  }
   if (edits.length === 0) return undefined;
   let corrected = typed;
   for (const edit of [...edits].sort((a, b) => b.start - a.start)) corrected = corrected.slice(0, edit.start) + edit.to + corrected.slice(edit.end);
-  return { query: corrected, replacements: edits.map(({ from, to, reason }) => ({ from, to, reason })), absent };
+  return { query: corrected, replacements: edits.map(({ from, to, reason }) => ({ from, to, reason })), absent: anyAbsent };
 }
 
 /** A year, month or day written as a query word: 2019, 2019年, 2018年3月, 2018年3月5日. */

@@ -151,11 +151,6 @@ function* matchQuerySteps(snapshot: IndexSnapshot, queryText: string, budget: Bu
   return { query, groups, matched, matchedGroups, relaxed, itemCounts, phrases, expansions };
 }
 
-/** A typed query that finds fewer articles than this… */
-const FEW = 20;
-/** …shows its correction's results instead when they are this many times more. */
-const MANY_MORE = 2;
-
 /** A search without a time limit (tests, bench, tools); the server runs searchSteps() within a budget. */
 export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchResult {
   return runToEnd(searchSteps(snapshot, request, Budget.unlimited()));
@@ -166,14 +161,12 @@ export function* searchSteps(snapshot: IndexSnapshot, request: SearchRequest, bu
   const dates = dateSuggestions(request.query, typed.query);
   const correction = correctionFor(snapshot, request.query, typed.query, typed);
   if (!correction) return { ...typed, suggestions: dates };
-  // As search engines do: when the typed words find nothing, only some of them do, a few articles
-  // where the corrected words find many more, or articles only by pieces of a word that no article
-  // holds, show what the corrected words find, with a link to search as typed after all.
-  if (request.correct !== false && (typed.total < FEW || typed.relaxed || correction.absent)) {
+  // As search engines do: when the typed words find nothing, only some of them do, or articles only
+  // by pieces of a word that no article holds, show what the corrected words find, with a link to
+  // search as typed after all. A correction of rare words that exist is only offered.
+  if (request.correct !== false && (typed.total === 0 || typed.relaxed || correction.absent)) {
     const corrected = yield* searchAsTyped(snapshot, correction.query, request, budget);
-    const enough = correction.absent ? corrected.total > 0 : corrected.total >= MANY_MORE * typed.total;
-    const better = typed.total === 0 || (typed.relaxed ? !corrected.relaxed : !corrected.relaxed && enough);
-    if (better) {
+    if (typed.total === 0 || (!corrected.relaxed && corrected.total > 0)) {
       return { ...corrected, suggestions: dateSuggestions(correction.query, corrected.query), corrected: { from: request.query, to: correction.query } };
     }
   }

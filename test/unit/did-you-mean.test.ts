@@ -87,21 +87,18 @@ describe("did you mean (on a sample of the corpus)", () => {
     expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"), NOTHING)?.replacements).to.deep.equal([{ from: "新冠肺灾", to: "新冠肺炎", reason: "typo" }]);
   });
 
-  it("a query that finds something is taken as meant when its words are in some article (习进平说: one story has it)", () => {
-    const result = run("习进平说");
-    expect(result.corrected).to.equal(undefined);
-    expect(result.suggestions).to.deep.equal([]);
-    expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
+  it("a rare word that some article holds is searched as typed, and a much more common one read the same is offered (习进平说: one story has it)", () => {
+    for (const query of ["习进平说", "习进平"]) {
+      const result = run(query);
+      expect(result.corrected, query).to.equal(undefined);
+      expect(result.hits.map((hit) => hit.article.id), query).to.deep.equal(["typo-1"]);
+      expect(result.suggestions, query).to.deep.equal([{ query: query.replace("进", "近"), reason: "homophone" }]);
+    }
   });
 
   it("a word no article holds, beside a common one: the correction's results", () => {
     const result = run("习近瓶 说");
     expect(result.corrected).to.deep.equal({ from: "习近瓶 说", to: "习近平 说" });
-  });
-
-  it("without context, text that some article holds is taken as meant", () => {
-    expect(run("习进平").suggestions).to.deep.equal([]);
-    expect(run("习进平").hits.map((hit) => hit.article.id)).to.deep.equal(["typo-1"]);
   });
 
   it("keeps the rest of the typed query: filters, other words and phrases", () => {
@@ -132,6 +129,9 @@ describe("one-character typos: candidates from the archive's text, judged with t
     // 传 and 组织 apart in 25 stories that have 总书记; 团组织 beside 总书记 in 5.
     ...Array.from({ length: 25 }, (_, i) => ({ id: `c${i}`, title: filler(i), body: "总书记强调宣传工作，各地组织学习。", source: "generated" })),
     ...Array.from({ length: 5 }, (_, i) => ({ id: `t${i}`, title: filler(i), body: "总书记勉励团组织服务青年。", source: "generated" })),
+    // 脱壳 in one story, 脱贫 (one character away, a word) in 60.
+    { id: "k0", title: filler(0), body: "企业改制脱壳重生。", source: "generated" },
+    ...Array.from({ length: 60 }, (_, i) => ({ id: `f${i}`, title: filler(i), body: i < 3 ? "改制助力脱贫工作。" : "各地推进脱贫工作。", source: "generated" })),
   ]);
   const run = (query: string) => search(snapshot(), { query, page: 1, size: 100, sort: "relevance" });
   const ids = (query: string): string[] => run(query).hits.map((hit) => hit.article.id).sort();
@@ -154,6 +154,18 @@ describe("one-character typos: candidates from the archive's text, judged with t
     const result = run("传组织 总书记");
     expect(result.corrected).to.deep.equal({ from: "传组织 总书记", to: "团组织 总书记" });
     expect(ids("传组织 总书记")).to.deep.equal(["t0", "t1", "t2", "t3", "t4"]);
+  });
+
+  it("脱壳, in one story, is searched as typed; 脱贫, in 60 and one character away, is offered", () => {
+    const result = run("脱壳");
+    expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["k0"]);
+    expect(result.suggestions).to.deep.equal([{ query: "脱贫", reason: "typo" }]);
+  });
+
+  it("a rare word beside the rest of the query is meant unless its correction finds ten times more with it (脱壳 改制: 3 脱贫 stories have 改制, not 10)", () => {
+    const result = run("脱壳 改制");
+    expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["k0"]);
+    expect(result.suggestions).to.deep.equal([]);
   });
 
   it("offers nothing for a word one character away from nothing the archive holds", () => {
