@@ -144,19 +144,19 @@ function articlesHolding(snapshot: IndexSnapshot, text: string, field: Field): n
 
 /**
  * The texts that may have been meant by the typed word `text` (folded, Han): the archive's texts one
- * character away (nearby-text.ts) and, when the rest of the query narrows the archive, every such text
- * in those articles; the vocabulary's words read the same in place of a piece of it (脱贫共建 → 脱贫攻坚).
+ * character away (nearby-text.ts); for a word no article holds, also every such text in the articles
+ * that have the rest of the query (叛军 beside 劫掠, however rare) and, for a query that finds nothing,
+ * the vocabulary's words read the same in place of a piece of it (脱贫共建 → 脱贫攻坚). The vocabulary
+ * is built on first use: a query that finds articles must not stall a fresh server for it.
  */
-function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined, withVocabulary: boolean): Set<string> {
+function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined, sources: { scan: boolean; vocabulary: boolean; least: number }): Set<string> {
   const proposed = new Set<string>();
-  for (const nearby of oneCharacterAway(snapshot, text, CANDIDATES_PER_POSITION)) proposed.add(nearby.text);
-  if (context && context.length <= CONTEXT_SCAN) for (const nearby of oneCharacterAwayIn(snapshot, text, context).keys()) proposed.add(nearby);
-  if (!withVocabulary) return proposed;
+  for (const nearby of oneCharacterAway(snapshot, text, CANDIDATES_PER_POSITION, sources.least)) proposed.add(nearby.text);
+  if (sources.scan && context && context.length <= CONTEXT_SCAN) for (const nearby of oneCharacterAwayIn(snapshot, text, context).keys()) proposed.add(nearby);
+  if (!sources.vocabulary) return proposed;
   const vocabulary = vocabularyOf(snapshot);
   for (const span of spansOf(text)) {
-    for (const { word } of vocabulary.homophones(text.slice(span.start, span.end))) {
-      proposed.add(text.slice(0, span.start) + word + text.slice(span.end));
-    }
+    for (const { word } of vocabulary.homophones(text.slice(span.start, span.end))) proposed.add(text.slice(0, span.start) + word + text.slice(span.end));
   }
   return proposed;
 }
@@ -166,21 +166,25 @@ function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | unde
  * the articles that have the rest of the query (`context`; undefined when there is no rest, or
  * nothing has it all).
  */
-function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, original: number, context: DocSet | undefined, leastTogether: number): Candidate | undefined {
+function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, original: number, context: DocSet | undefined, found: { total: number; relaxed: boolean }): Candidate | undefined {
+  const foundSome = found.total > 0 && !found.relaxed;
+  // A rare word of a query that finds articles is meant unless its correction finds many more with the rest of the query.
+  const leastTogether = foundSome && original > 0 ? RATIO * found.total : 1;
   const readingOfTyped = pinyinKey(text);
   // The fewest articles any correction needs (below): the lists' bound rules most candidates out unread.
   const least = original === 0 ? MIN_CORRECTED : RATIO_SEEN * (original + 1);
   // Scored with the estimate of the n-gram lists first, then counted exactly for the best few.
   const estimated: Candidate[] = [];
-  // The vocabulary serves a query that finds nothing (or only relaxes): built on first use, it would
-  // stall a fresh server's first answers for the rare words of queries that find articles.
-  for (const candidate of proposals(snapshot, text, context, leastTogether === 1)) {
+  for (const candidate of proposals(snapshot, text, context, { scan: original === 0, vocabulary: !foundSome, least })) {
     // The rarest pair's articles: no more can hold the candidate.
     const estimate = estimateCandidates(snapshot, candidate);
     if (estimate < least) continue;
+    const reason = pinyinKey(candidate) === readingOfTyped ? "homophone" : "typo";
+    // For a rare word that some article holds, only text read the same or a word of the index (not
+    // text across words that happens to be common: 远火 → 载火 of 运载火箭).
+    if (original > 0 && reason === "typo" && !isWord(snapshot, candidate)) continue;
     const docs = context ? intersect(needleCandidates(snapshot, candidate), context) : undefined;
     const together = docs ? docs.reduce((sum, doc) => sum + (needleInField(snapshot, doc, candidate, field, false) ? 1 : 0), 0) : estimate;
-    const reason = pinyinKey(candidate) === readingOfTyped ? "homophone" : "typo";
     if (together >= leastTogether) estimated.push({ text: candidate, reason, count: estimate, together });
   }
   const judged: Array<{ candidate: Candidate; score: number }> = [];
@@ -191,9 +195,7 @@ function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, orig
     // may be any homophone that a few articles hold, or a typo of a word that the rest of the query
     // confirms; otherwise the correction must be much more common (a rare word is often a real one).
     const needed = original === 0 && entry.reason === "typo" && !context ? RATIO : least;
-    // For a rare word that some article holds, only text read the same or a word of the index (not
-    // text across words that happens to be common: 远火 → 载火 of 运载火箭).
-    if (count < needed || (original > 0 && entry.reason === "typo" && !isWord(snapshot, entry.text))) continue;
+    if (count < needed) continue;
     const candidate: Candidate = { ...entry, count, together: context ? entry.together : count };
     judged.push({ candidate, score: score(snapshot, candidate) });
   }
@@ -242,8 +244,7 @@ export function correctionFor(snapshot: IndexSnapshot, typed: string, query: Par
     const original = nowhere ? 0 : countPhrase(snapshot, folded, atom.field);
     if (original >= RARE) continue;
     const context = articlesWith(snapshot, query.required.filter((_, other) => other !== at));
-    // A rare word of a query that finds articles is meant unless its correction finds many more with the rest of the query.
-    const best = bestCandidate(snapshot, folded, atom.field, original, context, foundSome && !nowhere ? RATIO * found.total : 1);
+    const best = bestCandidate(snapshot, folded, atom.field, original, context, found);
     // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
     if (best) edits.push({ start: atom.end - atom.text.length, end: atom.end, from: folded, to: best.text, reason: best.reason });
   }

@@ -22,15 +22,15 @@ const HAN_FIRST = 0x3400;
 const HAN_LAST = 0x9fff;
 const isHanUnit = (unit: number): boolean => unit >= HAN_FIRST && unit <= HAN_LAST;
 
-const characters = new WeakMap<IndexSnapshot, number[]>();
+const characters = new WeakMap<IndexSnapshot, Map<number, number>>();
 
-/** Every Han character of the archive (code units): what may stand first in a piece. */
-function hanCharacters(snapshot: IndexSnapshot): number[] {
+/** Every Han character of the archive (code units) with the articles holding it: what may stand first in a piece. */
+function hanCharacters(snapshot: IndexSnapshot): Map<number, number> {
   let units = characters.get(snapshot);
   if (!units) {
-    const seen = new Set<number>();
-    for (const { ngrams } of snapshot.parts) ngrams.forEachCharacter((unit) => isHanUnit(unit) && seen.add(unit));
-    characters.set(snapshot, (units = [...seen]));
+    const found = new Map<number, number>();
+    for (const { ngrams } of snapshot.parts) ngrams.forEachCharacter((unit, docs) => isHanUnit(unit) && found.set(unit, (found.get(unit) ?? 0) + docs));
+    characters.set(snapshot, (units = found));
   }
   return units;
 }
@@ -49,53 +49,79 @@ function followers(snapshot: IndexSnapshot, first: number): Map<number, number> 
   return found;
 }
 
-function soundsAlike(a: string, b: string): boolean {
-  const readings = characterReadings(a);
-  return characterReadings(b).some((reading) => readings.includes(reading));
-}
-
-/** About how many articles hold `units`: its first pair, then each next pair given the character they share. */
-function chainEstimate(snapshot: IndexSnapshot, units: readonly number[]): number {
-  let estimate = Infinity;
-  let rarest = Infinity;
-  for (let i = 1; i < units.length; i++) {
-    const pair = keyCount(snapshot, bigramKey(units[i - 1]!, units[i]!));
-    if (pair === 0) return 0;
-    rarest = Math.min(rarest, pair);
-    estimate = i === 1 ? pair : (estimate * pair) / Math.max(1, keyCount(snapshot, units[i - 1]!));
+/**
+ * About how many articles hold a text whose pairs are held by `pairs[i]` articles and characters by
+ * `characters[i]`: its first pair, then each next pair given the character they share
+ * (c(ab)·c(bc)/c(b)), never more than its rarest pair.
+ */
+function chainEstimate(pairs: readonly number[], characters: readonly number[]): number {
+  let estimate = pairs[0]!;
+  let rarest = pairs[0]!;
+  for (let i = 1; i < pairs.length; i++) {
+    estimate = (estimate * pairs[i]!) / Math.max(1, characters[i]!);
+    rarest = Math.min(rarest, pairs[i]!);
   }
   return Math.min(estimate, rarest);
+}
+
+const readingsByUnit = new Map<number, readonly string[]>();
+
+function soundsAlike(typed: readonly string[], unit: number): boolean {
+  let readings = readingsByUnit.get(unit);
+  if (!readings) readingsByUnit.set(unit, (readings = characterReadings(String.fromCharCode(unit))));
+  return readings.some((reading) => typed.includes(reading));
 }
 
 /**
  * Per position of `piece` (Han text of two or more characters), the `perPosition` texts with another
  * character there that the archive most probably holds, and up to as many more whose new character
- * sounds like the typed one (an input method offers those, however rare the text).
+ * sounds like the typed one (an input method offers those, however rare the text). Only texts whose
+ * every pair and character at least `minimum` articles hold (no fewer can hold the text): a caller
+ * that wants common text says so, and most characters are ruled out by a count already at hand.
  */
-export function oneCharacterAway(snapshot: IndexSnapshot, piece: string, perPosition: number): NearbyText[] {
+export function oneCharacterAway(snapshot: IndexSnapshot, piece: string, perPosition: number, minimum = 1): NearbyText[] {
   if (piece.length < 2 || !isHan(piece)) return [];
   const units = [...piece].map((character) => character.charCodeAt(0));
+  // Looked up once; a candidate changes only the pairs and the character at its position.
+  const pairs = units.slice(1).map((unit, i) => keyCount(snapshot, bigramKey(units[i]!, unit)));
+  const characters = units.map((unit) => keyCount(snapshot, unit));
   const found: NearbyText[] = [];
   for (let at = 0; at < units.length; at++) {
-    // The characters that can follow the one before (a range of pair keys), or for the first
-    // position every character; the pair with the next one is looked up.
-    const options = at > 0 ? [...followers(snapshot, units[at - 1]!).keys()] : hanCharacters(snapshot);
+    if (pairs.some((count, i) => i !== at - 1 && i !== at && count < minimum)) continue;
+    // The characters that can follow the one before (a range of pair keys, with their counts), or
+    // for the first position every character (with its own count); the pair with the next one is looked up.
+    const options = at > 0 ? followers(snapshot, units[at - 1]!) : hanCharacters(snapshot);
     const typed = units[at]!;
     const next = units[at + 1];
     const ranked: Array<{ unit: number; estimate: number }> = [];
-    for (const unit of options) {
-      if (unit === typed || (next !== undefined && keyCount(snapshot, bigramKey(unit, next)) === 0)) continue;
-      units[at] = unit;
-      const estimate = chainEstimate(snapshot, units);
-      if (estimate > 0) ranked.push({ unit, estimate });
+    const changedPairs = pairs.slice();
+    const changedCharacters = characters.slice();
+    for (const [unit, before] of options) {
+      if (unit === typed || before < minimum) continue;
+      if (next !== undefined) {
+        changedPairs[at] = keyCount(snapshot, bigramKey(unit, next));
+        if (changedPairs[at]! < minimum || changedPairs[at] === 0) continue;
+      }
+      if (at > 0) changedPairs[at - 1] = before;
+      // Only a character between two pairs divides the chain.
+      if (at > 0 && next !== undefined) changedCharacters[at] = keyCount(snapshot, unit);
+      ranked.push({ unit, estimate: chainEstimate(changedPairs, changedCharacters) });
     }
-    units[at] = typed;
     ranked.sort((a, b) => b.estimate - a.estimate);
-    const nearby = ({ unit, estimate }: { unit: number; estimate: number }): NearbyText => {
-      const character = String.fromCharCode(unit);
-      return { text: piece.slice(0, at) + character + piece.slice(at + 1), at, estimate, soundsAlike: soundsAlike(piece[at]!, character) };
-    };
-    found.push(...ranked.slice(0, perPosition).map(nearby), ...ranked.slice(perPosition).map(nearby).filter((text) => text.soundsAlike).slice(0, perPosition));
+    const typedReadings = characterReadings(piece[at]!);
+    const nearby = ({ unit, estimate }: { unit: number; estimate: number }, alike: boolean): NearbyText => ({
+      text: piece.slice(0, at) + String.fromCharCode(unit) + piece.slice(at + 1),
+      at,
+      estimate,
+      soundsAlike: alike,
+    });
+    for (const option of ranked.slice(0, perPosition)) found.push(nearby(option, soundsAlike(typedReadings, option.unit)));
+    let alike = 0;
+    for (let i = perPosition; i < ranked.length && alike < perPosition; i++) {
+      if (!soundsAlike(typedReadings, ranked[i]!.unit)) continue;
+      found.push(nearby(ranked[i]!, true));
+      alike++;
+    }
   }
   return found;
 }
