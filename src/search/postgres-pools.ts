@@ -102,10 +102,13 @@ export class DatabasePools {
     let lastFailure: unknown;
     for (const db of this.readOrder()) {
       let client: pg.PoolClient | undefined;
+      let unguard = (): void => {};
       try {
         client = await db.pool.connect();
+        unguard = guard(client);
         await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         const held = client;
+        const release = unguard;
         let finished = false;
         return {
           db: { query: (text, values) => held.query(text, values).catch((error: unknown) => Promise.reject(mapError(error, undefined))) },
@@ -113,10 +116,12 @@ export class DatabasePools {
             if (finished) return;
             finished = true;
             const ended = await held.query("COMMIT").then(() => undefined, (error: unknown) => error);
+            release();
             held.release(ended instanceof Error ? ended : undefined);
           },
         };
       } catch (error) {
+        unguard();
         client?.release(error instanceof Error ? error : undefined);
         if (!isConnectionError(error)) throw mapError(error, undefined);
         lastFailure = error;
@@ -148,6 +153,7 @@ export class DatabasePools {
 
   private async inTransaction<T>(db: Database, budget: Budget | undefined, work: (db: Queryable) => Promise<T>): Promise<T> {
     const client = await this.connect(db, budget);
+    const unguard = guard(client);
     let broken: Error | undefined;
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -166,6 +172,7 @@ export class DatabasePools {
       if (!isConnectionError(error)) await client.query("ROLLBACK").then(() => (broken = undefined), () => {});
       throw error;
     } finally {
+      unguard();
       client.release(broken); // a connection in an unknown state is closed, not reused
     }
   }
@@ -198,6 +205,17 @@ export class DatabasePools {
   private warn(message: string): void {
     if (!this.closed) (this.options.warn ?? console.warn)(message);
   }
+}
+
+/**
+ * Listens for the connection's own 'error' while it is checked out (the pool listens only while it
+ * is idle): a server that goes away emits one beside failing the query, and an 'error' nobody
+ * hears stops the process. The failed query reports it; returns the function that stops listening.
+ */
+function guard(client: pg.PoolClient): () => void {
+  const ignore = (): void => {};
+  client.on("error", ignore);
+  return () => void client.removeListener("error", ignore);
 }
 
 /** Whole milliseconds left of the budget, at least 1; past the deadline, the request is stopped. */

@@ -140,7 +140,20 @@ describe("PostgreSQL backend: serving (real cluster, real servers)", function ()
   });
 
   it("answers 503 database_unavailable with a message while the database is down, and serves again when it is back", async () => {
+    // Requests in flight when it goes down: their connections fail while checked out of the pool.
+    let busy = true;
+    const statuses: Array<number | string> = [];
+    const inFlight = Array.from({ length: 4 }, async (_, worker) => {
+      for (let i = 0; busy; i++) {
+        const q = encodeURIComponent(`发展 OR 合作 OR 建设 -x${worker}y${i}`);
+        statuses.push(await fetch(`${database.url}/api/occurrences?q=${q}&page=5`).then((response) => response.status, (error: Error) => error.message));
+      }
+    });
+    await waitUntil("requests under way", 5000, () => (statuses.length >= 4 ? true : undefined));
     pauseCluster(cluster);
+    busy = false;
+    await Promise.all(inFlight);
+    expect(statuses.filter((status) => status !== 200 && status !== 503), "answers while the database stopped").to.deep.equal([]);
     try {
       const api = await fetchText(database.url, `/api/search?q=${encodeURIComponent("合作 发展")}`);
       expect(api.status).to.equal(503);
