@@ -30,8 +30,12 @@ export function listUrl(path: string, { q, sort, page, size }: ListState): strin
   return url;
 }
 
-/** An article's page; with the list it was found in, to mark its matches and lead back to that list. */
-export function articleUrl(id: string, from?: ListState): string {
+/**
+ * An article's page; with the list it was found in, to mark its matches and lead back to that list,
+ * and the query as typed when that list was a correction's (the page says so).
+ */
+export function articleUrl(id: string, from?: ListState, correctedFrom?: string): string {
   const path = `/article/${encodeURIComponent(id)}`;
-  return from ? listUrl(path, from) : path;
+  if (!from) return path;
+  return listUrl(path, from) + (correctedFrom === undefined ? "" : `&typed=${encodeURIComponent(correctedFrom)}`);
 }

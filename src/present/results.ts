@@ -92,7 +92,7 @@ export function searchView(
       authors: hit.article.authors,
       score: Math.round(hit.score * 1000) / 1000,
       snippet: highlightFragments(hit.body, selectFragments(hit.body, hit.bodyMatches)),
-      url: articleUrl(hit.article.id, { q: query, sort: params.sort, page: params.page, ...(params.size === PAGE_SIZE.default ? {} : { size: params.size }) }),
+      url: articleUrl(hit.article.id, { q: query, sort: params.sort, page: params.page, ...(params.size === PAGE_SIZE.default ? {} : { size: params.size }) }, result.corrected?.from),
     })),
   };
 }

@@ -7,6 +7,7 @@ import type { ArticleRow, OccurrenceRow } from "../present/citation.js";
 import type { Article, TextRange } from "../types.js";
 import type { Budget, Steps } from "./budget.js";
 import type { QueryExplanation } from "./explain.js";
+import type { Expansion } from "./query-expansion.js";
 import type { SortOrder } from "./rank.js";
 import type { OccurrenceResult, SearchRequest, SearchResult } from "./search.js";
 import type { Completion } from "./suggest.js";
@@ -36,8 +37,8 @@ export interface OccurrencePage extends OccurrenceResult {
 /** An article, and where a query matches it (the article page marks them). */
 export interface ArticleRecord {
   article: Article;
-  /** Throws QueryParseError for a query that cannot be read. */
-  matches(queryText: string): { titleMatches: TextRange[]; bodyMatches: TextRange[] };
+  /** Throws QueryParseError for a query that cannot be read. `expansions`: the synonyms and pinyin readings also marked. */
+  matches(queryText: string): { titleMatches: TextRange[]; bodyMatches: TextRange[]; expansions: Expansion[] };
 }
 
 /** Rows of an export, produced one at a time (memory stays flat whatever their number). */

@@ -24,7 +24,7 @@ import { Catalog, matchInPostgres, rankInPostgres, type PostgresMatches } from "
 import { DatabasePools, type PoolOptions, type Queryable } from "./postgres-pools.js";
 import type { ParsedQuery } from "./query-parser.js";
 import type { SortOrder } from "./rank.js";
-import { distinctNeedles, fieldOccurrencesInText, matchesInText, queryGroups, textOccurrenceCounter, type Occurrence, type SearchHit, type SearchRequest, type SearchResult } from "./search.js";
+import { distinctNeedles, fieldOccurrencesInText, markedGroups, matchesInText, textOccurrenceCounter, type Occurrence, type SearchHit, type SearchRequest, type SearchResult } from "./search.js";
 import { completeFrom, type Completion } from "./suggest.js";
 import { periodsBetween, type Tally, type Timeline, type TimelineUnit } from "./timeline.js";
 import { Vocabulary } from "./vocabulary.js";
@@ -180,7 +180,14 @@ export class PostgresReader implements SearchReader {
     if (!found) return undefined;
     const { row, names } = found;
     const article: Article = { ...metaOf(row), body: row.body };
-    return { article, matches: (queryText) => matchesInText(row.folded, titleEnd(row.folded, row.title_length), queryGroups(queryText, names)) };
+    return {
+      article,
+      matches: (queryText) => {
+        // Synonyms only: the pinyin readings come from the embedded index's vocabulary.
+        const { groups, expansions } = markedGroups(undefined, queryText, names);
+        return { ...matchesInText(row.folded, titleEnd(row.folded, row.title_length), groups), expansions };
+      },
+    };
   }
 
   exportArticles(queryText: string, sort: SortOrder, origin: string): Promise<RowStream<ArticleRow>> {

@@ -418,14 +418,20 @@ function toHit(snapshot: IndexSnapshot, groups: AnalyzedAtom[][], entry: Ranked)
   };
 }
 
-/** The query's required groups, analyzed as a search analyzes them (without expansions), with the byline `names` of the index. */
-export function queryGroups(queryText: string, names: ReadonlySet<string>): AnalyzedAtom[][] {
-  return parseQuery(queryText).required.map((group) => group.map((atom) => analyzeAtom(atom, names)));
+/**
+ * The query's required groups with the synonyms and pinyin readings a search adds (expandQuery;
+ * without a snapshot, synonyms only), analyzed as a search analyzes them with the byline `names` of
+ * the index: what an article page marks, and what it says was added.
+ */
+export function markedGroups(snapshot: IndexSnapshot | undefined, queryText: string, names: ReadonlySet<string>): { groups: AnalyzedAtom[][]; expansions: Expansion[] } {
+  const { groups, expansions } = expandQuery(snapshot, parseQuery(queryText));
+  return { groups: groups.map((group) => group.map(({ atom }) => analyzeAtom(atom, names))), expansions };
 }
 
-/** Every occurrence of the query's positive words and phrases in the article (for highlighting it whole). */
-export function matchesInArticle(snapshot: IndexSnapshot, doc: number, queryText: string): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
-  return matchesOfNeedles(snapshot, doc, queryGroups(queryText, namesOfIndex(snapshot)));
+/** Every occurrence in the article of the query's positive words and phrases, and of their synonyms and pinyin readings (for highlighting it whole). */
+export function matchesInArticle(snapshot: IndexSnapshot, doc: number, queryText: string): Pick<SearchHit, "titleMatches" | "bodyMatches"> & { expansions: Expansion[] } {
+  const { groups, expansions } = markedGroups(snapshot, queryText, namesOfIndex(snapshot));
+  return { ...matchesOfNeedles(snapshot, doc, groups), expansions };
 }
 
 function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {

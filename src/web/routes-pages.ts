@@ -93,7 +93,7 @@ export function pagesRouter(source: ReaderSource, answers: Answers): Router {
   router.get("/article/:id", async (request, response) => {
     const record = await articleOf(request.params.id);
     const typed = typeof request.query.q === "string" ? request.query.q : "";
-    let matches: ReturnType<ArticleRecord["matches"]> = { titleMatches: [], bodyMatches: [] };
+    let matches: ReturnType<ArticleRecord["matches"]> = { titleMatches: [], bodyMatches: [], expansions: [] };
     if (typed.trim() !== "") {
       try {
         matches = record.matches(typed);
@@ -111,7 +111,9 @@ export function pagesRouter(source: ReaderSource, answers: Answers): Router {
       page: Number.isInteger(page) && page >= 1 && page <= MAX_PAGE ? page : 1,
       ...(Number.isInteger(size) && size >= 1 && size <= PAGE_SIZE.max && size !== PAGE_SIZE.default ? { size } : {}),
     };
-    response.render("article", { ...view, typed, sort: back.sort, backUrl: listUrl("/", back) });
+    // Found through a correction (the results page links its articles with the query as typed): say so.
+    const correctedFrom = typed !== "" && typeof request.query.typed === "string" && request.query.typed !== typed ? request.query.typed : undefined;
+    response.render("article", { ...view, typed, sort: back.sort, backUrl: listUrl("/", back), expansions: matches.expansions, correctedFrom });
   });
 
   // The whole article as plain text, for bodies longer than the article page shows.

@@ -273,6 +273,14 @@ describe("server (integration)", function () {
     expect(typed.body.suggestions).to.deep.equal([{ query: "疫情防控", reason: "homophone" }]);
     const page = await (await fetch(`${server.url}/?q=${encodeURIComponent("疫情防空")}`)).text();
     expect(page).to.include('id="search-as-typed"').and.include("correct=0");
+    // Its articles are marked for the corrected query, and say what was typed.
+    const hit = (body.hits as Hit[])[0]!;
+    expect(hit.url).to.include(`q=${encodeURIComponent("疫情防控")}`).and.include(`&typed=${encodeURIComponent("疫情防空")}`);
+    const article = await (await fetch(`${server.url}${hit.url}`)).text();
+    expect(article).to.include('id="corrected"').and.include("<strong>疫情防控</strong>").and.include("correct=0");
+    expect(article).to.match(/<mark[^>]*>疫情防控<\/mark>|<mark[^>]*>疫情<\/mark>/);
+    const plain = await (await fetch(`${server.url}/article/${encodeURIComponent(hit.id)}?q=${encodeURIComponent("疫情防控")}`)).text();
+    expect(plain, "no correction, nothing said").not.to.include('id="corrected"');
   });
 
   it("COVID-19 also finds 新冠肺炎 (a synonym), the literal match first, and the page says how it searched", async () => {
@@ -283,6 +291,13 @@ describe("server (integration)", function () {
     expect(hits[0]!.snippet + hits[0]!.title_html, "the literal match ranks first").to.include("<mark>ＣＯＶＩＤ</mark>");
     const page = await (await fetch(`${server.url}/?q=${encodeURIComponent("COVID-19")}`)).text();
     expect(page).to.include('id="understood"').and.include("新冠肺炎").and.include("同义词");
+    // An article found through the synonym marks it, and says so.
+    const bySynonym = hits.find((hit) => !/ＣＯＶＩＤ|COVID/i.test(hit.title + hit.snippet))!;
+    expect(bySynonym, "some hit has only the synonym").to.not.equal(undefined);
+    const article = await (await fetch(`${server.url}${bySynonym.url}`)).text();
+    expect(article).to.match(/<mark[^>]*>(新冠肺炎|新型冠状病毒肺炎)<\/mark>/);
+    expect(article).to.include('id="understood"').and.include("<strong>COVID-19</strong> 及 新冠肺炎、新型冠状病毒肺炎（同义词）");
+    expect(article).not.to.include('id="corrected"');
   });
 
   it("explains how a query was understood: items, folded forms, jieba terms, expansions, filters, correction", async () => {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { search, type SearchResult } from "../../src/search/search.js";
+import { matchesInArticle, search, type SearchResult } from "../../src/search/search.js";
 import { parseSynonyms, SynonymTable, synonyms, useSynonyms } from "../../src/search/synonyms.js";
 import { indexOfRecords } from "../support/temp-index.js";
 
@@ -24,6 +24,18 @@ describe("query expansion: synonyms and pinyin", () => {
     expect(result.expansions).to.deep.equal([{ from: "央行", to: ["中国人民银行"], reason: "synonym" }]);
     expect(ids("央行")).to.deep.equal(["e1", "e2"]);
     expect(ids("中国人民银行"), "both ways").to.deep.equal(["e2", "e1"]);
+  });
+
+  it("an article page marks what the search also looked for: synonyms and Chinese readings of pinyin", () => {
+    const marked = (id: string, query: string) => {
+      const doc = snapshot().findArticle(id)!;
+      const { titleMatches, bodyMatches, expansions } = matchesInArticle(snapshot(), doc, query);
+      const article = { title: snapshot().meta(doc).title, body: snapshot().body(doc) };
+      return { texts: [...titleMatches.map((m) => article.title.slice(m.start, m.end)), ...bodyMatches.map((m) => article.body.slice(m.start, m.end))], expansions };
+    };
+    expect(marked("e2", "央行")).to.deep.equal({ texts: ["中国人民银行", "中国人民银行"], expansions: [{ from: "央行", to: ["中国人民银行"], reason: "synonym" }] });
+    expect(marked("x0", "xijinping")).to.deep.equal({ texts: ["习近平", "习近平"], expansions: [{ from: "xijinping", to: ["习近平"], reason: "pinyin" }] });
+    expect(marked("e1", '"央行"').expansions, "a quoted phrase adds nothing").to.deep.equal([]);
   });
 
   it("a quoted phrase is not expanded", () => {
