@@ -27,6 +27,8 @@ export interface ReaderStatus {
   /** The embedded index's generation; null for a database (it has none). */
   generation: number | null;
   builtAt: string | null;
+  /** A database backend's servers (passwords hidden) and whether each standby is being read from. */
+  databases?: { primary: string; standbys: Array<{ url: string; up: boolean }> };
 }
 
 /** A page of occurrences with the bodies the page shows context from. */

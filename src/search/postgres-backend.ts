@@ -91,7 +91,7 @@ export class PostgresReader implements SearchReader {
 
   async status(): Promise<ReaderStatus> {
     this.articleCount ??= this.kept(this.pools.read(undefined, async (db) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM articles")).rows[0]!.n), () => (this.articleCount = undefined));
-    return { articles: await this.articleCount, generation: null, builtAt: null };
+    return { articles: await this.articleCount, generation: null, builtAt: null, databases: this.pools.describe() };
   }
 
   archive(): Promise<ArchiveFacts> {

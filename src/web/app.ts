@@ -38,8 +38,8 @@ export function createApp(source: ReaderSource, options: AppOptions = {}): Expre
   app.get("/favicon.ico", (_request, response) => response.sendFile(path.join(VIEWS, "static", "favicon.ico"), { maxAge: "1d" }));
   app.get("/healthz", async (_request, response) => {
     const reader = source.current();
-    const { articles, generation, builtAt } = await reader.status();
-    response.json({ status: "ok", backend: reader.backend, articles, generation, built_at: builtAt, result_cache: answers.cacheStats() });
+    const { articles, generation, builtAt, databases } = await reader.status();
+    response.json({ status: "ok", backend: reader.backend, articles, generation, built_at: builtAt, ...(databases ? { databases } : {}), result_cache: answers.cacheStats() });
   });
   app.use("/api", apiRouter(source, answers));
   app.use(pagesRouter(source, answers));

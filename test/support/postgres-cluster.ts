@@ -138,7 +138,7 @@ export async function startStandby(primary: PostgresCluster): Promise<PostgresCl
   };
   running.add(standby);
   try {
-    runAsPostgres("pg_basebackup", ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", data, "-R", "-X", "stream", "--no-sync"]);
+    runAsPostgres("pg_basebackup", ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"]);
     startServer(standby);
   } catch (error) {
     standby.stop();
