@@ -18,6 +18,17 @@ export interface ListeningChild {
   stop: () => Promise<void>;
 }
 
+/** How to stop each child still running, so that a step abandoned at its deadline (or a failed run) leaves none behind. */
+const running = new Set<() => Promise<void>>();
+
+/** Stops every child still running. */
+export async function stopChildren(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
+/** A server busy past its deadline may not get to its SIGTERM handler soon: it is killed after this long. */
+const KILL_AFTER_MS = 10_000;
+
 /** Runs `node <script> <args>` from the repository root and resolves once it prints its URL. */
 export async function spawnListening(script: string, args: readonly string[]): Promise<ListeningChild> {
   // The port comes from the arguments only, never from a PORT the caller's shell may have set.
@@ -29,9 +40,15 @@ export async function spawnListening(script: string, args: readonly string[]): P
   const stop = (): Promise<void> =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
+      const kill = setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_MS);
+      child.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
       child.kill("SIGTERM");
     });
+  running.add(stop);
+  child.once("exit", () => running.delete(stop));
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();

@@ -11,14 +11,13 @@ import type { OverloadFigures } from "./overload.js";
 import type { QueryFigures } from "./query.js";
 import type { WorkbenchFigures } from "./workbench.js";
 
-/** Build figures are null when not measured in this run (--index without --build). */
-export type Figures = {
+type MeasuredFigures = {
   articles: number;
   raw_bytes: number;
   index_bytes: number;
   disk_ratio: number;
-  build_ratio: number | null;
-  incremental_ratio: number | null;
+  build_ratio: number;
+  incremental_ratio: number;
   load_ratio: number;
   http_rps: number;
   http_p99_ms: number;
@@ -32,10 +31,30 @@ export type Figures = {
   http_uncached_rps: number;
   http_uncached_p99_ms: number;
   http_uncached_ratio: number;
-} & { [K in keyof BuildFigures]: BuildFigures[K] | null } & LoadFigures &
+} & BuildFigures &
+  LoadFigures &
   QueryFigures &
   WorkbenchFigures &
   OverloadFigures;
+
+/** A run's figures; null where its step was not run or failed (--index without --build, --only, a failed check). */
+export type Figures = { [K in keyof MeasuredFigures]: MeasuredFigures[K] | null };
+
+/** Every figure, so that a run starts with all of them null (a figure added to a step's interface must be added here: tsc says so). */
+export const FIGURE_KEYS = [
+  "articles", "raw_bytes", "index_bytes", "disk_ratio", "build_ratio", "incremental_ratio", "load_ratio",
+  "http_rps", "http_p99_ms", "http_requests", "hello_rps", "hello_p99_ms", "http_ratio", "http_cache_hit_rate",
+  "http_uncached_rps", "http_uncached_p99_ms", "http_uncached_ratio",
+  "floor_s", "floor_before_s", "floor_after_s", "build_s", "incremental_s",
+  "load_ms", "load_floor_ms", "rss_mb",
+  "keyword_p50_ms", "keyword_p99_ms", "phrase_p50_ms", "phrase_p99_ms", "keyword_queries", "phrase_queries", "keyword_success10",
+  "suggest_p50_ms", "suggest_p99_ms", "suggest_prefixes",
+  "facets_p50_ms", "facets_p99_ms", "timeline_ms", "timeline_articles", "export_s", "export_rows", "export_rss_growth_mb",
+  "overload_cheap_p50_ms", "overload_cheap_p99_ms", "overload_cheap_requests", "overload_worst_ok", "overload_worst_503", "overload_idle_s",
+] as const satisfies ReadonlyArray<keyof Figures>;
+type UnlistedFigure = Exclude<keyof Figures, (typeof FIGURE_KEYS)[number]>;
+const everyFigureListed: [UnlistedFigure] extends [never] ? true : UnlistedFigure = true;
+void everyFigureListed;
 
 type Key = keyof Figures;
 
@@ -53,9 +72,10 @@ interface Target {
 }
 
 const seconds = (value: number | null): string => (value === null ? "—" : `${value.toFixed(value < 10 ? 2 : 1)} s`);
-const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const rps = (value: number): string => `${Math.round(value)} req/s`;
+const ms = (value: number | null): string => (value === null ? "—" : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
+const mb = (bytes: number | null): string => (bytes === null ? "—" : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+const mib = (value: number | null): string => (value === null ? "—" : `${value.toFixed(0)} MiB`);
+const rps = (value: number | null): string => (value === null ? "—" : `${Math.round(value)} req/s`);
 
 export const TARGETS: readonly Target[] = [
   { key: "build_ratio", what: "full build", shown: (f) => seconds(f.build_s), floor: (f) => `${seconds(f.floor_s)} jieba cut (mean)`, ratio: "build_ratio", op: "<=", limit: 1.5 },
@@ -71,11 +91,11 @@ export const TARGETS: readonly Target[] = [
   { key: "http_p99_ms", what: "GET /api/search p99", shown: (f) => ms(f.http_p99_ms), floor: (f) => `${ms(f.hello_p99_ms)} express hello`, op: "<=", limit: 50, unit: "ms" },
   { key: "overload_cheap_p99_ms", what: "北京 p99 under 8 worst clients", shown: (f) => ms(f.overload_cheap_p99_ms), op: "<=", limit: 250, unit: "ms" },
   { key: "overload_idle_s", what: "idle after they stop", shown: (f) => seconds(f.overload_idle_s), op: "<=", limit: 2, unit: "s" },
-  { key: "rss_mb", what: "server RSS", shown: (f) => `${f.rss_mb.toFixed(0)} MiB`, op: "<=", limit: 600, unit: "MiB" },
+  { key: "rss_mb", what: "server RSS", shown: (f) => mib(f.rss_mb), op: "<=", limit: 600, unit: "MiB" },
   { key: "facets_p99_ms", what: "facets of a query p99", shown: (f) => ms(f.facets_p99_ms), op: "<=", limit: 10, unit: "ms" },
   { key: "timeline_ms", what: "timeline of 中国 by month", shown: (f) => `${ms(f.timeline_ms)} (${f.timeline_articles} articles)`, op: "<=", limit: 50, unit: "ms" },
   { key: "export_s", what: 'CSV of every "中国"', shown: (f) => `${seconds(f.export_s)} (${f.export_rows} rows)`, op: "<=", limit: 5, unit: "s" },
-  { key: "export_rss_growth_mb", what: "server RSS growth in that export", shown: (f) => `${f.export_rss_growth_mb.toFixed(0)} MiB`, op: "<=", limit: 50, unit: "MiB" },
+  { key: "export_rss_growth_mb", what: "server RSS growth in that export", shown: (f) => mib(f.export_rss_growth_mb), op: "<=", limit: 50, unit: "MiB" },
   { key: "disk_ratio", what: "index on disk", shown: (f) => mb(f.index_bytes), floor: (f) => `${mb(f.raw_bytes)} raw corpus`, ratio: "disk_ratio", op: "<=", limit: 2 },
 ];
 
