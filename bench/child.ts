@@ -2,6 +2,7 @@
 // `listening on http://localhost:<port>`, and a few facts about them.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -62,6 +63,16 @@ export async function spawnListening(script: string, args: readonly string[]): P
   });
   if (child.pid === undefined) throw new Error(`${script}: no pid`);
   return { child, pid: child.pid, url, spawnedAt, output: () => output, stop };
+}
+
+/**
+ * How much longer than on an idle machine a step may take here: the load average per core, at
+ * least 1. On this shared 2-core machine, at a load of 15–22, the cache-off HTTP step saw answers
+ * take over autocannon's 10 s (663 answers in 10 s, 14 timeouts; none at a load of 6) and the whole
+ * bench ended without a figure. Time limits are stretched by it; slow answers still count in p99.
+ */
+export function loadStretch(): number {
+  return Math.max(1, os.loadavg()[0]! / os.cpus().length);
 }
 
 /** Resident set size of a process, from /proc/<pid>/status (VmRSS, in kB). */

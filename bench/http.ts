@@ -2,9 +2,11 @@
 // Express hello-world JSON route (hello-server.ts) loaded the same way in the same run.
 import autocannon from "autocannon";
 import type { Checks } from "./checks.js";
-import { spawnListening } from "./child.js";
+import { loadStretch, spawnListening } from "./child.js";
 
 export const CONNECTIONS = 50;
+/** Seconds an answer may take on an idle machine before it counts as a timeout (autocannon's default). */
+const REQUEST_TIMEOUT_S = 10;
 /** Untimed run before each measured one, so both servers are measured warm (JIT, sockets). */
 const WARMUP_S = 1;
 
@@ -20,6 +22,8 @@ async function cannon(url: string, paths: readonly string[], seconds: number): P
     url,
     connections: CONNECTIONS,
     duration: seconds,
+    // autocannon's default 10 s per answer, stretched on a loaded machine (loadStretch()).
+    timeout: Math.ceil(REQUEST_TIMEOUT_S * loadStretch()),
     // One shared counter: all connections together walk the query list in turn.
     requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }],
   });

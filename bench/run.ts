@@ -11,7 +11,7 @@ import { listSeedFiles } from "../src/ingest/read-seeds.js";
 import { EXTRA_ARTICLES, measureBuilds } from "./build.js";
 import { CheckFailed, Checks, UsageError } from "./checks.js";
 import { extraRecords, readCorpus, writeSeeds, type Corpus } from "./corpus.js";
-import { spawnListening, stopChildren, type ListeningChild } from "./child.js";
+import { loadStretch, spawnListening, stopChildren, type ListeningChild } from "./child.js";
 import { cacheHitRate, CONNECTIONS, measureHelloFloor, measureHttp, measureUncachedHttp } from "./http.js";
 import { currentGenerationBytes, currentManifest } from "./index-files.js";
 import { queryText, readQueries, type EvalQuery } from "./known-item.js";
@@ -239,14 +239,9 @@ async function withDeadline<T>(work: Promise<T>, seconds: number): Promise<T> {
   }
 }
 
-/**
- * How long a step that loads servers may take: its own seconds of load and start-up, stretched by
- * the load average per core (on this shared machine a step took several times as long under a
- * load of 15–22 on 2 cores), with a floor for server starts on the full index.
- */
+/** How long a step that loads servers may take: its seconds of load, a minute per server start and one to spare, stretched by loadStretch(). */
 function deadlineS(loadSeconds: number, starts: number): number {
-  const stretch = Math.max(1, os.loadavg()[0]! / os.cpus().length);
-  return Math.round((loadSeconds * 2 + starts * 60 + 60) * stretch);
+  return Math.round((loadSeconds * 2 + starts * 60 + 60) * loadStretch());
 }
 
 async function runScenarios(options: Options, work: string, run: StepRunner): Promise<{ figures: Figures; checks: string[]; slowest: SlowQuery[] }> {

@@ -31,7 +31,7 @@ interface Report {
 }
 
 describe("bench (smoke)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let dir: string;
 
   before(() => {
@@ -43,7 +43,8 @@ describe("bench (smoke)", function () {
 
   it("runs every scenario on 300 records and writes every figure, checked", async () => {
     const json = path.join(dir, "bench.json");
-    const args = ["dist/bench/run.js", "--corpus", CORPUS, "--queries", QUERIES, "--limit", "300", "--duration", "1", "--rounds", "1", "--starts", "1", "--json", json];
+    const index = path.join(dir, "index");
+    const args = ["dist/bench/run.js", "--corpus", CORPUS, "--queries", QUERIES, "--limit", "300", "--duration", "1", "--rounds", "1", "--starts", "1", "--json", json, "--index", index, "--build"];
     const { stdout } = await run(process.execPath, args, { cwd: REPO }).catch((error: Error & { stdout?: string; stderr?: string }) => {
       throw new Error(`bench failed: ${error.message}\n${error.stdout ?? ""}\n${error.stderr ?? ""}`);
     });
@@ -73,5 +74,32 @@ describe("bench (smoke)", function () {
     expect(report).to.have.property("commit");
     expect(Date.parse(report.date)).to.be.a("number").and.not.NaN;
     expect(stdout).to.match(/build_ratio/).and.match(/[✓✗]/);
+    // Progress and time of every step, in the output and the JSON.
+    const steps = ["build", "queries", "workbench", "start", "export", "http", "http-uncached", "hello", "overload"];
+    steps.forEach((step, i) => expect(stdout).to.match(new RegExp(`^· \\[${i + 1}/9\\] ${step}: .* \\(at [\\d.]+ s, load [\\d.]+\\)$`, "m")));
+    expect(stdout).to.match(/^time: [\d.]+ s in all; build [\d.]+ s, queries /m);
+    const records = (report as unknown as { steps: Array<{ step: string; outcome: string; seconds: number }> }).steps;
+    expect(records.map(({ step, outcome }) => [step, outcome])).to.deep.equal(steps.map((step) => [step, "done"]));
+    expect(report.total_s).to.be.a("number").and.greaterThan(0);
+
+    // --only reruns some steps on that index; the others are not measured.
+    const onlyJson = path.join(dir, "only.json");
+    const only = [...args.slice(0, args.indexOf("--json")), "--json", onlyJson, "--index", index, "--only", "queries,hello"];
+    const second = await run(process.execPath, only, { cwd: REPO });
+    const partial = JSON.parse(readFileSync(onlyJson, "utf8")) as Report;
+    expect([partial.keyword_p50_ms, partial.hello_rps].map((value) => typeof value)).to.deep.equal(["number", "number"]);
+    expect([partial.build_s, partial.http_rps, partial.overload_cheap_p99_ms]).to.deep.equal([null, null, null]);
+    expect(second.stdout).to.match(/^· \[1\/2\] queries: /m).and.match(/^· \[2\/2\] hello: /m).and.match(/full build \(build_ratio\) +not measured/);
+  });
+
+  it("--only without build needs --index, and names the steps it knows", async () => {
+    const base = ["dist/bench/run.js", "--corpus", CORPUS, "--queries", QUERIES];
+    const failed = (args: string[]): Promise<string> =>
+      run(process.execPath, [...base, ...args], { cwd: REPO }).then(
+        () => "",
+        (error: Error & { stderr?: string }) => error.stderr ?? "",
+      );
+    expect(await failed(["--only", "hello"])).to.include("error: --only without build needs --index <dir> holding an index of this corpus");
+    expect(await failed(["--only", "hullo"])).to.include("unknown step hullo; the steps are build, queries, workbench, start, export, http, http-uncached, hello, overload");
   });
 });

@@ -4,14 +4,16 @@
 // directory is read-only, the disk is full) and keeps following new generations.
 import { expect } from "chai";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { LOCK_FILE } from "../../src/index/format.js";
 import { buildIndex } from "../../src/index/index-writer.js";
 import { readCurrentManifest } from "../../src/index/index-reader.js";
 import { LiveIndex } from "../../src/index/live-index.js";
-import { CliProcess, corpusRecords, removeTempDirs, runBuildCli, spawnIdle, tempDir, toJsonl, waitUntil, writeRecords } from "../support/index-fixtures.js";
+import { CliProcess, corpusRecords, removeTempDirs, runBuildCli, SERVE_CLI, spawnIdle, tempDir, toJsonl, unprivilegedPrefix, waitUntil, writeRecords } from "../support/index-fixtures.js";
 import { getJson, REPO, startServer, type RunningServer } from "../support/server.js";
 
 const PAGE = readFileSync(path.join(REPO, "seeds", "000_74dd44bdc35d0dd1.txt"));
@@ -235,6 +237,26 @@ describe("operator guards and hostile seeds (integration)", function () {
       }
     });
 
+    it("serves an index from a directory it may not write (without mount: another user's, or mode 555), saying why it did not rebuild", async function () {
+      const prefix = unprivilegedPrefix();
+      if (prefix === undefined) this.skip(); // root, and nobody cannot read this checkout
+      const parent = tempDir("index");
+      const { seeds, index } = await builtIndex(10, path.join(parent, "index"));
+      writeRecords(path.join(seeds, "b.jsonl"), corpusRecords(10, 12)); // stale: the server would build
+      for (const dir of [seeds, parent]) chmodSync(dir, 0o755);
+      // As root, nobody may not write root's 0755 directory; as any other user, its own 0555 one.
+      if (prefix.length === 0) chmodSync(index, 0o555);
+      try {
+        const server = await startServer({ seedsDir: seeds, indexDir: index, prefix });
+        servers.push(server);
+        expect(await health(server.url)).to.include({ generation: 1, articles: 10 });
+        expect(server.output()).to.match(/permission denied \(EACCES\)/);
+        expect(server.output()).not.to.match(NO_STACK);
+      } finally {
+        chmodSync(index, 0o755);
+      }
+    });
+
     describe("on a read-only directory and on a full disk (tmpfs mounts; skipped where mount is not allowed)", () => {
       const mounts: string[] = [];
       const mount = (dir: string, options: string): boolean => spawnSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]).status === 0;
@@ -318,6 +340,29 @@ describe("operator guards and hostile seeds (integration)", function () {
       expect(plain.stderr).not.to.match(NO_STACK);
       const debug = await runBuildCli(["--seeds", path.join(REPO, "seeds"), "--index", file, "--debug"]);
       expect(debug.stderr).to.match(NO_STACK);
+    });
+
+    it("`npm start` too: a port in use, missing seeds and a bad option are a sentence and a hint; --debug adds the stack", async () => {
+      const { seeds, index } = await builtIndex(3);
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+      const port = String((taken.address() as AddressInfo).port);
+      const serve = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => runBuildCli(args, [], SERVE_CLI);
+      try {
+        const inUse = await serve(["--seeds", seeds, "--index", index, "--port", port]);
+        expect(inUse.code).to.equal(1);
+        expect(inUse.stderr).to.equal(`error: cannot listen on port ${port}: the address is already in use (EADDRINUSE)\n  stop the other server, or choose another port with --port\n`);
+        expect((await serve(["--seeds", seeds, "--index", index, "--port", port, "--debug"])).stderr).to.match(NO_STACK);
+      } finally {
+        taken.close();
+      }
+      // Without an index to serve meanwhile (with one, it serves that and says why it could not build).
+      const missing = await serve(["--seeds", path.join(seeds, "nowhere"), "--index", path.join(tempDir("index"), "index"), "--port", "0"]);
+      expect([missing.code, missing.stderr]).to.deep.equal([1, `error: seeds not found: ${path.join(seeds, "nowhere")}\n  pass an existing directory or file with --seeds\n`]);
+      const option = await serve(["--port", "abc"]);
+      expect(option.code).to.equal(1);
+      expect(option.stderr).to.match(/^error: option '--port <n>' argument 'abc' is invalid\. give a whole number from 0 to 65535/);
+      expect(option.stderr).not.to.match(NO_STACK);
     });
   });
 });

@@ -16,6 +16,7 @@ export const CORPUS_SAMPLE = path.join(REPO, "test/fixtures/xwlb-400.jsonl.gz");
 /** The dev known-item queries whose targets are in CORPUS_SAMPLE. */
 export const CORPUS_SAMPLE_QUERIES = path.join(REPO, "test/fixtures/xwlb-400-queries.jsonl");
 export const BUILD_CLI = path.join(REPO, "dist/src/cli/build-index.js");
+export const SERVE_CLI = path.join(REPO, "dist/src/cli/serve.js");
 export const PAGE_FILES = readdirSync(path.join(REPO, "seeds")).filter((name) => name.endsWith(".txt")).sort();
 
 export interface SeedRecordJson {
@@ -150,9 +151,9 @@ export class CliProcess {
   }
 }
 
-/** Runs `node dist/src/cli/build-index.js …args` to the end (after `prefix`, see unprivilegedPrefix()). */
-export async function runBuildCli(args: readonly string[], prefix: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
-  const cli = new CliProcess(args, BUILD_CLI, prefix);
+/** Runs `node dist/src/cli/build-index.js …args` (or another `script`) to the end (after `prefix`, see unprivilegedPrefix()). */
+export async function runBuildCli(args: readonly string[], prefix: readonly string[] = [], script = BUILD_CLI): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
+  const cli = new CliProcess(args, script, prefix);
   const { code } = await cli.exited;
   return { code, stdout: cli.stdout, stderr: cli.stderr, pid: cli.pid };
 }

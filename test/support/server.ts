@@ -24,7 +24,8 @@ function makeSeedsDir(extra: readonly string[]): string {
 }
 
 export async function startServer(
-  options: { seedsDir?: string; indexDir?: string; extraArgs?: string[]; extraSeeds?: string[] } = {},
+  /** `prefix`: a command that runs node, e.g. as another user (unprivilegedPrefix() in index-fixtures.ts). */
+  options: { seedsDir?: string; indexDir?: string; extraArgs?: string[]; extraSeeds?: string[]; prefix?: readonly string[] } = {},
 ): Promise<RunningServer> {
   const made: string[] = [];
   let seedsDir = options.seedsDir;
@@ -37,11 +38,8 @@ export async function startServer(
   }
   const removeMade = (): void => made.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(indexDir, { recursive: true });
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["dist/src/cli/serve.js", "--seeds", seedsDir, "--index", indexDir, "--port", "0", ...(options.extraArgs ?? [])],
-    { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PORT: "" } },
-  );
+  const [command, ...args] = [...(options.prefix ?? []), process.execPath, "dist/src/cli/serve.js", "--seeds", seedsDir, "--index", indexDir, "--port", "0", ...(options.extraArgs ?? [])];
+  const child: ChildProcess = spawn(command!, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PORT: "" } });
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {

@@ -61,6 +61,17 @@ describe("splitArticles", () => {
       expect(eventDate).not.to.have.property("date");
     });
 
+    it("keeps an article whose dateline names no real day (a typo), undated; a leap day is a real day", () => {
+      for (const day of ["2021年2月29日", "2020年2月30日", "2020年13月5日", "2020年4月31日", "2020年3月0日"]) {
+        const [article] = split(page("北京部署文明城市工作", `本报北京${day}讯(记者 张三) 会议强调,要提高思想认识。`));
+        expect(article, day).to.include({ title: "北京部署文明城市工作" });
+        expect(article, day).not.to.have.property("date");
+        expect(article!.body, day).to.include("会议强调");
+      }
+      const [leap] = split(page("北京部署文明城市工作", "本报北京2020年2月29日讯(记者 张三) 会议强调,要提高思想认识。"));
+      expect(leap!.date).to.equal("2020-02-29");
+    });
+
     it("takes a line of names between headline and body as the byline (津文)", () => {
       const [article] = split(["天津市", "北辰区充分发挥精神文明建设", "在疫情防控中的作用", "", "津文", "", "自中央文明办下发通知以来,北辰区迅速行动。"].join("\n"));
       expect(article).to.deep.include({
