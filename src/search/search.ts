@@ -14,7 +14,7 @@ import { expandQuery, type Expansion } from "./query-expansion.js";
 import { fieldRange, findNeedle, occurrences, type Field } from "./phrase-check.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { countFacets, type Facets } from "./facets.js";
-import { addBm25, compareRanked, topK, type Ranked, type SortOrder } from "./rank.js";
+import { addBm25, compareRanked, topKSteps, type Ranked, type SortOrder } from "./rank.js";
 
 export interface SearchRequest {
   query: string;
@@ -344,16 +344,37 @@ function* rankMatches(
   }
   free.push(scores);
   const idOf = (doc: number): string => snapshot.id(doc);
-  const head = rerankHead(entries, request, idOf);
-  return orderRanked(entries, head, request, idOf, (doc, base) => proximityBonus(snapshot.folded(doc), snapshot.titleLength(doc), groups, base));
+  const head = yield* rerankHeadSteps(entries, request, idOf, budget);
+  return yield* orderRankedSteps(entries, head, request, idOf, (doc, base) => proximityBonus(snapshot.folded(doc), snapshot.titleLength(doc), groups, base), budget);
 }
 
 /** The best entries by BM25, enough for the requested page; the first RERANK_DEPTH of them get proximity bonuses. */
+export function* rerankHeadSteps(entries: readonly Ranked[], request: Pick<SearchRequest, "page" | "size">, idOf: (doc: number) => string, budget: Budget): Steps<Ranked[]> {
+  return yield* topKSteps(entries, Math.max(request.page * request.size, RERANK_DEPTH), compareRanked("relevance", idOf), budget);
+}
+
+/** rerankHeadSteps without pausing. */
 export function rerankHead(entries: readonly Ranked[], request: Pick<SearchRequest, "page" | "size">, idOf: (doc: number) => string): Ranked[] {
-  return topK(entries, Math.max(request.page * request.size, RERANK_DEPTH), compareRanked("relevance", idOf));
+  return runToEnd(rerankHeadSteps(entries, request, idOf, Budget.unlimited()));
 }
 
 /** The entries up to the end of the requested page, in the requested order, after the head's proximity bonuses (`bonus(doc, score)`). */
+export function* orderRankedSteps(
+  entries: readonly Ranked[],
+  head: Ranked[],
+  request: Pick<SearchRequest, "page" | "size" | "sort">,
+  idOf: (doc: number) => string,
+  bonus: (doc: number, base: number) => number,
+  budget: Budget,
+): Steps<Ranked[]> {
+  const wanted = request.page * request.size;
+  // Always the same RERANK_DEPTH entries, whatever the page: re-ranking more of them for a deeper
+  // page would reorder the earlier pages, and paging would show some hits twice and others never.
+  for (const entry of head.slice(0, RERANK_DEPTH)) entry.score += bonus(entry.doc, entry.score);
+  return yield* topKSteps(request.sort === "relevance" ? head : entries, wanted, compareRanked(request.sort, idOf), budget);
+}
+
+/** orderRankedSteps without pausing. */
 export function orderRanked(
   entries: readonly Ranked[],
   head: Ranked[],
@@ -361,13 +382,7 @@ export function orderRanked(
   idOf: (doc: number) => string,
   bonus: (doc: number, base: number) => number,
 ): Ranked[] {
-  const wanted = request.page * request.size;
-  // Always the same RERANK_DEPTH entries, whatever the page: re-ranking more of them for a deeper
-  // page would reorder the earlier pages, and paging would show some hits twice and others never.
-  for (const entry of head.slice(0, RERANK_DEPTH)) entry.score += bonus(entry.doc, entry.score);
-  const compare = compareRanked(request.sort, idOf);
-  if (request.sort !== "relevance") return topK(entries, wanted, compare);
-  return head.sort(compare).slice(0, wanted);
+  return runToEnd(orderRankedSteps(entries, head, request, idOf, bonus, Budget.unlimited()));
 }
 
 /** BM25 weight of the terms of synonyms and pinyin readings, against 1 for the query's own. */

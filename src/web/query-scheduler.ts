@@ -1,8 +1,11 @@
 // Keeps expensive queries from holding the only thread. Every search gets one short slice at once:
 // a cheap query ends there. A search that needs more is expensive work: it joins a bounded set of
 // jobs that take turns, one slice per turn, with the event loop serving other requests between
-// turns. The next turn goes to the job that has had the least time so far (least attained
-// service), so a query that needs two slices is not stuck behind ones that need a hundred.
+// turns. The next turn goes to the job that has had the fewest slices so far (least attained
+// service), so a query that needs two slices is not stuck behind ones that need a hundred. Slices
+// are counted, not timed: a slice stretched by a garbage collection or by the OS giving the core to
+// another process says nothing about the query, and timing it once put a cheap query behind the
+// expensive ones until its budget ran out.
 // Each request's budget runs from its arrival, waiting included; a full set answers 503 at once.
 import { QueryTooExpensiveError, ServerBusyError } from "../errors.js";
 import { Budget, runSlice, type Steps } from "../search/budget.js";
@@ -25,8 +28,8 @@ const SLICE_MS = 10;
 interface Job {
   steps: Steps<unknown>;
   budget: Budget;
-  /** Milliseconds of slices it has had. */
-  used: number;
+  /** Slices it has had. */
+  slices: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -44,26 +47,25 @@ export class QueryScheduler {
 
   /** The steps' result, computed within `budget`; rejects with QueryTooExpensiveError or ServerBusyError. */
   async run<T>(steps: Steps<T>, budget: Budget): Promise<T> {
-    const started = performance.now();
     const done = runSlice(steps, budget, SLICE_MS);
     if (done) return done.value;
-    const used = performance.now() - started;
-    if (this.jobs.length >= this.options.expensiveQueries) this.makeRoom(used);
+    if (this.jobs.length >= this.options.expensiveQueries) this.makeRoom();
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ steps, budget, used, resolve: resolve as (value: unknown) => void, reject });
+      this.jobs.push({ steps, budget, slices: 1, resolve: resolve as (value: unknown) => void, reject });
       this.scheduleTurn();
     });
   }
 
   /**
-   * All turns are taken: the job that has had the most time gives up its place to one that has had
-   * less (a cheap query must not be refused because of expensive ones), or the newcomer is refused.
+   * All turns are taken: the job that has had the most slices gives up its place to the newcomer,
+   * which has had one (a cheap query must not be refused because of expensive ones), or the
+   * newcomer is refused.
    */
-  private makeRoom(newcomerUsed: number): void {
+  private makeRoom(): void {
     let most = 0;
-    for (let i = 1; i < this.jobs.length; i++) if (this.jobs[i]!.used > this.jobs[most]!.used) most = i;
+    for (let i = 1; i < this.jobs.length; i++) if (this.jobs[i]!.slices > this.jobs[most]!.slices) most = i;
     const busy = new ServerBusyError(this.retryAfterSeconds());
-    if (this.jobs.length === 0 || this.jobs[most]!.used <= newcomerUsed) throw busy;
+    if (this.jobs.length === 0 || this.jobs[most]!.slices <= 1) throw busy;
     this.jobs[most]!.reject(busy);
     this.jobs.splice(most, 1);
   }
@@ -78,17 +80,16 @@ export class QueryScheduler {
     });
   }
 
-  /** One slice of the job that has had the least time (the earliest of equals). */
+  /** One slice of the job that has had the fewest slices (the earliest of equals). */
   private turn(): void {
     this.stopExpired();
     if (this.jobs.length === 0) return;
     let next = 0;
-    for (let i = 1; i < this.jobs.length; i++) if (this.jobs[i]!.used < this.jobs[next]!.used) next = i;
+    for (let i = 1; i < this.jobs.length; i++) if (this.jobs[i]!.slices < this.jobs[next]!.slices) next = i;
     const job = this.jobs[next]!;
-    const started = performance.now();
     try {
       const done = runSlice(job.steps, job.budget, SLICE_MS);
-      job.used += performance.now() - started;
+      job.slices++;
       if (!done) return;
       job.resolve(done.value);
     } catch (error) {

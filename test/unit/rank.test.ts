@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { dateSortKey } from "../../src/index/article-store.js";
-import { compareRanked as compareRankedBy, SORT_ORDERS, topK, type Ranked, type SortOrder } from "../../src/search/rank.js";
-import { forAll, type Random } from "../support/random.js";
+import { QueryTooExpensiveError } from "../../src/errors.js";
+import { Budget, runSlice, runToEnd } from "../../src/search/budget.js";
+import { compareRanked as compareRankedBy, SORT_ORDERS, topK, topKSteps, type Ranked, type SortOrder } from "../../src/search/rank.js";
+import { BASE_SEED, forAll, Random } from "../support/random.js";
 
 /** Entries carry article numbers; the comparator asks this table for their ids (several may share one). */
 const idByDoc: string[] = [];
@@ -103,6 +105,27 @@ describe("rank", () => {
           expect(topK(items, k, compare)).to.deep.equal([...items].sort(compare).slice(0, k));
         }
       });
+    });
+
+    it("pauses whenever the slice is over and still answers as a stable sort + slice, on inputs of many runs", () => {
+      forAll(30, (random) => {
+        const items = randomEntries(random, random.int(1, 5000));
+        const k = random.pick([1, 10, 200, 2000, 6000]);
+        const compare = compareRanked(random.pick(SORT_ORDERS));
+        // The clock is read every 64 items and every slice is already over: it pauses at every read.
+        const budget = new Budget(Infinity, 64);
+        const steps = topKSteps(items, k, compare, budget);
+        let pauses = 0;
+        let done: { value: Ranked[] } | undefined;
+        while (!(done = runSlice(steps, budget, -1))) pauses++;
+        expect(done.value).to.deep.equal([...items].sort(compare).slice(0, k));
+        if (items.length > 1000) expect(pauses, `${items.length} items, k = ${k}`).to.be.greaterThan(items.length / 1000);
+      });
+    });
+
+    it("stops with QueryTooExpensiveError when the budget runs out midway", () => {
+      const items = randomEntries(new Random(BASE_SEED), 3000);
+      expect(() => runToEnd(topKSteps(items, 3000, compareRanked("newest"), new Budget(-1, 64)))).to.throw(QueryTooExpensiveError);
     });
 
     it("keeps the earlier of two items that compare equal, like a stable sort", () => {
