@@ -75,8 +75,10 @@ export function unionAll(sets: readonly DocSet[]): DocSet {
 export function* filter(set: DocSet, keep: (doc: number) => boolean, budget: Budget): Steps<DocSet> {
   const out = new Uint32Array(set.length);
   let n = 0;
-  for (const doc of set) {
+  // An index, not for…of: in a generator, the iterator's result objects were garbage per member.
+  for (let i = 0; i < set.length; i++) {
     if (budget.due()) yield;
+    const doc = set[i]!;
     if (keep(doc)) out[n++] = doc;
   }
   return out.subarray(0, n);

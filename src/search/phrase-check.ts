@@ -174,3 +174,11 @@ export function occurrences(text: string, needle: string, wholeWord: boolean, st
   }
   return found;
 }
+
+/** occurrences(text, needle, wholeWord, 0, end).length, without the list. */
+export function countOccurrences(text: string, needle: string, wholeWord: boolean, end = text.length): number {
+  let count = 0;
+  if (needle.length === 0) return count;
+  for (let at = findNeedle(text, needle, 0, wholeWord); at >= 0 && at + needle.length <= end; at = findNeedle(text, needle, at + needle.length, wholeWord)) count++;
+  return count;
+}

@@ -76,7 +76,8 @@ export type SortOrder = (typeof SORT_ORDERS)[number];
  * same seeds. Undated articles come last in either date order (they are no one's first mention).
  */
 export function compareRanked(order: SortOrder, idOf: (doc: number) => string): (a: Ranked, b: Ranked) => number {
-  const byScore = (a: Ranked, b: Ranked): number => b.tier - a.tier || b.score - a.score;
+  // Signs, not differences: a fractional difference is a new heap number per comparison.
+  const byScore = (a: Ranked, b: Ranked): number => (a.tier > b.tier ? -1 : a.tier < b.tier ? 1 : a.score > b.score ? -1 : a.score < b.score ? 1 : 0);
   const byDate = (a: Ranked, b: Ranked): number => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0);
   const byFirstDate = (a: Ranked, b: Ranked): number => {
     if (a.date === b.date) return 0;

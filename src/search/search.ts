@@ -11,7 +11,7 @@ import { analyzeAtom, atomHolds, excludes, namesOfIndex, relaxedMatches, strictM
 import { correctionFor, dateSuggestions, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
-import { fieldRange, findNeedle, occurrences, type Field } from "./phrase-check.js";
+import { countOccurrences, findNeedle, occurrences, type Field } from "./phrase-check.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { countFacets, type Facets } from "./facets.js";
 import { addBm25, compareRanked, topKSteps, type Ranked, type SortOrder } from "./rank.js";
@@ -115,9 +115,11 @@ function* matchQuerySteps(snapshot: IndexSnapshot, queryText: string, budget: Bu
     const docs = yield* verifiedOf(snapshot, item, budget);
     const all = { articles: 0, occurrences: 0 };
     const kept = { articles: 0, occurrences: 0 };
-    for (const doc of docs) {
-      const { text, start, end } = fieldRange(snapshot, doc, item.atom.field);
-      const count = occurrences(text, item.needles[0]!, item.wholeWords, start, end).length;
+    const needle = item.needles[0]!;
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i]!;
+      const text = snapshot.folded(doc);
+      const count = countOccurrences(text, needle, item.wholeWords, item.atom.field === "title" ? snapshot.titleLength(doc) : text.length);
       all.articles++;
       all.occurrences += count;
       if (filtered && passesFilters(doc)) {
@@ -218,20 +220,24 @@ export function* listOccurrencesSteps(snapshot: IndexSnapshot, request: SearchRe
   const ranked = yield* rankMatches(snapshot, groups, matched, matchedGroups, { ...request, page: 1, size: request.page * request.size }, budget);
   const page: Occurrence[] = [];
   let total = 0;
-  const listed = new Set<number>();
-  // An article's occurrences are found at once: the budget is charged for each of them.
-  for (const { doc } of ranked) {
-    listed.add(doc);
-    const found = fieldOccurrences(snapshot, doc, groups);
-    for (const { field, range } of found) {
-      if (total >= from && page.length < request.size) page.push({ doc, article: snapshot.meta(doc), field, range });
-      total++;
-    }
-    if (budget.due(1 + found.length)) yield;
-  }
   const count = occurrenceCounter(snapshot, groups);
-  for (const doc of matched) {
-    if (listed.has(doc)) continue;
+  const listed = new Uint8Array(snapshot.size);
+  // Occurrences are counted without being listed, except in the articles the page reaches into:
+  // listing every one of 的 in 50k articles to reach page 500 made millions of objects to collect.
+  for (const { doc } of ranked) {
+    listed[doc] = 1;
+    const found = count(doc);
+    if (total + found > from && page.length < request.size) {
+      fieldOccurrences(snapshot, doc, groups).forEach(({ field, range }, i) => {
+        if (total + i >= from && page.length < request.size) page.push({ doc, article: snapshot.meta(doc), field, range });
+      });
+    }
+    total += found;
+    if (budget.due(1 + found)) yield;
+  }
+  for (let i = 0; i < matched.length; i++) {
+    const doc = matched[i]!;
+    if (listed[doc] === 1) continue;
     const found = count(doc);
     total += found;
     if (budget.due(1 + found)) yield;
@@ -272,7 +278,11 @@ export function fieldOccurrencesInText(folded: string, titleEnd: number, groups:
   ];
 }
 
-/** How many occurrences of the query an article has, as the concordance lists them. */
+/**
+ * How many occurrences of the query an article has, as the concordance lists them
+ * (fieldOccurrences(…).length), without listing them: the needles' matches are walked in the order
+ * mergeRanges sorts them (start, then longer first, then needle) and merged by its rule as they come.
+ */
 export function occurrenceCounter(snapshot: IndexSnapshot, groups: AnalyzedAtom[][]): (doc: number) => number {
   const count = textOccurrenceCounter(groups);
   return (doc) => count(snapshot.folded(doc), snapshot.titleLength(doc));
@@ -280,20 +290,34 @@ export function occurrenceCounter(snapshot: IndexSnapshot, groups: AnalyzedAtom[
 
 /** occurrenceCounter over an article's folded text and title length. */
 export function textOccurrenceCounter(groups: AnalyzedAtom[][]): (folded: string, titleEnd: number) => number {
-  // With a single needle (a phrase, a one-word query) occurrences need not be listed and merged to be counted.
   const needles = distinctNeedles(groups);
-  const single = needles.length === 1 ? needles[0]! : undefined;
-  if (single === undefined) return (folded, titleEnd) => fieldOccurrencesInText(folded, titleEnd, groups).length;
-  return (folded, titleEnd) => countInFields(folded, titleEnd, single.needle, single.wholeWord);
-}
-
-/** The occurrences of `needle` in "title\nbody" that lie in the title or in the body, as matchesOfNeedles finds them. */
-function countInFields(folded: string, titleEnd: number, needle: string, wholeWord: boolean): number {
-  let count = 0;
-  for (let at = findNeedle(folded, needle, 0, wholeWord); at >= 0; at = findNeedle(folded, needle, at + needle.length, wholeWord)) {
-    if (at + needle.length <= titleEnd || at > titleEnd) count++;
-  }
-  return count;
+  const next = new Int32Array(needles.length);
+  return (folded, titleEnd) => {
+    needles.forEach(({ needle, wholeWord }, key) => (next[key] = needle.length === 0 ? -1 : findNeedle(folded, needle, 0, wholeWord)));
+    let count = 0;
+    let lastEnd = -1;
+    let lastKey = -1;
+    for (;;) {
+      let key = -1;
+      for (let k = 0; k < needles.length; k++) {
+        const at = next[k]!;
+        if (at < 0) continue;
+        if (key < 0 || at < next[key]! || (at === next[key]! && needles[k]!.needle.length > needles[key]!.needle.length)) key = k;
+      }
+      if (key < 0) return count;
+      const { needle, wholeWord } = needles[key]!;
+      const start = next[key]!;
+      const end = start + needle.length;
+      next[key] = findNeedle(folded, needle, end, wholeWord);
+      if (end > titleEnd && start <= titleEnd) continue; // across the end of the title: in neither field
+      if (start < lastEnd || (start === lastEnd && key !== lastKey)) lastEnd = Math.max(lastEnd, end);
+      else {
+        count++;
+        lastEnd = end;
+        lastKey = key;
+      }
+    }
+  };
 }
 
 /**
@@ -336,8 +360,9 @@ function* rankMatches(
 
   const expanded = groups.filter((group) => group.some((item) => item.expansion));
   const entries: Ranked[] = [];
-  for (const doc of matched) {
+  for (let i = 0; i < matched.length; i++) {
     if (budget.due()) yield;
+    const doc = matched[i]!;
     const tier = (matchedGroups ? matchedGroups[doc]! : groups.length) - expansionPenalty(snapshot, expanded, groups.length, doc);
     entries.push({ doc, tier, score: scores[doc]!, date: snapshot.dateKeys[doc]! });
     scores[doc] = 0;
