@@ -39,8 +39,11 @@ export interface OccurrencePage extends OccurrenceResult {
 /** An article, and where a query matches it (the article page marks them). */
 export interface ArticleRecord {
   article: Article;
-  /** Throws QueryParseError for a query that cannot be read. `expansions`: the synonyms and pinyin readings also marked. */
-  matches(queryText: string): { titleMatches: TextRange[]; bodyMatches: TextRange[]; expansions: Expansion[] };
+  /**
+   * Rejects with QueryParseError for a query that cannot be read, QueryTooExpensiveError when the
+   * budget runs out. `expansions`: the synonyms and pinyin readings also marked.
+   */
+  matches(queryText: string, pacing: Pacing): Promise<{ titleMatches: TextRange[]; bodyMatches: TextRange[]; expansions: Expansion[] }>;
 }
 
 /** Rows of an export, produced one at a time (memory stays flat whatever their number). */
@@ -66,8 +69,8 @@ export interface SearchReader {
    */
   exportArticles(queryText: string, sort: SortOrder, origin: string): Promise<RowStream<ArticleRow>>;
   exportOccurrences(queryText: string, sort: SortOrder, origin: string): Promise<RowStream<OccurrenceRow>>;
-  suggest(typed: string): Promise<Completion[]>;
-  analyze(queryText: string): Promise<QueryExplanation>;
+  suggest(typed: string, pacing: Pacing): Promise<Completion[]>;
+  analyze(queryText: string, pacing: Pacing): Promise<QueryExplanation>;
 }
 
 /** Where requests get the reader to answer from; it changes when a new generation is loaded. */

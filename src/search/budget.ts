@@ -48,6 +48,11 @@ export class Budget {
     return (this.sliceOver ||= now > this.sliceEnd);
   }
 
+  /** Throws QueryTooExpensiveError when the budget is spent: after work that cannot count its items (building a vocabulary). */
+  check(): void {
+    if (performance.now() > this.deadline) throw new QueryTooExpensiveError(this.limitMs);
+  }
+
   /** Milliseconds left before the deadline (negative when past it). */
   remaining(): number {
     return this.deadline - performance.now();

@@ -6,7 +6,7 @@ import { fold } from "../analysis/fold.js";
 import { queryTerms } from "../analysis/analyze.js";
 import { isHan, pinyinKey } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
-import { Budget, runToEnd } from "./budget.js";
+import { Budget, runToEnd, type Steps } from "./budget.js";
 import { analyzeAtom, namesOfIndex, strictMatches, verifiedOf } from "./candidates.js";
 import { intersect, type DocSet } from "./doc-sets.js";
 import { oneCharacterAway, oneCharacterAwayIn } from "./nearby-text.js";
@@ -44,8 +44,8 @@ const MAX_WORD = 10;
 /** Above this many candidates a piece is common: counting it exactly would cost a common phrase's time (中国: 50 ms). */
 const COMMON = 4000;
 
-/** Articles holding `text` exactly in the field, or COMMON when there are obviously many. */
-export function countPhrase(snapshot: IndexSnapshot, text: string, field: Field): number {
+/** Articles holding `text` exactly in the field, or COMMON when there are obviously many. A spent `budget` stops it (QueryTooExpensiveError). */
+export function countPhrase(snapshot: IndexSnapshot, text: string, field: Field, budget = Budget.unlimited()): number {
   const atom: Atom = { kind: "phrase", text, field, start: 0, end: text.length };
   const item = analyzeAtom(atom);
   const needle = item.needles[0];
@@ -55,15 +55,19 @@ export function countPhrase(snapshot: IndexSnapshot, text: string, field: Field)
   if (estimate === 0 || estimate >= COMMON) return Math.min(estimate, COMMON);
   item.candidates = needleCandidates(snapshot, needle);
   if (item.candidates.length >= COMMON) return COMMON;
-  // Fewer than COMMON candidates: bounded work, not paced by the request's budget.
-  return runToEnd(verifiedOf(snapshot, item, Budget.unlimited())).length;
+  // Fewer than COMMON candidates: bounded work, stopped by the budget but not paused (the caller pauses between counts).
+  return runToEnd(verifiedOf(snapshot, item, budget)).length;
 }
 
 /** Whether some article holds `text` in the field: stops at the first (a common word's is the first candidate). */
-function occursAnywhere(snapshot: IndexSnapshot, text: string, field: Field): boolean {
+function* occursAnywhere(snapshot: IndexSnapshot, text: string, field: Field, budget: Budget): Steps<boolean> {
   const needle = text.trim();
   if (needle === "" || estimateCandidates(snapshot, needle) === 0) return false;
-  for (const doc of needleCandidates(snapshot, needle)) if (needleInField(snapshot, doc, needle, field, false)) return true;
+  const candidates = needleCandidates(snapshot, needle);
+  for (let i = 0; i < candidates.length; i++) {
+    if (needleInField(snapshot, candidates[i]!, needle, field, false)) return true;
+    if (budget.due()) yield;
+  }
   return false;
 }
 
@@ -137,8 +141,8 @@ function isWord(snapshot: IndexSnapshot, text: string): boolean {
 }
 
 /** Articles holding `text` in the field: exact below COMMON, the estimate above (a common word's ratio needs no precision). */
-function articlesHolding(snapshot: IndexSnapshot, text: string, field: Field): number {
-  const count = countPhrase(snapshot, text, field);
+function articlesHolding(snapshot: IndexSnapshot, text: string, field: Field, budget: Budget): number {
+  const count = countPhrase(snapshot, text, field, budget);
   return count < COMMON ? count : estimateCandidates(snapshot, text);
 }
 
@@ -166,7 +170,15 @@ function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | unde
  * the articles that have the rest of the query (`context`; undefined when there is no rest, or
  * nothing has it all).
  */
-function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, original: number, context: DocSet | undefined, found: { total: number; relaxed: boolean }): Candidate | undefined {
+function* bestCandidate(
+  snapshot: IndexSnapshot,
+  text: string,
+  field: Field,
+  original: number,
+  context: DocSet | undefined,
+  found: { total: number; relaxed: boolean },
+  budget: Budget,
+): Steps<Candidate | undefined> {
   const foundSome = found.total > 0 && !found.relaxed;
   // A rare word of a query that finds articles is meant unless its correction finds many more with the rest of the query.
   const leastTogether = foundSome && original > 0 ? RATIO * found.total : 1;
@@ -175,7 +187,10 @@ function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, orig
   const least = original === 0 ? MIN_CORRECTED : RATIO_SEEN * (original + 1);
   // Scored with the estimate of the n-gram lists first, then counted exactly for the best few.
   const estimated: Candidate[] = [];
-  for (const candidate of proposals(snapshot, text, context, { scan: original === 0, vocabulary: !foundSome, least })) {
+  const proposed = proposals(snapshot, text, context, { scan: original === 0, vocabulary: !foundSome, least });
+  // Proposing read the texts of up to CONTEXT_SCAN articles; then each proposal is paced.
+  if (budget.due(1 + (context?.length ?? 0))) yield;
+  for (const candidate of proposed) {
     // The rarest pair's articles: no more can hold the candidate.
     const estimate = estimateCandidates(snapshot, candidate);
     if (estimate < least) continue;
@@ -184,13 +199,19 @@ function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, orig
     // text across words that happens to be common: 远火 → 载火 of 运载火箭).
     if (original > 0 && reason === "typo" && !isWord(snapshot, candidate)) continue;
     const docs = context ? intersect(needleCandidates(snapshot, candidate), context) : undefined;
-    const together = docs ? docs.reduce((sum, doc) => sum + (needleInField(snapshot, doc, candidate, field, false) ? 1 : 0), 0) : estimate;
+    let together = estimate;
+    if (docs) {
+      together = 0;
+      for (let i = 0; i < docs.length; i++) if (needleInField(snapshot, docs[i]!, candidate, field, false)) together++;
+    }
+    if (budget.due(1 + (docs?.length ?? 0))) yield;
     if (together >= leastTogether) estimated.push({ text: candidate, reason, count: estimate, together });
   }
   const judged: Array<{ candidate: Candidate; score: number }> = [];
   const byEstimate = estimated.map((candidate) => ({ candidate, score: score(snapshot, candidate) })).sort((a, b) => b.score - a.score);
   for (const { candidate: entry } of byEstimate.slice(0, COUNTED)) {
-    const count = articlesHolding(snapshot, entry.text, field);
+    const count = articlesHolding(snapshot, entry.text, field, budget);
+    if (budget.due()) yield;
     // A correction must be common, and much more common than the text typed: a text no article has
     // may be any homophone that a few articles hold, or a typo of a word that the rest of the query
     // confirms; otherwise the correction must be much more common (a rare word is often a real one).
@@ -203,11 +224,10 @@ function bestCandidate(snapshot: IndexSnapshot, text: string, field: Field, orig
 }
 
 /** Articles having every required item of `groups` (filters aside): the context a word is judged in. */
-function articlesWith(snapshot: IndexSnapshot, groups: Atom[][]): DocSet | undefined {
+function* articlesWith(snapshot: IndexSnapshot, groups: Atom[][], budget: Budget): Steps<DocSet | undefined> {
   if (groups.length === 0) return undefined;
   const names = namesOfIndex(snapshot);
-  // Not paced by the request's budget (correctionFor has none yet): the rest of a short query.
-  const docs = runToEnd(strictMatches(snapshot, groups.map((group) => group.map((atom) => analyzeAtom(atom, names))), Budget.unlimited()));
+  const docs = yield* strictMatches(snapshot, groups.map((group) => group.map((atom) => analyzeAtom(atom, names))), budget);
   return docs.length > 0 ? docs : undefined;
 }
 
@@ -222,17 +242,19 @@ export interface Correction {
  * A correction of the typed query when one of its words is rare and text of the index reads (almost)
  * the same; undefined otherwise. Each word is corrected on its own, judged with the rest of the query
  * (score()). Only words outside quotes are corrected: a quoted phrase is meant as typed.
- * `found`: what the query as typed finds.
+ * `found`: what the query as typed finds. Paced by the request's budget, as the search is: judging
+ * a word counts phrases and matches again and again.
  */
-export function correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery, found: { total: number; relaxed: boolean }): Correction | undefined {
-  const words = query.required.flatMap((group, at) =>
-    group.flatMap((atom) => {
+export function* correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery, found: { total: number; relaxed: boolean }, budget: Budget): Steps<Correction | undefined> {
+  const words: Array<{ atom: Atom; at: number; folded: string; nowhere: boolean }> = [];
+  for (const [at, group] of query.required.entries()) {
+    for (const atom of group) {
       const folded = fold(atom.text);
-      if (atom.kind !== "words" || atom.text.length > MAX_WORD || folded.length < 2 || !isHan(folded)) return [];
+      if (atom.kind !== "words" || atom.text.length > MAX_WORD || folded.length < 2 || !isHan(folded)) continue;
       // Checked up to the first article that holds it: cheap, however common the word.
-      return [{ atom, at, folded, nowhere: !occursAnywhere(snapshot, folded, atom.field) }];
-    }),
-  );
+      words.push({ atom, at, folded, nowhere: !(yield* occursAnywhere(snapshot, folded, atom.field, budget)) });
+    }
+  }
   // A query that finds articles is corrected at its words that no article holds (传组织 总书记 finds
   // 380 by 传 and 组织 apart); when it has none, its rare words may still be typos of much more
   // common text read the same or one character away, offered (search.ts shows the typed results).
@@ -241,10 +263,10 @@ export function correctionFor(snapshot: IndexSnapshot, typed: string, query: Par
   const edits: Array<Span & Replacement> = [];
   for (const { atom, at, folded, nowhere } of words) {
     if (foundSome && anyAbsent && !nowhere) continue;
-    const original = nowhere ? 0 : countPhrase(snapshot, folded, atom.field);
+    const original = nowhere ? 0 : countPhrase(snapshot, folded, atom.field, budget);
     if (original >= RARE) continue;
-    const context = articlesWith(snapshot, query.required.filter((_, other) => other !== at));
-    const best = bestCandidate(snapshot, folded, atom.field, original, context, found);
+    const context = yield* articlesWith(snapshot, query.required.filter((_, other) => other !== at), budget);
+    const best = yield* bestCandidate(snapshot, folded, atom.field, original, context, found, budget);
     // A word's text ends where the atom ends (only phrases have a closing quote); folding keeps offsets.
     if (best) edits.push({ start: atom.end - atom.text.length, end: atom.end, from: folded, to: best.text, reason: best.reason });
   }

@@ -4,10 +4,10 @@ import type { IndexSnapshot } from "../index/index-reader.js";
 import { archiveFacts } from "../present/archive.js";
 import { articleRows, occurrenceRows } from "../present/citation.js";
 import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus, SearchReader } from "./backend.js";
-import { explainQuery } from "./explain.js";
+import { explainQuerySteps } from "./explain.js";
 import type { SortOrder } from "./rank.js";
-import { allMatches, listOccurrencesSteps, matchesInArticle, searchSteps, type SearchRequest, type SearchResult } from "./search.js";
-import { complete } from "./suggest.js";
+import { allMatches, listOccurrencesSteps, matchesInArticleSteps, searchSteps, type SearchRequest, type SearchResult } from "./search.js";
+import { completeSteps } from "./suggest.js";
 import { timeline, type Timeline, type TimelineUnit } from "./timeline.js";
 
 export class EmbeddedReader implements SearchReader {
@@ -42,7 +42,7 @@ export class EmbeddedReader implements SearchReader {
     const { snapshot } = this;
     const doc = snapshot.findArticle(id);
     if (doc === undefined) return undefined;
-    return { article: { ...snapshot.meta(doc), body: snapshot.body(doc) }, matches: (queryText) => matchesInArticle(snapshot, doc, queryText) };
+    return { article: { ...snapshot.meta(doc), body: snapshot.body(doc) }, matches: (queryText, pacing) => pacing.run(matchesInArticleSteps(snapshot, doc, queryText, pacing.budget)) };
   }
 
   async exportArticles(queryText: string, sort: SortOrder, origin: string) {
@@ -53,12 +53,12 @@ export class EmbeddedReader implements SearchReader {
     return occurrenceRows(this.snapshot, allMatches(this.snapshot, queryText, sort), origin);
   }
 
-  async suggest(typed: string) {
-    return complete(this.snapshot, typed);
+  suggest(typed: string, pacing: Pacing) {
+    return pacing.run(completeSteps(this.snapshot, typed, pacing.budget));
   }
 
-  async analyze(queryText: string) {
-    return explainQuery(this.snapshot, queryText);
+  analyze(queryText: string, pacing: Pacing) {
+    return pacing.run(explainQuerySteps(this.snapshot, queryText, pacing.budget));
   }
 }
 

@@ -6,7 +6,8 @@ import { analyzeAtom, namesOfIndex } from "./candidates.js";
 import { correctionFor, dateSuggestions, type Correction, type Suggestion } from "./did-you-mean.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
 import { parseQuery, type Atom, type QueryFilters, type QueryNote } from "./query-parser.js";
-import { search } from "./search.js";
+import { searchSteps } from "./search.js";
+import type { Budget, Steps } from "./budget.js";
 
 export interface ItemExplanation {
   /** As typed (the words of a pinyin run joined by spaces). */
@@ -37,7 +38,8 @@ export interface QueryExplanation {
   suggestions: Suggestion[];
 }
 
-export function explainQuery(snapshot: IndexSnapshot, text: string): QueryExplanation {
+/** Within the request's budget: it searches the query, and may judge corrections of its words. */
+export function* explainQuerySteps(snapshot: IndexSnapshot, text: string, budget: Budget): Steps<QueryExplanation> {
   const query = parseQuery(text);
   const names = namesOfIndex(snapshot);
   const explain = (atom: Atom, addedAs?: Expansion["reason"]): ItemExplanation => {
@@ -57,8 +59,8 @@ export function explainQuery(snapshot: IndexSnapshot, text: string): QueryExplan
   const reasonOf = (atom: Atom): Expansion["reason"] | undefined =>
     expansions.find((expansion) => expansion.to.includes(atom.text))?.reason;
   // As search would: the correction depends on what the query as typed finds.
-  const found = search(snapshot, { query: text, page: 1, size: 1, sort: "relevance", correct: false });
-  const correction = correctionFor(snapshot, text, query, found) ?? null;
+  const found = yield* searchSteps(snapshot, { query: text, page: 1, size: 1, sort: "relevance", correct: false }, budget);
+  const correction = (yield* correctionFor(snapshot, text, query, found, budget)) ?? null;
   return {
     query: text,
     required: groups.map((group) => group.map(({ atom, expansion }) => explain(atom, expansion ? reasonOf(atom) : undefined))),

@@ -24,7 +24,7 @@ import { Catalog, matchInPostgres, rankInPostgres, type PostgresMatches } from "
 import { DatabasePools, type PoolOptions, type Queryable } from "./postgres-pools.js";
 import type { ParsedQuery } from "./query-parser.js";
 import type { SortOrder } from "./rank.js";
-import { distinctNeedles, fieldOccurrencesInText, markedGroups, matchesInText, textOccurrenceCounter, type Occurrence, type SearchHit, type SearchRequest, type SearchResult } from "./search.js";
+import { distinctNeedles, fieldOccurrencesInText, markedGroups, matchesInText, matchesInTextSteps, textOccurrenceCounter, type Occurrence, type SearchHit, type SearchRequest, type SearchResult } from "./search.js";
 import { completeFrom, type Completion } from "./suggest.js";
 import { periodsBetween, type Tally, type Timeline, type TimelineUnit } from "./timeline.js";
 import { Vocabulary } from "./vocabulary.js";
@@ -182,10 +182,10 @@ export class PostgresReader implements SearchReader {
     const article: Article = { ...metaOf(row), body: row.body };
     return {
       article,
-      matches: (queryText) => {
+      matches: async (queryText, pacing) => {
         // Synonyms only: the pinyin readings come from the embedded index's vocabulary.
         const { groups, expansions } = markedGroups(undefined, queryText, names);
-        return { ...matchesInText(row.folded, titleEnd(row.folded, row.title_length), groups), expansions };
+        return { ...(await pacing.run(matchesInTextSteps(row.folded, titleEnd(row.folded, row.title_length), groups, pacing.budget))), expansions };
       },
     };
   }
@@ -203,9 +203,9 @@ export class PostgresReader implements SearchReader {
     });
   }
 
-  async suggest(typed: string): Promise<Completion[]> {
+  async suggest(typed: string, pacing: Pacing): Promise<Completion[]> {
     this.vocabulary ??= this.kept(this.pools.read(undefined, (db) => readVocabulary(db)), () => (this.vocabulary = undefined));
-    return completeFrom(await this.vocabulary, typed);
+    return completeFrom(await this.vocabulary, typed, pacing.budget);
   }
 
   async analyze(): Promise<never> {

@@ -11,7 +11,7 @@ import { analyzeAtom, atomHolds, excludes, namesOfIndex, relaxedMatches, strictM
 import { correctionFor, dateSuggestions, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
-import { countOccurrences, findNeedle, occurrences, type Field } from "./phrase-check.js";
+import { countOccurrences, findNeedle, type Field } from "./phrase-check.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { countFacets, type Facets } from "./facets.js";
 import { addBm25, compareRanked, topKSteps, type Ranked, type SortOrder } from "./rank.js";
@@ -161,7 +161,7 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
 export function* searchSteps(snapshot: IndexSnapshot, request: SearchRequest, budget: Budget): Steps<SearchResult> {
   const typed = yield* searchAsTyped(snapshot, request.query, request, budget);
   const dates = dateSuggestions(request.query, typed.query);
-  const correction = correctionFor(snapshot, request.query, typed.query, typed);
+  const correction = yield* correctionFor(snapshot, request.query, typed.query, typed, budget);
   if (!correction) return { ...typed, suggestions: dates };
   // As search engines do: when the typed words find nothing, only some of them do, or articles only
   // by pieces of a word that no article holds, show what the corrected words find, with a link to
@@ -468,10 +468,10 @@ export function markedGroups(snapshot: IndexSnapshot | undefined, queryText: str
   return { groups: groups.map((group) => group.map(({ atom }) => analyzeAtom(atom, names))), expansions };
 }
 
-/** Every occurrence in the article of the query's positive words and phrases, and of their synonyms and pinyin readings (for highlighting it whole). */
-export function matchesInArticle(snapshot: IndexSnapshot, doc: number, queryText: string): Pick<SearchHit, "titleMatches" | "bodyMatches"> & { expansions: Expansion[] } {
+/** Every occurrence in the article of the query's positive words and phrases, and of their synonyms and pinyin readings (for highlighting it whole), within the request's budget. */
+export function* matchesInArticleSteps(snapshot: IndexSnapshot, doc: number, queryText: string, budget: Budget): Steps<Pick<SearchHit, "titleMatches" | "bodyMatches"> & { expansions: Expansion[] }> {
   const { groups, expansions } = markedGroups(snapshot, queryText, namesOfIndex(snapshot));
-  return { ...matchesOfNeedles(snapshot, doc, groups), expansions };
+  return { ...(yield* matchesInTextSteps(snapshot.folded(doc), snapshot.titleLength(doc), groups, budget)), expansions };
 }
 
 function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
@@ -480,14 +480,22 @@ function matchesOfNeedles(snapshot: IndexSnapshot, doc: number, groups: Analyzed
 
 /** Every occurrence of the groups' needles in an article's folded text (its first `titleEnd` characters the title), as offsets into the title and the body. */
 export function matchesInText(folded: string, titleEnd: number, groups: AnalyzedAtom[][]): Pick<SearchHit, "titleMatches" | "bodyMatches"> {
+  return runToEnd(matchesInTextSteps(folded, titleEnd, groups, Budget.unlimited()));
+}
+
+/** matchesInText paced by a budget: one article may be a 4 MiB page with a hundred thousand matches of a common word. */
+export function* matchesInTextSteps(folded: string, titleEnd: number, groups: AnalyzedAtom[][], budget: Budget): Steps<Pick<SearchHit, "titleMatches" | "bodyMatches">> {
   const titleMatches: KeyedRange[] = [];
   const bodyMatches: KeyedRange[] = [];
-  distinctNeedles(groups).forEach(({ needle, wholeWord }, key) => {
-    for (const at of occurrences(folded, needle, wholeWord)) {
+  for (const [key, { needle, wholeWord }] of distinctNeedles(groups).entries()) {
+    if (needle.length === 0) continue;
+    for (let at = findNeedle(folded, needle, 0, wholeWord); at >= 0; at = findNeedle(folded, needle, at + needle.length, wholeWord)) {
       if (at + needle.length <= titleEnd) titleMatches.push({ start: at, end: at + needle.length, key });
       else if (at > titleEnd) bodyMatches.push({ start: at - titleEnd - 1, end: at - titleEnd - 1 + needle.length, key });
+      budget.due();
     }
-  });
+    if (budget.due()) yield;
+  }
   return { titleMatches, bodyMatches };
 }
 

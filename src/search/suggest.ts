@@ -3,6 +3,7 @@
 import { fold } from "../analysis/fold.js";
 import { typedPinyin } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { Budget, runToEnd, type Steps } from "./budget.js";
 import { vocabularyOf, type Vocabulary } from "./vocabulary.js";
 
 /** Completions returned. */
@@ -15,17 +16,26 @@ export interface Completion {
   count: number;
 }
 
+/** complete() without a time limit (the bench). */
 export function complete(snapshot: IndexSnapshot, typed: string): Completion[] {
-  return completeFrom(vocabularyOf(snapshot), typed);
+  return runToEnd(completeSteps(snapshot, typed, Budget.unlimited()));
 }
 
-/** complete() from a vocabulary (a backend's own). */
-export function completeFrom(vocabulary: Vocabulary, typed: string): Completion[] {
+/** Within the request's budget: the first request after a new generation builds the vocabulary, which counts. */
+export function* completeSteps(snapshot: IndexSnapshot, typed: string, budget: Budget): Steps<Completion[]> {
+  const vocabulary = vocabularyOf(snapshot);
+  budget.check();
+  if (budget.due()) yield;
+  return completeFrom(vocabulary, typed, budget);
+}
+
+/** complete() from a vocabulary (a backend's own); a short prefix scans many words, which the budget stops. */
+export function completeFrom(vocabulary: Vocabulary, typed: string, budget = Budget.unlimited()): Completion[] {
   const lastSpace = Math.max(typed.lastIndexOf(" "), typed.lastIndexOf("\u3000"));
   const head = typed.slice(0, lastSpace + 1);
   const prefix = fold(typed.slice(lastSpace + 1));
   if (prefix === "") return [];
   return vocabulary
-    .completions(prefix, typedPinyin(prefix), SUGGESTIONS)
+    .completions(prefix, typedPinyin(prefix), SUGGESTIONS, budget)
     .map(({ word, count }) => ({ text: head + word, count }));
 }

@@ -5,6 +5,7 @@
 // 108k words), which a server start does not wait for.
 import { isHan, pinyinKey, syllables } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
+import { Budget } from "./budget.js";
 
 /** A word held by fewer articles is no correction or completion worth offering (and halves the work). */
 const MIN_COUNT = 2;
@@ -58,11 +59,17 @@ export class Vocabulary {
     return ids.map((id) => this.entry(id));
   }
 
-  /** The `limit` most frequent words that start with `prefix`: Chinese characters, or typed pinyin (xij → 习近平). */
-  completions(prefix: string, pinyinPrefix: string | undefined, limit: number): VocabularyEntry[] {
+  /**
+   * The `limit` most frequent words that start with `prefix`: Chinese characters, or typed pinyin
+   * (xij → 习近平). A short prefix scans many words (z: a tenth of them): the budget stops it.
+   */
+  completions(prefix: string, pinyinPrefix: string | undefined, limit: number, budget = Budget.unlimited()): VocabularyEntry[] {
     const best = new TopByCount(limit);
     if (isHan(prefix)) {
-      for (let id = lowerBound(this.words, prefix); id < this.words.length && this.words[id]!.startsWith(prefix); id++) best.offer(id, this.counts[id]!);
+      for (let id = lowerBound(this.words, prefix); id < this.words.length && this.words[id]!.startsWith(prefix); id++) {
+        budget.due();
+        best.offer(id, this.counts[id]!);
+      }
     }
     if (pinyinPrefix !== undefined && pinyinPrefix.length > 0) {
       let lo = 0;
@@ -75,6 +82,7 @@ export class Vocabulary {
       for (let i = lo; i < this.pinyinOrder.length; i++) {
         const id = this.pinyinOrder[i]!;
         if (!this.keys[id]!.startsWith(pinyinPrefix)) break;
+        budget.due();
         best.offer(id, this.counts[id]!);
       }
       for (const id of this.byInitials.get(pinyinPrefix) ?? []) best.offer(id, this.counts[id]!);

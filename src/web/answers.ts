@@ -3,7 +3,9 @@
 // within the request's time budget, taking turns with other expensive queries (query-scheduler.ts).
 import { occurrencesView, type OccurrencesView } from "../present/occurrences.js";
 import { searchView, type SearchView } from "../present/results.js";
-import type { Pacing, SearchReader } from "../search/backend.js";
+import type { ArticleRecord, Pacing, SearchReader } from "../search/backend.js";
+import type { QueryExplanation } from "../search/explain.js";
+import type { Completion } from "../search/suggest.js";
 import { QueryScheduler, type SchedulerOptions } from "./query-scheduler.js";
 import { ResultCache, type Answer, type CacheStats } from "./result-cache.js";
 import { timelineView, type TimelineView } from "../present/timeline.js";
@@ -50,6 +52,21 @@ export class Answers {
       for (const query of params.queries) series.push({ query, ...(await reader.timeline(query, params.by, pacing)) });
       return timelineView(series, params.by, performance.now() - started);
     });
+  }
+
+  /** Completions of what is typed in the search box, within a request's budget. */
+  suggest(reader: SearchReader, typed: string): Promise<Completion[]> {
+    return reader.suggest(typed, this.pacing());
+  }
+
+  /** How a query is understood (it is searched, and may be corrected), within a request's budget. */
+  analyze(reader: SearchReader, queryText: string): Promise<QueryExplanation> {
+    return reader.analyze(queryText, this.pacing());
+  }
+
+  /** Where a query matches an article (the article page marks them all), within a request's budget. */
+  articleMatches(record: ArticleRecord, queryText: string): ReturnType<ArticleRecord["matches"]> {
+    return record.matches(queryText, this.pacing());
   }
 
   cacheStats(): { search: CacheStats; occurrences: CacheStats; timeline: CacheStats } {

@@ -63,11 +63,11 @@ export function apiRouter(source: ReaderSource, answers: Answers): Router {
   });
   router.get("/suggest", async (request, response) => {
     const q = requiredText(request.query, "q", "没有要补全的内容：请给出输入框里已输入的文字，例如 q=疫 或 q=xij");
-    response.json({ query: q, suggestions: await source.current().suggest(q) });
+    response.json({ query: q, suggestions: await answers.suggest(source.current(), q) });
   });
   router.get("/analyze", async (request, response) => {
     const q = requiredText(request.query, "q", "没有要分析的查询：例如 q=习进平 讲话");
-    response.json(await source.current().analyze(q));
+    response.json(await answers.analyze(source.current(), q));
   });
   router.get("/articles/:id", async (request, response) => {
     const record = await source.current().article(request.params.id);

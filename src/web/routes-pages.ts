@@ -93,10 +93,10 @@ export function pagesRouter(source: ReaderSource, answers: Answers): Router {
   router.get("/article/:id", async (request, response) => {
     const record = await articleOf(request.params.id);
     const typed = typeof request.query.q === "string" ? request.query.q : "";
-    let matches: ReturnType<ArticleRecord["matches"]> = { titleMatches: [], bodyMatches: [], expansions: [] };
+    let matches: Awaited<ReturnType<ArticleRecord["matches"]>> = { titleMatches: [], bodyMatches: [], expansions: [] };
     if (typed.trim() !== "") {
       try {
-        matches = record.matches(typed);
+        matches = await answers.articleMatches(record, typed);
       } catch (caught) {
         if (!(caught instanceof QueryParseError)) throw caught; // an unusable query just marks nothing
       }

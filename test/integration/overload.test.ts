@@ -29,6 +29,7 @@ describe("overload (integration)", function () {
   let indexRoot: string;
   let tiny: RunningServer; // --query-budget 1: every real search runs out of time
   let strict: RunningServer; // --expensive-queries 0: every search longer than a slice is refused
+  let plain: RunningServer; // the defaults: marking 40,000 matches takes more than a slice, and is allowed to
 
   before(async () => {
     seedsDir = mkdtempSync(path.join(os.tmpdir(), "zh-news-overload-seeds-"));
@@ -37,11 +38,13 @@ describe("overload (integration)", function () {
     const indexDir = path.join(indexRoot, "index");
     tiny = await startServer({ seedsDir, indexDir, extraArgs: ["--query-budget", "1"] });
     strict = await startServer({ seedsDir, indexDir, extraArgs: ["--expensive-queries", "0"] });
+    plain = await startServer({ seedsDir, indexDir });
   });
 
   after(async () => {
     await tiny?.stop();
     await strict?.stop();
+    await plain?.stop();
     for (const dir of [seedsDir, indexRoot]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -60,6 +63,31 @@ describe("overload (integration)", function () {
     const html = await response.text();
     expect(html).to.match(/role="alert"[\s\S]*1 毫秒内没有完成[\s\S]*请缩小范围/);
     expect(html).to.include('value="的 OR 是 OR 一"');
+  });
+
+  // Not only searches: what else a request can make long is paced by the same budget.
+  it("stops a completion that runs out of its budget: the first one after a start builds the vocabulary", async () => {
+    const response = await fetch(`${tiny.url}/api/suggest?q=${encodeURIComponent("发")}`);
+    expect(response.status).to.equal(503);
+    expect(await response.json()).to.include({ code: "query_too_expensive" });
+  });
+
+  it("stops /api/analyze of an expensive query (it searches it) with 503 and the hint", async () => {
+    const response = await fetch(`${tiny.url}/api/analyze?q=${encodeURIComponent("的 OR 是 OR 一")}`);
+    expect(response.status).to.equal(503);
+    const body = (await response.json()) as Record<string, string>;
+    expect(body.code).to.equal("query_too_expensive");
+    expect(body.hint).to.include("请缩小范围");
+  });
+
+  it("stops marking the matches of a common word in a huge article: 503 page that says how to narrow the query", async () => {
+    const response = await fetch(`${tiny.url}/article/huge?q=${encodeURIComponent("发展 OR 是")}`);
+    expect(response.status).to.equal(503);
+    const html = await response.text();
+    expect(html).to.include("1 毫秒内没有完成");
+    expect(html).to.include("请缩小范围");
+    const plain = await fetch(`${tiny.url}/article/huge`);
+    expect(plain.status, "without a query nothing is matched").to.equal(200);
   });
 
   it("stays responsive while and after such queries are stopped", async () => {
@@ -106,7 +134,7 @@ describe("overload (integration)", function () {
   });
 
   it("caps the article page (shown length and marks) and offers the full text", async () => {
-    const response = await fetch(`${strict.url}/article/huge?q=${encodeURIComponent("发展")}`);
+    const response = await fetch(`${plain.url}/article/huge?q=${encodeURIComponent("发展")}`);
     expect(response.status).to.equal(200);
     const html = await response.text();
     expect(html.length).to.be.below(600_000); // uncapped: 280,000 characters with 40,000 marks, over 2 MB
@@ -114,7 +142,7 @@ describe("overload (integration)", function () {
     expect(html).to.include("只标出正文中的前 1000 处匹配");
     expect(html).to.include("本页只显示前 200,000 字");
     expect(html).to.include('href="/article/huge/text"');
-    const text = await fetch(`${strict.url}/article/huge/text`);
+    const text = await fetch(`${plain.url}/article/huge/text`);
     expect(text.headers.get("content-type")).to.include("text/plain");
     expect(await text.text()).to.equal(`很长的一篇\n\n${HUGE_BODY}\n`);
   });

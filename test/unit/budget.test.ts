@@ -10,7 +10,9 @@ import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
 import { buildIndex } from "../../src/index/index-writer.js";
 import { Budget, runInSlices, runToEnd, type Steps } from "../../src/search/budget.js";
 import { filter } from "../../src/search/doc-sets.js";
-import { listOccurrences, listOccurrencesSteps, search, searchSteps, type SearchRequest } from "../../src/search/search.js";
+import { listOccurrences, listOccurrencesSteps, matchesInArticleSteps, search, searchSteps, type SearchRequest } from "../../src/search/search.js";
+import { explainQuerySteps } from "../../src/search/explain.js";
+import { completeSteps } from "../../src/search/suggest.js";
 
 /** A spent budget that reads the clock at every item: the first check stops the work. */
 const spent = (): Budget => new Budget(-1, 1);
@@ -92,6 +94,16 @@ describe("budget", function () {
     }
     const all = Uint32Array.from({ length: snapshot.size }, (_, i) => i);
     expect(() => runToEnd(filter(all, () => true, spent())), "a filter over the articles").to.throw(QueryTooExpensiveError);
+  });
+
+  it("stops the other work a request can make long: analysis (which searches), completions, an article's matches", () => {
+    const article = snapshot.findArticle("b8")!;
+    expect(() => runToEnd(explainQuerySteps(snapshot, "发展 OR 改革 OR 开放", spent())), "analyze").to.throw(QueryTooExpensiveError);
+    expect(() => runToEnd(completeSteps(snapshot, "fa", spent())), "suggest").to.throw(QueryTooExpensiveError);
+    expect(() => runToEnd(matchesInArticleSteps(snapshot, article, "发展 道路", spent())), "article page").to.throw(QueryTooExpensiveError);
+    // With time, the same work answers.
+    expect(runToEnd(completeSteps(snapshot, "fa", Budget.unlimited())).map((completion) => completion.text)).to.include("发展");
+    expect(runToEnd(matchesInArticleSteps(snapshot, article, "发展 道路", Budget.unlimited())).bodyMatches).to.not.be.empty;
   });
 
   it("is asked inside every long loop: phrase counts, candidate checks, unions, BM25, ranking, the occurrence list", () => {

@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseQuery } from "../../src/search/query-parser.js";
+import { QueryTooExpensiveError } from "../../src/errors.js";
+import { Budget, runSlice, runToEnd } from "../../src/search/budget.js";
 import { correctionFor, dateSuggestions } from "../../src/search/did-you-mean.js";
 import { search, type SearchRequest } from "../../src/search/search.js";
 import { Vocabulary } from "../../src/search/vocabulary.js";
@@ -84,7 +86,22 @@ describe("did you mean (on a sample of the corpus)", () => {
   });
 
   it("新冠肺灾 → 新冠肺炎, a one-character typo", () => {
-    expect(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"), NOTHING)?.replacements).to.deep.equal([{ from: "新冠肺灾", to: "新冠肺炎", reason: "typo" }]);
+    expect(runToEnd(correctionFor(snapshot(), "新冠肺灾", parseQuery("新冠肺灾"), NOTHING, Budget.unlimited()))?.replacements).to.deep.equal([{ from: "新冠肺灾", to: "新冠肺炎", reason: "typo" }]);
+  });
+
+  it("is paced by the request's budget: judging corrections pauses between counts and stops when the budget is spent", () => {
+    const query = "脱贫功坚";
+    const expected = runToEnd(correctionFor(snapshot(), query, parseQuery(query), NOTHING, Budget.unlimited()));
+    expect(expected?.query).to.equal("脱贫攻坚");
+    // Every clock read ends the slice: it pauses, and still finds the same correction.
+    const budget = new Budget(Infinity, 1);
+    const steps = correctionFor(snapshot(), query, parseQuery(query), NOTHING, budget);
+    let pauses = 0;
+    let done: ReturnType<typeof runSlice<typeof expected>>;
+    while (!(done = runSlice(steps, budget, -1))) pauses++;
+    expect(done.value).to.deep.equal(expected);
+    expect(pauses).to.be.greaterThan(2);
+    expect(() => runToEnd(correctionFor(snapshot(), query, parseQuery(query), NOTHING, new Budget(-1, 1)))).to.throw(QueryTooExpensiveError);
   });
 
   it("a rare word that some article holds is searched as typed, and a much more common one read the same is offered (习进平说: one story has it)", () => {
@@ -102,7 +119,7 @@ describe("did you mean (on a sample of the corpus)", () => {
   });
 
   it("keeps the rest of the typed query: filters, other words and phrases", () => {
-    expect(correctionFor(snapshot(), '"疫情" 习近瓶 date:2013..', parseQuery('"疫情" 习近瓶 date:2013..'), NOTHING)?.query).to.equal('"疫情" 习近平 date:2013..');
+    expect(runToEnd(correctionFor(snapshot(), '"疫情" 习近瓶 date:2013..', parseQuery('"疫情" 习近瓶 date:2013..'), NOTHING, Budget.unlimited()))?.query).to.equal('"疫情" 习近平 date:2013..');
   });
 
   it("offers nothing for common words, quoted phrases or words the index has", () => {
@@ -142,7 +159,7 @@ describe("one-character typos: candidates from the archive's text, judged with t
   });
 
   it("最军 劫掠 → 叛军 劫掠: the word that stands with the rest of the query, not the most common one", () => {
-    const correction = correctionFor(snapshot(), "最军 劫掠", parseQuery("最军 劫掠"), NOTHING);
+    const correction = runToEnd(correctionFor(snapshot(), "最军 劫掠", parseQuery("最军 劫掠"), NOTHING, Budget.unlimited()));
     expect(correction?.replacements).to.deep.equal([{ from: "最军", to: "叛军", reason: "typo" }]);
     expect(ids("最军 劫掠")).to.deep.equal(["p0", "p1", "p2"]);
   });

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { matchesInArticle, search, type SearchResult } from "../../src/search/search.js";
+import { Budget, runToEnd } from "../../src/search/budget.js";
+import { matchesInArticleSteps, search, type SearchResult } from "../../src/search/search.js";
 import { parseSynonyms, SynonymTable, synonyms, useSynonyms } from "../../src/search/synonyms.js";
 import { indexOfRecords } from "../support/temp-index.js";
 
@@ -29,7 +30,7 @@ describe("query expansion: synonyms and pinyin", () => {
   it("an article page marks what the search also looked for: synonyms and Chinese readings of pinyin", () => {
     const marked = (id: string, query: string) => {
       const doc = snapshot().findArticle(id)!;
-      const { titleMatches, bodyMatches, expansions } = matchesInArticle(snapshot(), doc, query);
+      const { titleMatches, bodyMatches, expansions } = runToEnd(matchesInArticleSteps(snapshot(), doc, query, Budget.unlimited()));
       const article = { title: snapshot().meta(doc).title, body: snapshot().body(doc) };
       return { texts: [...titleMatches.map((m) => article.title.slice(m.start, m.end)), ...bodyMatches.map((m) => article.body.slice(m.start, m.end))], expansions };
     };
