@@ -153,12 +153,12 @@ function articlesHolding(snapshot: IndexSnapshot, text: string, field: Field, bu
  * the vocabulary's words read the same in place of a piece of it (脱贫共建 → 脱贫攻坚). The vocabulary
  * is built on first use: a query that finds articles must not stall a fresh server for it.
  */
-function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined, sources: { scan: boolean; vocabulary: boolean; least: number }): Set<string> {
+function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined, sources: { scan: boolean; vocabulary: boolean; least: number }, budget: Budget): Set<string> {
   const proposed = new Set<string>();
   for (const nearby of oneCharacterAway(snapshot, text, CANDIDATES_PER_POSITION, sources.least)) proposed.add(nearby.text);
   if (sources.scan && context && context.length <= CONTEXT_SCAN) for (const nearby of oneCharacterAwayIn(snapshot, text, context).keys()) proposed.add(nearby);
   if (!sources.vocabulary) return proposed;
-  const vocabulary = vocabularyOf(snapshot);
+  const vocabulary = vocabularyOf(snapshot, budget);
   for (const span of spansOf(text)) {
     for (const { word } of vocabulary.homophones(text.slice(span.start, span.end))) proposed.add(text.slice(0, span.start) + word + text.slice(span.end));
   }
@@ -187,7 +187,7 @@ function* bestCandidate(
   const least = original === 0 ? MIN_CORRECTED : RATIO_SEEN * (original + 1);
   // Scored with the estimate of the n-gram lists first, then counted exactly for the best few.
   const estimated: Candidate[] = [];
-  const proposed = proposals(snapshot, text, context, { scan: original === 0, vocabulary: !foundSome, least });
+  const proposed = proposals(snapshot, text, context, { scan: original === 0, vocabulary: !foundSome, least }, budget);
   // Proposing read the texts of up to CONTEXT_SCAN articles; then each proposal is paced.
   if (budget.due(1 + (context?.length ?? 0))) yield;
   for (const candidate of proposed) {

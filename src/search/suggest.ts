@@ -21,10 +21,9 @@ export function complete(snapshot: IndexSnapshot, typed: string): Completion[] {
   return runToEnd(completeSteps(snapshot, typed, Budget.unlimited()));
 }
 
-/** Within the request's budget: the first request after a new generation builds the vocabulary, which counts. */
+/** Within the request's budget (the vocabulary, built by the first request after a new generation, is not charged to it). */
 export function* completeSteps(snapshot: IndexSnapshot, typed: string, budget: Budget): Steps<Completion[]> {
-  const vocabulary = vocabularyOf(snapshot);
-  budget.check();
+  const vocabulary = vocabularyOf(snapshot, budget);
   if (budget.due()) yield;
   return completeFrom(vocabulary, typed, budget);
 }

@@ -102,10 +102,10 @@ export class Vocabulary {
 
 const built = new WeakMap<IndexSnapshot, Vocabulary>();
 
-/** The snapshot's vocabulary, built on first use. */
-export function vocabularyOf(snapshot: IndexSnapshot): Vocabulary {
+/** The snapshot's vocabulary, built on first use (not charged to the `budget` of the request that needs it first). */
+export function vocabularyOf(snapshot: IndexSnapshot, budget = Budget.unlimited()): Vocabulary {
   let vocabulary = built.get(snapshot);
-  if (!vocabulary) built.set(snapshot, (vocabulary = new Vocabulary(snapshot.termFrequencies())));
+  if (!vocabulary) built.set(snapshot, (vocabulary = budget.excluding(() => new Vocabulary(snapshot.termFrequencies()))));
   return vocabulary;
 }
 
