@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   disjoint_dates: "two `date:` filters that do not overlap",
   too_many_items: "more than MAX_QUERY_ITEMS words and phrases in one query",
   query_too_expensive: "the search ran out of its time budget (--query-budget) and was stopped (503); narrow the query",
+  shard_unavailable: "a shard of a sharded PostgreSQL archive did not answer (503); the message names it",
   server_busy: "all turns for expensive searches are taken (--expensive-queries); try again after Retry-After seconds (503)",
   headers_too_large: "the URL or the request headers are over 16 KiB (431)",
   request_timeout: "the request headers did not arrive in time (408)",
@@ -189,4 +190,14 @@ export class NotFoundError extends SearchError {
 /** No article with this id: a link from an older index, or a mistyped address. */
 export function articleNotFound(id: string): NotFoundError {
   return new NotFoundError(`没有编号为“${id}”的文章：它可能已从资料库中删除，或链接有误。请重新检索`);
+}
+
+/** A shard of a sharded PostgreSQL deployment did not answer (HTTP 503): no answer rather than one with its articles silently missing. */
+export class ShardUnavailableError extends SearchError {
+  constructor(
+    readonly shard: string,
+    readonly reason: string,
+  ) {
+    super(`分片 ${shard} 暂时无法访问：结果会缺少它的文章，所以没有给出`, "请稍后再试；若一再出现，请告诉管理员（服务器日志里有原因）", "shard_unavailable");
+  }
 }

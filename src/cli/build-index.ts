@@ -1,7 +1,10 @@
 // `npm run index`: builds or updates index/ from the seed files and prints a summary; `--rollback`
-// makes the previous generation current again.
+// makes the previous generation current again. With --backend postgres, loads a database, or the
+// shards of a shard map and their proxy.
+import { Option } from "commander";
 import { SearchError } from "../errors.js";
 import { rollbackIndex } from "../index/index-writer.js";
+import { parseShardMap } from "../index/shard-map.js";
 import { addBackendOptions, commonCommand, resolveBackend, resolveCommon } from "./options.js";
 import { buildAndReport, describe, loadAndReport, watchSeeds } from "./report.js";
 
@@ -13,16 +16,33 @@ async function main(): Promise<void> {
       false,
     ),
     false,
-  );
+  )
+    .addOption(
+      new Option("--shard <url=dates>", "with --backend postgres, instead of --database-url: a shard and the dates it holds, e.g. postgres://db1/news_a=..2016; repeat in date order")
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .option("--shard-map <file>", "the shards as a file, one URL=DATES per line (# comments), instead of --shard")
+    .option("--proxy-url <url>", "with shards: the PL/Proxy database the app servers query, set up after the load");
   command.parse();
   const options = resolveCommon(command.opts());
   const debug = options.debug;
-  const { rollback, watch } = command.opts<{ rollback: boolean; watch: boolean }>();
+  const { rollback, watch, shard = [], shardMap, proxyUrl } = command.opts<{ rollback: boolean; watch: boolean; shard?: string[]; shardMap?: string; proxyUrl?: string }>();
   try {
+    const sharded = shard.length > 0 || shardMap !== undefined;
+    if (sharded) {
+      const { backend, databaseUrl } = command.opts<{ backend: string; databaseUrl?: string }>();
+      if (backend !== "postgres") throw new SearchError("--shard and --shard-map are for --backend postgres", "add --backend postgres");
+      if (databaseUrl !== undefined) throw new SearchError("give either --database-url or shards (--shard/--shard-map), not both", "keep --database-url for one database, or the shards and --proxy-url");
+      if (shard.length > 0 && shardMap !== undefined) throw new SearchError("give the shards either as --shard options or as --shard-map, not both", "keep one of them");
+      if (!proxyUrl) throw new SearchError("shards need --proxy-url: the PL/Proxy database the app servers query", "add --proxy-url postgres://user@host:port/proxy");
+      if (rollback || watch) throw new SearchError(`--${rollback ? "rollback" : "watch"} is not supported by the postgres backend yet`, "load without it (a load is incremental: run it again after the seeds change)");
+      await loadAndReport(options, { shards: parseShardMap(shard, shardMap), proxyUrl });
+      return;
+    }
     const { backend, databaseUrl } = resolveBackend(command.opts());
     if (backend === "postgres" && databaseUrl) {
       if (rollback || watch) throw new SearchError(`--${rollback ? "rollback" : "watch"} is not supported by the postgres backend yet`, "load without it (a load is incremental: run it again after the seeds change)");
-      await loadAndReport(options, databaseUrl);
+      await loadAndReport(options, { databaseUrl });
       return;
     }
     if (rollback) {

@@ -2,7 +2,9 @@
 import { Presets, SingleBar } from "cli-progress";
 import { ioReason, SearchError, type SkippedSeedError } from "../errors.js";
 import { buildIndex, type BuildProgress, type BuildSummary } from "../index/index-writer.js";
+import { setUpProxy } from "../index/postgres-proxy.js";
 import { loadPostgres, type LoadSummary } from "../index/postgres-writer.js";
+import type { ShardMap } from "../index/shard-map.js";
 import { SeedWatcher } from "../index/seed-watcher.js";
 import type { CommonOptions } from "./options.js";
 
@@ -141,18 +143,28 @@ export function buildAndReport(options: CommonOptions, full = options.full): Pro
   );
 }
 
-/** `--backend postgres`: loads the seeds into the database (only new and changed files unless `full`), reported as a build is. */
-export function loadAndReport(options: CommonOptions, databaseUrl: string): Promise<LoadSummary> {
+/**
+ * `--backend postgres`: loads the seeds into the database or the shards (only new and changed files
+ * unless `full`), reported as a build is; then sets up the shards' proxy.
+ */
+export function loadAndReport(options: CommonOptions, target: { databaseUrl: string } | { shards: ShardMap; proxyUrl: string }): Promise<LoadSummary> {
   return runAndReport(
-    (progress) => loadPostgres({ seeds: options.seeds, databaseUrl, full: options.full, strict: options.strict, progress }),
+    async (progress) => {
+      const summary = await loadPostgres({ seeds: options.seeds, ...target, full: options.full, strict: options.strict, progress });
+      if ("proxyUrl" in target) await setUpProxy(target.proxyUrl, target.shards);
+      return summary;
+    },
     formatLoadSummary,
   );
 }
 
 export function formatLoadSummary(summary: LoadSummary): string {
+  const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  const sharded = summary.shards.length > 0;
   return [
-    summary.upToDate ? "database is up to date" : "database loaded",
-    `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s`,
+    summary.upToDate ? `${sharded ? "shards are" : "database is"} up to date` : `${sharded ? "shards" : "database"} loaded`,
+    `  files ${summary.files}, articles ${summary.articles}, distinct terms ${summary.distinctTerms}, ${summary.seconds.toFixed(1)} s, ${mib(summary.bytes)} in the database${sharded ? "s" : ""}`,
+    ...summary.shards.map((shard) => `  shard ${shard.name} (${shard.dates}): ${shard.articles} articles, ${mib(shard.bytes)}`),
     `  ${countLine(summary)}; loaded ${summary.articlesLoaded} articles`,
     ...changeLines(summary),
   ].join("\n");

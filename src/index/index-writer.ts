@@ -3,7 +3,6 @@
 // one small pointer file (CURRENT). A build killed at any point leaves the previous generation
 // in place; the next build removes what the dead one left behind.
 import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
@@ -25,7 +24,7 @@ import {
 } from "./format.js";
 import { readCurrentManifest } from "./index-reader.js";
 import { acquireBuildLock } from "./index-lock.js";
-import { SegmentWorkerPool } from "./segment-pool.js";
+import { poolSizeFor, SegmentWorkerPool } from "./segment-pool.js";
 import type { SegmentJob } from "./segment-worker.js";
 import { writeSegment } from "./segment-writer.js";
 
@@ -43,10 +42,6 @@ const PACKED_MAX_ARTICLES = 5_000;
  * again about once per size class, and a daily file keeps adding one segment, not one per day.
  */
 const MERGE_FACTOR = 10;
-/** Below this many new articles, starting worker threads (a second jieba each, ~1 s) costs more than it saves. */
-const PARALLEL_MIN_ARTICLES = 5_000;
-const MAX_WORKERS = 4;
-const WORKERS = Math.min(availableParallelism(), MAX_WORKERS);
 const TEMP_PREFIX = ".tmp-";
 
 export interface BuildOptions {
@@ -213,7 +208,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     if (options.strict) refuseSkipped(skipped);
     checkShrink(current, plan, articleCount + plan.keep.reduce((sum, segment) => sum + segment.articles, 0), skipped, options.allowShrink ?? false);
 
-    if (articleCount >= PARALLEL_MIN_ARTICLES && WORKERS > 1) pool = new SegmentWorkerPool(WORKERS, jiebaWords);
+    if (poolSizeFor(articleCount) > 0) pool = new SegmentWorkerPool(poolSizeFor(articleCount), jiebaWords);
     const generation = (plan.previous?.generation ?? (await lastGenerationOnDisk(options.indexDir))) + 1;
     const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report, pool);
     for (const record of readRecords) record.segments = seedSegments.get(record.file) ?? [];

@@ -5,7 +5,7 @@ import { BuildRefusedError } from "../errors.js";
 import { KEYWORD_FIELDS, keywordField, TEXT_FIELDS, type KeywordFieldName } from "./schema.js";
 
 /** Bump when the tables below change: a database loaded under another version is loaded again in full. */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 
 /** The text field's display text, its terms with their frequencies ({term: tf}), and its number of terms (BM25's field length). */
 export const textColumns = (name: string): { text: string; tf: string; length: string } => ({ text: name, tf: `${name}_tf`, length: `${name}_terms` });
@@ -19,15 +19,17 @@ export function keywordColumnType(name: KeywordFieldName): "text" | "text[]" {
 /** Column definitions of the articles table: one per text field (three) and per keyword field of schema.ts. */
 function articleColumns(): string[] {
   const columns = [
-    "doc integer GENERATED ALWAYS AS IDENTITY UNIQUE",
+    // Loading order, numbered by the loader: a new or changed file's articles come after those loaded
+    // before, as in the embedded index, and shards share one numbering (ties rank in this order).
+    "doc integer NOT NULL UNIQUE",
     "id text PRIMARY KEY",
     "file text NOT NULL REFERENCES seed_files (file) ON DELETE CASCADE",
     // fold(title + "\n" + body): phrases are matched in it, exactly as the embedded engine does.
     "folded text NOT NULL",
     // The title's length in characters (code points): left(folded, title_length) is the title.
     "title_length integer NOT NULL",
-    // Every distinct character and pair of characters of `folded` (no line breaks): 1–2 character phrases, which pg_trgm cannot index.
-    "grams text[] NOT NULL",
+    // The codes of every distinct character and pair of characters of `folded` (postgres-rows.ts grams): the phrase index.
+    "grams bigint[] NOT NULL",
     // dateSortKey() of the date; NULL when undated (sorted last).
     "date_key double precision",
     "details jsonb NOT NULL",
@@ -45,11 +47,8 @@ function articleColumns(): string[] {
   return columns;
 }
 
-/** Creates what is missing. Statements are idempotent, so a loader and a later session can both run them. */
+/** Creates the tables that are missing. Statements are idempotent, so a loader and a later session can both run them. */
 export function schemaStatements(): string[] {
-  const keywordIndexes = KEYWORD_FIELDS.flatMap((field) =>
-    "column" in field.stored ? [`CREATE INDEX IF NOT EXISTS articles_${field.name} ON articles USING ${field.stored.multiple ? "gin" : "btree"} ("${field.name}")`] : [],
-  );
   return [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     // Text, not jsonb: compared as written (jsonb reorders keys).
@@ -61,12 +60,35 @@ export function schemaStatements(): string[] {
     // Global statistics for BM25, kept by the loader in the transaction that changes the articles.
     "CREATE TABLE IF NOT EXISTS term_stats (field text NOT NULL, term text NOT NULL, df integer NOT NULL, PRIMARY KEY (field, term))",
     "CREATE TABLE IF NOT EXISTS field_stats (field text PRIMARY KEY, articles bigint NOT NULL, terms bigint NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS articles_file ON articles (file)",
-    "CREATE INDEX IF NOT EXISTS articles_date_key ON articles (date_key)",
-    "CREATE INDEX IF NOT EXISTS articles_folded_trgm ON articles USING gin (folded gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS articles_grams ON articles USING gin (grams)",
-    ...TEXT_FIELDS.map(({ name }) => `CREATE INDEX IF NOT EXISTS articles_${name}_tf ON articles USING gin (${textColumns(name).tf})`),
-    ...keywordIndexes,
+  ];
+}
+
+/**
+ * The articles' search indexes, by name. A first load into an empty table builds them after the
+ * rows are in (one sort per index instead of an index update per row); other loads keep them.
+ */
+export function articleIndexes(): Array<{ name: string; create: string }> {
+  const index = (name: string, definition: string): { name: string; create: string } => ({ name, create: `CREATE INDEX IF NOT EXISTS ${name} ON articles ${definition}` });
+  return [
+    index("articles_file", "(file)"),
+    index("articles_date_key", "(date_key)"),
+    index("articles_grams", "USING gin (grams)"),
+    ...KEYWORD_FIELDS.flatMap((field) => ("column" in field.stored ? [index(`articles_${field.name}`, `USING ${field.stored.multiple ? "gin" : "btree"} ("${field.name}")`)] : [])),
+  ];
+}
+
+/** The function of a shard that the proxy's RUN ON ALL function of the same name calls (postgres-proxy.ts). */
+export const SHARD_FUNCTION = "shard_rows";
+
+/**
+ * A shard runs the read queries the app builds (search/postgres-match.ts), parameters inlined, and
+ * returns each row as JSON; the proxy gathers the rows of every shard. Read only: a query that
+ * would write fails (the function is declared STABLE).
+ */
+export function shardStatements(): string[] {
+  return [
+    `CREATE OR REPLACE FUNCTION ${SHARD_FUNCTION}(query text) RETURNS SETOF json LANGUAGE plpgsql STABLE AS $$
+     BEGIN RETURN QUERY EXECUTE 'SELECT row_to_json(r) FROM (' || query || ') AS r'; END $$`,
   ];
 }
 

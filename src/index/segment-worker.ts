@@ -1,9 +1,11 @@
 // A worker thread of the segment pool (segment-pool.ts): loads jieba's dictionaries at once, then
-// writes the segment of each job it is sent, one at a time.
+// does each job it is sent, one at a time: write a segment (the embedded build), or analyze
+// articles into the PostgreSQL loader's COPY rows (postgres-rows.ts).
 import { parentPort, workerData } from "node:worker_threads";
 import { loadSegmenter, useUserDictionary } from "../analysis/jieba.js";
 import type { Article } from "../types.js";
 import type { SegmentRecord } from "./format.js";
+import { encodeRows, type EncodedRows, type LoadedArticle } from "./postgres-rows.js";
 import { writeSegment } from "./segment-writer.js";
 
 export interface SegmentJob {
@@ -12,6 +14,8 @@ export interface SegmentJob {
   articles: Article[];
 }
 
+export type WorkerJob = { kind: "segment"; job: SegmentJob } | { kind: "rows"; articles: LoadedArticle[] };
+
 export interface SegmentWorkerData {
   userDictionary: string | undefined;
 }
@@ -19,6 +23,7 @@ export interface SegmentWorkerData {
 export type SegmentWorkerMessage =
   | { type: "progress"; done: number }
   | { type: "done"; record: SegmentRecord }
+  | { type: "rows"; rows: EncodedRows }
   | { type: "failed"; error: Error };
 
 /** Progress is batched: a message per article would cost more than the article. */
@@ -28,18 +33,25 @@ if (parentPort) {
   const port = parentPort;
   await useUserDictionary((workerData as SegmentWorkerData).userDictionary);
   loadSegmenter();
-  port.on("message", (job: SegmentJob) => {
+  // Reported, not thrown: an uncaught error would end the worker, and its lane with it.
+  const fail = (error: unknown): void => port.postMessage({ type: "failed", error: error instanceof Error ? error : new Error(String(error)) } satisfies SegmentWorkerMessage);
+  port.on("message", (message: WorkerJob) => {
+    if (message.kind === "rows") {
+      try {
+        port.postMessage({ type: "rows", rows: encodeRows(message.articles) } satisfies SegmentWorkerMessage);
+      } catch (error) {
+        fail(error);
+      }
+      return;
+    }
+    const { job } = message;
     let done = 0;
     void writeSegment(job.dir, job.name, job.articles, () => {
       done++;
       if (done % PROGRESS_EVERY === 0) port.postMessage({ type: "progress", done: PROGRESS_EVERY } satisfies SegmentWorkerMessage);
-    }).then(
-      (record) => {
-        port.postMessage({ type: "progress", done: done % PROGRESS_EVERY } satisfies SegmentWorkerMessage);
-        port.postMessage({ type: "done", record } satisfies SegmentWorkerMessage);
-      },
-      // Reported, not thrown: an uncaught error would end the worker, and its lane with it.
-      (error: unknown) => port.postMessage({ type: "failed", error: error instanceof Error ? error : new Error(String(error)) } satisfies SegmentWorkerMessage),
-    );
+    }).then((record) => {
+      port.postMessage({ type: "progress", done: done % PROGRESS_EVERY } satisfies SegmentWorkerMessage);
+      port.postMessage({ type: "done", record } satisfies SegmentWorkerMessage);
+    }, fail);
   });
 }

@@ -2,10 +2,13 @@
 // match a query (AND, OR, exclusions, filters, the relaxed fallback) and the exact counts of its
 // quoted phrases, computed by the database with the same needles as candidates.ts (the app keeps
 // jieba, folding and the parser), then BM25 by the database and the embedded engine's re-ranking,
-// sort and paging. postgres-backend.ts serves it.
+// sort and paging. postgres-backend.ts serves it. Every query also runs on the shards of a sharded
+// archive at once (postgres-shards.ts: one row set per shard): counts come back as one row per shard
+// and are added up here, rows are put in loading order here.
 import { namesOf } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import { TF_SLOTS } from "../index/headline-index.js";
+import { phraseGrams } from "../index/postgres-rows.js";
 import { keywordColumnType, textColumns } from "../index/postgres-schema.js";
 import { BM25_K1, DATE_FILTER, TEXT_FIELDS, VALUE_FILTERS, type TextField, type ValueFilterName } from "../index/schema.js";
 import { MAX_TF } from "../index/word-index.js";
@@ -38,8 +41,8 @@ export interface PostgresMatches {
   expansions: Expansion[];
 }
 
-/** Phrases up to this many characters (code points) are looked up in the gram array; pg_trgm needs three. */
-const GRAM_MAX_CHARS = 2;
+/** Up to this many characters (code points), a phrase is held by exactly the articles whose grams hold it. */
+const GRAM_EXACT_CHARS = 2;
 
 /** A Latin letter or digit of folded text, as phrase-check.ts isLatinUnit. */
 const LATIN = /[a-z0-9]/;
@@ -59,12 +62,12 @@ class Sql {
   }
 
   /**
-   * Articles whose field holds the needle exactly, as phrase-check.ts decides: the gram array or
-   * pg_trgm proposes, strpos decides; a query word with Latin text at an end must stand alone.
+   * Articles whose field holds the needle exactly, as phrase-check.ts decides: the gram index
+   * proposes, strpos decides; a query word with Latin text at an end must stand alone.
    */
   needle(needle: string, field: Field, wholeWord: boolean): string {
-    const short = Array.from(needle).length <= GRAM_MAX_CHARS;
-    const candidates = short ? `grams @> ARRAY[${this.param(needle)}::text]` : `folded LIKE ${this.param(`%${needle.replace(/[\\%_]/g, (char) => `\\${char}`)}%`)}`;
+    const short = Array.from(needle).length <= GRAM_EXACT_CHARS;
+    const candidates = `grams @> ${this.param(phraseGrams(needle))}::bigint[]`;
     const latinStart = wholeWord && LATIN.test(needle.charAt(0));
     const latinEnd = wholeWord && LATIN.test(needle.charAt(needle.length - 1));
     if (latinStart || latinEnd) {
@@ -121,9 +124,12 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
   const weights = new Map<string, number>();
   for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + (item.expansion ? EXPANSION_WEIGHT : 1));
   const terms = [...weights.keys()];
-  const { rows: stats } = await client.query<{ field: string; term: string; df: number }>("SELECT field, term, df FROM term_stats WHERE term = ANY($1::text[])", [terms]);
-  const { rows: fields } = await client.query<{ field: string; articles: string; terms: string }>("SELECT field, articles, terms FROM field_stats");
-  const size = Number(fields[0]?.articles ?? 0);
+  // Global statistics: each shard's, added up.
+  const { rows: shardStats } = await client.query<{ field: string; term: string; df: number }>("SELECT field, term, df FROM term_stats WHERE term = ANY($1::text[])", [terms]);
+  const stats = sumRows(shardStats, ["field", "term"], ["df"]);
+  const { rows: shardFields } = await client.query<{ field: string; articles: string; terms: string }>("SELECT field, articles, terms FROM field_stats");
+  const fields = sumRows(shardFields, ["field"], ["articles", "terms"]);
+  const size = Number(fields.find((row) => row.field === TEXT_FIELDS[0]!.name)?.articles ?? 0);
   const sql = new Sql();
   // scores[doc] += termIdf * fieldWeight * saturate(tf, length, average, b), term by term, field by field, as rank.ts adds them.
   const additions = ["0::float8"];
@@ -190,6 +196,7 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
      FROM articles ${groupConditions.length > 0 ? `WHERE ${groupConditions.join(" OR ")}` : ""} ORDER BY doc`,
     sql.values,
   );
+  rows.sort((a, b) => a.doc - b.doc);
   const strict = rows.filter((row) => row.every && row.kept);
   // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
   const relaxed = !rows.some((row) => row.every) && groups.length > 1;
@@ -210,7 +217,7 @@ async function countItems(client: Queryable, catalog: Catalog, queryText: string
     const sql = new Sql();
     const filters = await filterCondition(client, catalog, sql, query);
     const { rows } = await client.query<{ articles: number }>(`SELECT count(*)::int AS articles FROM articles WHERE ${sql.group(group)} AND ${filters}`, sql.values);
-    counts.push({ text: queryText.slice(group[0]!.atom.start, group.at(-1)!.atom.end), articles: rows[0]!.articles });
+    counts.push({ text: queryText.slice(group[0]!.atom.start, group.at(-1)!.atom.end), articles: sumRows(rows, [], ["articles"])[0]!.articles });
   }
   return counts;
 }
@@ -232,7 +239,7 @@ async function countPhrases(client: Queryable, catalog: Catalog, groups: Analyze
              FROM articles WHERE ${condition}) AS holding`,
       sql.values,
     );
-    const row = rows[0]!;
+    const row = sumRows(rows, [], ["articles", "occurrences", "kept_articles", "kept_occurrences"])[0]!;
     const counted = { phrase, field: item.atom.field };
     phrases.push(
       hasFilters(query)
@@ -256,11 +263,11 @@ export async function phraseMatches(client: Queryable, phrase: string, field: Fi
   if (phrase.length === 0) return [];
   const sql = new Sql();
   const condition = sql.needle(phrase, field, false);
-  const { rows } = await client.query<PhraseMatch>(
-    `SELECT id, ${occurrencesIn(Sql.fieldText(field), sql.param(phrase))}::int AS occurrences FROM articles WHERE ${condition} ORDER BY doc`,
+  const { rows } = await client.query<PhraseMatch & { doc: number }>(
+    `SELECT doc, id, ${occurrencesIn(Sql.fieldText(field), sql.param(phrase))}::int AS occurrences FROM articles WHERE ${condition}`,
     sql.values,
   );
-  return rows;
+  return rows.sort((a, b) => a.doc - b.doc).map(({ id, occurrences }) => ({ id, occurrences }));
 }
 
 function hasFilters(query: ParsedQuery): boolean {
@@ -300,7 +307,7 @@ export class Catalog {
     let values = this.values.get(name);
     if (!values) {
       const column = valueColumnIsArray(name) ? `unnest("${name}")` : `"${name}"`;
-      values = client.query<{ value: string }>(`SELECT DISTINCT ${column} AS value FROM articles`).then(({ rows }) => rows.map(({ value }) => value));
+      values = client.query<{ value: string }>(`SELECT DISTINCT ${column} AS value FROM articles`).then(({ rows }) => [...new Set(rows.map(({ value }) => value))]);
       this.values.set(name, values);
       values.catch(() => this.values.delete(name));
     }
@@ -316,4 +323,20 @@ export class Catalog {
     }
     return this.names;
   }
+}
+
+/**
+ * Rows with the same `keys` merged, their `counts` added up (as numbers: bigint columns arrive as
+ * text): one database gives a row per key already, shards one each. No keys: one row of totals.
+ */
+function sumRows<Row extends object, Count extends keyof Row>(rows: readonly Row[], keys: ReadonlyArray<keyof Row>, counts: readonly Count[]): Array<Omit<Row, Count> & Record<Count, number>> {
+  const merged = new Map<string, Omit<Row, Count> & Record<Count, number>>();
+  for (const row of rows) {
+    const key = JSON.stringify(keys.map((name) => row[name]));
+    const into = merged.get(key) ?? ({ ...row, ...Object.fromEntries(counts.map((name) => [name, 0])) } as Omit<Row, Count> & Record<Count, number>);
+    for (const name of counts) (into as Record<Count, number>)[name] += Number(row[name]);
+    merged.set(key, into);
+  }
+  if (keys.length === 0 && merged.size === 0) return [Object.fromEntries(counts.map((name) => [name, 0])) as Omit<Row, Count> & Record<Count, number>];
+  return [...merged.values()];
 }

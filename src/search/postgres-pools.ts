@@ -10,9 +10,9 @@ import { DatabaseUnavailableError, QueryTooExpensiveError, ServerBusyError } fro
 import { redactedUrl } from "../index/postgres-writer.js";
 import type { Budget } from "./budget.js";
 
-/** What the backend's SQL needs of a connection. */
+/** What the backend's SQL needs of a connection: pg's clients and pools have it, and so has the shards' proxy (postgres-shards.ts). */
 export interface Queryable {
-  query<Row extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>>;
+  query<Row extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
 }
 
 export interface PoolOptions {

@@ -1,12 +1,12 @@
 // The last middleware: known errors become 4xx/503 with their message and stable code (JSON under /api,
 // the error page elsewhere); anything else is a 500 that is logged but does not leak a stack trace.
 import type { ErrorRequestHandler, Response } from "express";
-import { DatabaseUnavailableError, InvalidParameterError, NotFoundError, NotOnBackendError, QueryParseError, QueryTooExpensiveError, SearchError, ServerBusyError, type ErrorCode } from "../errors.js";
+import { DatabaseUnavailableError, InvalidParameterError, NotFoundError, NotOnBackendError, QueryParseError, QueryTooExpensiveError, SearchError, ServerBusyError, ShardUnavailableError, type ErrorCode } from "../errors.js";
 
 function statusOf(error: unknown): number {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof QueryParseError || error instanceof InvalidParameterError) return 400;
-  if (error instanceof QueryTooExpensiveError || error instanceof ServerBusyError || error instanceof DatabaseUnavailableError) return 503;
+  if (error instanceof QueryTooExpensiveError || error instanceof ServerBusyError || error instanceof DatabaseUnavailableError || error instanceof ShardUnavailableError) return 503;
   if (error instanceof NotOnBackendError) return 501;
   const status = (error as { status?: unknown }).status; // body-parser and friends
   if (typeof status === "number" && status >= 400 && status < 500) return status;

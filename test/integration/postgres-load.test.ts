@@ -6,18 +6,15 @@ import { expect } from "chai";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { queryTerms } from "../../src/analysis/analyze.js";
 import { fold } from "../../src/analysis/fold.js";
 import { buildIndex } from "../../src/index/index-writer.js";
 import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
-import { matchInPostgres, phraseMatches, searchPostgres } from "../../src/search/postgres-match.js";
-import { SORT_ORDERS } from "../../src/search/rank.js";
+import { phraseMatches } from "../../src/search/postgres-match.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
 import { TEXT_FIELDS } from "../../src/index/schema.js";
-import { search } from "../../src/search/search.js";
-import { corpusRecords, QUERIES, removeTempDirs, runBuildCli, tempDir, writeRecords } from "../support/index-fixtures.js";
+import { corpusRecords, removeTempDirs, runBuildCli, tempDir, writeRecords } from "../support/index-fixtures.js";
 import { startCluster, type PostgresCluster } from "../support/postgres-cluster.js";
-import { Random } from "../support/random.js";
+import { expectSameMatches, expectSamePhrases, expectSameRanking } from "../support/postgres-conformance.js";
 
 /** The 400 records of the corpus sample, in two seed files (so that one can change alone). */
 const FIRST = corpusRecords(0, 200);
@@ -91,69 +88,15 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
   });
 
   it("finds sampled phrases in exactly the articles the embedded engine finds, with the same occurrence counts", async () => {
-    const phrases = samplePhrases(snapshot, 240);
-    const kinds = { short: 0, punctuation: 0, latin: 0, title: 0 };
-    const differences: string[] = [];
-    for (const { phrase, field } of phrases) {
-      if (Array.from(phrase).length <= 2) kinds.short++;
-      if (/[\p{P}\p{S}]/u.test(phrase)) kinds.punctuation++;
-      if (/[a-z0-9]/.test(phrase)) kinds.latin++;
-      if (field === "title") kinds.title++;
-      const result = search(snapshot, { query: `${field === "title" ? "title:" : ""}"${phrase}"`, page: 1, size: snapshot.size, sort: "relevance" });
-      const count = result.phrases[0]!;
-      const embedded = result.hits.map((hit) => hit.article.id).sort();
-      const database = await phraseMatches(client, phrase, field);
-      const occurrences = database.reduce((sum, match) => sum + match.occurrences, 0);
-      const ids = database.map(({ id }) => id).sort();
-      if (JSON.stringify(ids) !== JSON.stringify(embedded) || result.total !== ids.length || count.articles !== ids.length || count.occurrences !== occurrences) {
-        differences.push(`${field}:"${phrase}": embedded ${result.total} articles / ${count.occurrences} occurrences, postgres ${ids.length} / ${occurrences}`);
-      }
-    }
-    expect(differences).to.deep.equal([]);
-    expect(phrases.length).to.be.at.least(200);
-    // The sample covers what the gram array and pg_trgm must each get right.
-    expect(kinds.short).to.be.at.least(40);
-    expect(kinds.punctuation).to.be.at.least(20);
-    expect(kinds.latin).to.be.at.least(20);
-    expect(kinds.title).to.be.at.least(20);
+    await expectSamePhrases(client, snapshot);
   });
 
   it("matches queries as the embedded engine does: article sets, totals, relaxed fallback, item and phrase counts (AND, OR, -, title:, filters)", async () => {
-    const queries = [...QUERIES, ...sampleQueries(snapshot, 120)];
-    const differences: string[] = [];
-    let compared = 0;
-    for (const query of queries) {
-      const embedded = search(snapshot, { query, page: 1, size: snapshot.size, sort: "relevance", correct: false });
-      // Pinyin readings are the embedded engine's only (they need its vocabulary); synonyms are on both.
-      if (embedded.expansions.some(({ reason }) => reason === "pinyin")) continue;
-      compared++;
-      const database = await matchInPostgres(client, query);
-      const expected = { ids: embedded.hits.map((hit) => hit.article.id).sort(), total: embedded.total, relaxed: embedded.relaxed, itemCounts: embedded.itemCounts, phrases: embedded.phrases };
-      const actual = { ids: [...database.ids].sort(), total: database.total, relaxed: database.relaxed, itemCounts: database.itemCounts, phrases: database.phrases };
-      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-        differences.push(`${query}: embedded ${JSON.stringify({ ...expected, ids: expected.ids.length })}, postgres ${JSON.stringify({ ...actual, ids: actual.ids.length })}`);
-      }
-    }
-    expect(differences).to.deep.equal([]);
-    expect(compared).to.be.at.least(120);
+    await expectSameMatches(client, snapshot);
   });
 
   it("ranks, sorts and pages as the embedded engine does: the same ids in the same order with the same scores", async () => {
-    const queries = [...QUERIES, ...sampleQueries(snapshot, 60)];
-    const differences: string[] = [];
-    let compared = 0;
-    for (const [i, query] of queries.entries()) {
-      const request = { query, sort: SORT_ORDERS[i % SORT_ORDERS.length]!, page: 1 + (i % 2), size: 10, correct: false };
-      const embedded = search(snapshot, request);
-      if (embedded.expansions.some(({ reason }) => reason === "pinyin")) continue;
-      compared++;
-      const database = await searchPostgres(client, request);
-      const expected = embedded.hits.map((hit) => `${hit.article.id} ${hit.score.toPrecision(12)}`);
-      const actual = database.pageIds.map((id, at) => `${id} ${database.scores[at]!.toPrecision(12)}`);
-      if (JSON.stringify(actual) !== JSON.stringify(expected)) differences.push(`${query} (${request.sort}, page ${request.page}): embedded ${expected.join(", ")}; postgres ${actual.join(", ")}`);
-    }
-    expect(differences).to.deep.equal([]);
-    expect(compared).to.be.at.least(80);
+    await expectSameRanking(client, snapshot);
   });
 
   it("makes a new seed file visible, replaces a changed one's rows and deletes a removed one's, statistics in step", async () => {
@@ -221,36 +164,6 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
   });
 });
 
-/**
- * Queries made of the sample's own words (jieba terms of random titles): one and two words, OR,
- * exclusions, title:, the filters (a month, a source, an author) with them, and the start of a
- * headline typed as one word.
- */
-function sampleQueries(snapshot: IndexSnapshot, count: number): string[] {
-  const random = new Random(20201202);
-  const word = (): string => {
-    const terms = queryTerms(snapshot.folded(random.int(0, snapshot.size - 1)).slice(0, 40)).filter((term) => !/^[\p{P}\p{S}\s]+$/u.test(term));
-    return terms.length > 0 ? random.pick(terms) : "新闻";
-  };
-  const doc = (): number => random.int(0, snapshot.size - 1);
-  const shapes: Array<() => string> = [
-    () => word(),
-    () => `${word()} ${word()}`,
-    () => `${word()} OR ${word()}`,
-    () => `${word()} -${word()}`,
-    () => `title:${word()}`,
-    () => `${word()} date:${snapshot.keywordValues(doc(), "date")[0]!.slice(0, 7)}`,
-    () => `${word()} source:${snapshot.keywordValues(doc(), "source")[0]!}`,
-    () => `"${word()}${word()}" ${word()}`,
-    () => `${word()} ${word()} ${word()}`,
-    // Several words typed together, as a headline has them: the proximity bonus applies.
-    () => snapshot.folded(doc()).slice(0, 5).replace(/[\p{P}\p{S}\s]/gu, "") || "新闻联播",
-  ];
-  const authored = Array.from({ length: snapshot.size }, (_, doc) => snapshot.keywordValues(doc, "author")).flat();
-  if (authored.length > 0) shapes.push(() => `${word()} author:${random.pick(authored)}`);
-  return Array.from({ length: count }, (_, i) => shapes[i % shapes.length]!());
-}
-
 /** term_stats and field_stats as a load from scratch would compute them. */
 async function expectStatisticsRecounted(client: pg.Client): Promise<void> {
   for (const { name } of TEXT_FIELDS) {
@@ -265,31 +178,4 @@ async function expectStatisticsRecounted(client: pg.Client): Promise<void> {
     );
     expect(lengths[0]!.same).to.equal(true);
   }
-}
-
-/**
- * Phrases cut from the articles' folded text at random: 1–2 characters (the gram array), longer
- * ones across jieba's word boundaries (pg_trgm), some at punctuation or Latin letters and digits,
- * some restricted to titles. Phrases the query language cannot quote, or that fold().trim() would
- * change, are left out.
- */
-function samplePhrases(snapshot: IndexSnapshot, count: number): Array<{ phrase: string; field: "any" | "title" }> {
-  const random = new Random(20201201);
-  const found = new Map<string, { phrase: string; field: "any" | "title" }>();
-  const lengths = [1, 2, 2, 3, 4, 5, 7];
-  const quotable = (text: string): boolean => text.trim() === text && !/["“”「」\n]/.test(text) && fold(text) === text;
-  for (let tries = 0; found.size < count && tries < 100_000; tries++) {
-    const doc = random.int(0, snapshot.size - 1);
-    const text = snapshot.folded(doc);
-    const title = tries % 8 === 0;
-    const limit = title ? snapshot.titleLength(doc) : text.length;
-    const length = lengths[random.int(0, lengths.length - 1)]!;
-    // Every third phrase starts at punctuation or a Latin letter or digit, where there are some.
-    const special = [...text.slice(0, limit).matchAll(/[\p{P}\p{S}a-z0-9]/gu)].map((match) => match.index);
-    const start = tries % 3 === 0 && special.length > 0 ? special[random.int(0, special.length - 1)]! : random.int(0, Math.max(0, limit - length));
-    const phrase = text.slice(start, Math.min(start + length, limit));
-    if (phrase.length === 0 || !quotable(phrase)) continue;
-    found.set(`${title}${phrase}`, { phrase, field: title ? "title" : "any" });
-  }
-  return [...found.values()];
 }

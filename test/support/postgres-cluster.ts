@@ -27,6 +27,13 @@ const running = new Set<PostgresCluster>();
 process.on("exit", () => {
   for (const cluster of running) cluster.stop();
 });
+// Ctrl-C or a kill stops the clusters too (then exits as the signal would have).
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    for (const cluster of running) cluster.stop();
+    process.kill(process.pid, signal);
+  });
+}
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -165,5 +172,34 @@ export async function waitForReplay(primary: PostgresCluster, standby: PostgresC
     if (caughtUp === "true") return;
     if (Date.now() > deadline) throw new Error(`the standby on port ${standby.port} did not replay the primary's WAL up to ${target} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Shards in clusters of their own (so that one can be stopped alone), and a proxy in another. */
+export interface ShardedClusters {
+  shards: Array<{ cluster: PostgresCluster; url: string }>;
+  proxy: { cluster: PostgresCluster; url: string };
+  stop(): void;
+}
+
+/** `count` shard clusters, each with a database news_s<i>, and a proxy cluster with a database news_proxy (PL/Proxy is created by the loader). */
+export async function startShardedClusters(count = 2): Promise<ShardedClusters> {
+  const started: PostgresCluster[] = [];
+  const stop = (): void => {
+    for (const cluster of started) cluster.stop();
+  };
+  try {
+    const shards = [];
+    for (let i = 1; i <= count; i++) {
+      const cluster = await startCluster();
+      started.push(cluster);
+      shards.push({ cluster, url: await cluster.createDatabase(`news_s${i}`) });
+    }
+    const proxyCluster = await startCluster();
+    started.push(proxyCluster);
+    return { shards, proxy: { cluster: proxyCluster, url: await proxyCluster.createDatabase("news_proxy") }, stop };
+  } catch (error) {
+    stop();
+    throw error;
   }
 }

@@ -52,6 +52,8 @@ describe("build and load summaries", () => {
       changed: ["old.jsonl"],
       removed: [],
       articlesLoaded: 10,
+      bytes: 0,
+      shards: [],
       problems: [],
       skipped: [unreadable, kept],
     };
@@ -65,7 +67,34 @@ describe("build and load summaries", () => {
 
   it("cuts long lists after ten names", () => {
     const names = Array.from({ length: 13 }, (_, i) => `f${String(i).padStart(2, "0")}.txt`);
-    const summary: LoadSummary = { upToDate: false, files: 13, articles: 13, distinctTerms: 1, seconds: 0, added: names, changed: [], removed: [], articlesLoaded: 13, problems: [], skipped: [] };
+    const summary: LoadSummary = { upToDate: false, files: 13, articles: 13, distinctTerms: 1, seconds: 0, added: names, changed: [], removed: [], articlesLoaded: 13, bytes: 0, shards: [], problems: [], skipped: [] };
     expect(formatLoadSummary(summary)).to.include(`  added: ${names.slice(0, 10).join(", ")}, … and 3 more`);
+  });
+
+  it("reports a sharded load shard by shard, with the databases' sizes", () => {
+    const summary: LoadSummary = {
+      upToDate: false,
+      files: 1,
+      articles: 30,
+      distinctTerms: 300,
+      seconds: 2,
+      added: ["a.jsonl"],
+      changed: [],
+      removed: [],
+      articlesLoaded: 30,
+      bytes: 3 * 1024 * 1024,
+      shards: [
+        { name: "news_a", dates: "..2016", articles: 10, bytes: 1024 * 1024 },
+        { name: "news_b", dates: "2017..", articles: 20, bytes: 2 * 1024 * 1024 },
+      ],
+      problems: [],
+      skipped: [],
+    };
+    expect(formatLoadSummary(summary).split("\n").slice(0, 4)).to.deep.equal([
+      "shards loaded",
+      "  files 1, articles 30, distinct terms 300, 2.0 s, 3.0 MiB in the databases",
+      "  shard news_a (..2016): 10 articles, 1.0 MiB",
+      "  shard news_b (2017..): 20 articles, 2.0 MiB",
+    ]);
   });
 });

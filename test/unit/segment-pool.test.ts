@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { encodeRows } from "../../src/index/postgres-rows.js";
+import { TEXT_FIELDS } from "../../src/index/schema.js";
 import { SegmentWorkerPool } from "../../src/index/segment-pool.js";
 import type { Article } from "../../src/types.js";
 
@@ -53,5 +55,17 @@ describe("segment worker pool", function () {
     expect((failure as Error).message).to.match(/^writing segment seg-x failed: .*ENOTDIR/);
     const record = await pool.write(0, { dir: path.join(dir, "seg-y"), name: "seg-y", articles: [article("y")] }, () => {});
     expect(record).to.include({ name: "seg-y", articles: 1 });
+  });
+
+  it("encodes the PostgreSQL loader's rows on a worker exactly as in this thread, between segment jobs", async () => {
+    pool = new SegmentWorkerPool(1);
+    const articles = [article("r-1"), { ...article("r-2"), title: "春耕\t备耕", body: "引号\"与反斜杠\\，换行\n之后", authors: ["王尚磊"], date: "2020-03-15" }];
+    const loaded = articles.map((article, i) => ({ article, doc: 10 + i }));
+    const onWorker = await pool.rows(0, loaded);
+    expect(onWorker).to.deep.equal(encodeRows(loaded));
+    expect(onWorker.copy.split("\n")).to.have.length(3); // two lines and the end: tabs and line breaks inside values are escaped
+    expect(onWorker.stats[TEXT_FIELDS.findIndex(({ name }) => name === "title")]!.df.get("春耕")).to.equal(1);
+    const record = await pool.write(0, { dir: path.join(dir, "seg-z"), name: "seg-z", articles }, () => {});
+    expect(record).to.include({ name: "seg-z", articles: 2 });
   });
 });
