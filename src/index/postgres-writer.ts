@@ -162,6 +162,8 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
       nextDoc += content.articles.length;
       for (const target of targets) {
         if (!target.toRead.has(content.seed.file)) continue;
+        // A loaded file that cannot be read now keeps its rows (as the embedded build keeps its articles) until it reads again or goes away.
+        if (content.skipped && target.known.has(content.seed.file)) continue;
         const file = { seed: content.seed, articles: parts(content, target).map((article) => ({ article, doc: docs.get(article)! })), skipped: content.skipped, known: target.known.has(content.seed.file) };
         const duplicates = await inTransaction(target.client, () => replaceFile(target.client, file, pool, advance));
         problems.push(...duplicates.map((article) => duplicateIdProblem(content.seed.file, article)));

@@ -3,7 +3,7 @@
 // keeps the global term statistics in step through incremental loads, and the database answers
 // sampled phrases with the embedded engine's exact article sets and occurrence counts.
 import { expect } from "chai";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { fold } from "../../src/analysis/fold.js";
@@ -136,6 +136,23 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     expect(rows).to.deep.equal([{ file: "a.jsonl" }]);
     rmSync(path.join(seeds, "d.jsonl"));
     await loadPostgres({ seeds: [seeds], databaseUrl: url });
+  });
+
+  it("keeps a loaded file's rows while it cannot be read, and leaves them as they were once it reads again", async () => {
+    const file = path.join(seeds, "b.jsonl");
+    const original = readFileSync(file);
+    writeFileSync(file, Buffer.alloc(4096, 0));
+    try {
+      const summary = await loadPostgres({ seeds: [seeds], databaseUrl: url });
+      expect(summary.skipped.map(({ file }) => file)).to.deep.equal(["b.jsonl"]);
+      expect(summary.articles).to.equal(400);
+      await expectStatisticsRecounted(client);
+    } finally {
+      writeFileSync(file, original);
+    }
+    const again = await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    expect(again.upToDate).to.equal(true);
+    expect(again.articles).to.equal(400);
   });
 
   it("refuses a database whose character type leaves Chinese unindexed, and says how to create one", async () => {
