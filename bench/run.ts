@@ -1,6 +1,6 @@
 // `npm run bench -- --corpus <jsonl[.gz]> --queries <jsonl> [--json <file>]`: the performance
 // figures of issue 5, each beside a floor measured in the same run, each checked for correct answers.
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -17,6 +17,7 @@ import { currentGenerationBytes, currentManifest } from "./index-files.js";
 import { queryText, readQueries, type EvalQuery } from "./known-item.js";
 import { measureStarts, type Probe } from "./load.js";
 import { measureOverload, WORST_CLIENTS } from "./overload.js";
+import { formatPostgres, measurePostgres } from "./postgres.js";
 import { measureQueries, WARM_PASSES, type SlowQuery } from "./query.js";
 import { EXPORT_QUERY, measureExport, measureFacets, measureTimeline, TIMELINE_QUERY } from "./workbench.js";
 import { environment, FIGURE_KEYS, formatTable, judge, rounded, type Figures } from "./report.js";
@@ -36,6 +37,7 @@ interface Options {
   rounds: number;
   starts: number;
   only?: Step[];
+  backend: "embedded" | "postgres";
 }
 
 function positiveInteger(value: string): number {
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     .option("--duration <s>", "seconds of HTTP load per server", positiveInteger, 10)
     .option("--rounds <n>", `timed passes over the queries (after ${WARM_PASSES} untimed ones)`, positiveInteger, 5)
     .option("--starts <n>", "server starts (each after a floor run); medians are reported", positiveInteger, 3)
+    .addOption(new Option("--backend <name>", "postgres: the PostgreSQL backend beside the embedded engine instead (load, disk, search in-process and over HTTP)").choices(["embedded", "postgres"]).default("embedded"))
     .addHelpText("after", HELP)
     .showHelpAfterError()
     .parse();
@@ -105,6 +108,10 @@ async function main(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), "zh-news-bench-"));
   const run = new StepRunner(options.only ?? STEPS);
   try {
+    if (options.backend === "postgres") {
+      await runPostgres(options, work);
+      return;
+    }
     const { figures, checks, slowest } = await runScenarios(options, work, run);
     const targets = judge(figures);
     const load = os.loadavg()[0]!.toFixed(1);
@@ -242,6 +249,20 @@ async function withDeadline<T>(work: Promise<T>, seconds: number): Promise<T> {
 /** How long a step that loads servers may take: its seconds of load, a minute per server start and one to spare, stretched by loadStretch(). */
 function deadlineS(loadSeconds: number, starts: number): number {
   return Math.round((loadSeconds * 2 + starts * 60 + 60) * loadStretch());
+}
+
+async function runPostgres(options: Options, work: string): Promise<void> {
+  const checks = new Checks();
+  console.log(`· reading ${options.corpus}${options.limit ? ` (first ${options.limit} records)` : ""}`);
+  const corpus = await readCorpus(options.corpus, options.limit);
+  const seedsDir = path.join(work, "seeds");
+  await writeSeeds(seedsDir, options.corpus, corpus, options.limit);
+  const figures = await measurePostgres(seedsDir, path.join(work, "index"), corpus, readQueries(options.queries), options, checks);
+  console.log(`\n${corpus.records.length} articles\n${formatPostgres(figures)}`);
+  if (options.json) {
+    await writeFile(options.json, `${JSON.stringify({ ...environment(), options, ...figures, checks: checks.passed }, null, 2)}\n`);
+    console.log(`\nwrote ${options.json}`);
+  }
 }
 
 async function runScenarios(options: Options, work: string, run: StepRunner): Promise<{ figures: Figures; checks: string[]; slowest: SlowQuery[] }> {

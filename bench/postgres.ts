@@ -1,0 +1,195 @@
+// Scenario `npm run bench -- --backend postgres`: the PostgreSQL backend beside the embedded engine,
+// in one run. The embedded full build and the load into a fresh cluster (test/support/postgres-cluster.ts,
+// started and stopped here) are timed one after the other; then disk (pg_database_size against the
+// index generation), in-process search (match, BM25, re-rank, page: what searchPostgres answers)
+// against the embedded engine's, every total checked equal; then HTTP on two app servers over the
+// database (`npm start --backend postgres`) at 50 connections in all.
+import autocannon from "autocannon";
+import os from "node:os";
+import pg from "pg";
+import { buildIndex } from "../src/index/index-writer.js";
+import { openIndex } from "../src/index/index-reader.js";
+import { loadPostgres } from "../src/index/postgres-writer.js";
+import { searchPostgres } from "../src/search/postgres-match.js";
+import { search } from "../src/search/search.js";
+import { startCluster } from "../test/support/postgres-cluster.js";
+import type { Checks } from "./checks.js";
+import { spawnListening, type ListeningChild } from "./child.js";
+import type { Corpus } from "./corpus.js";
+import { CONNECTIONS } from "./http.js";
+import { currentGenerationBytes } from "./index-files.js";
+import { queryText, type EvalQuery } from "./known-item.js";
+import { percentile } from "./stats.js";
+
+/** App servers over the one database: the readers of issue 14's deployment picture. */
+const APP_SERVERS = 2;
+const PAGE = { page: 1, size: 10, sort: "relevance", correct: false } as const;
+
+export interface PostgresFigures {
+  build_s: number;
+  load_s: number;
+  load_ratio: number;
+  index_bytes: number;
+  database_bytes: number;
+  embedded: LatencyFigures;
+  postgres: LatencyFigures;
+  /** null when the app servers could not be started over the database (the reason is printed). */
+  http: { keyword: HttpFigures; phrase: HttpFigures } | null;
+  http_skipped?: string;
+}
+
+interface LatencyFigures {
+  keyword_p50_ms: number;
+  keyword_p99_ms: number;
+  phrase_p50_ms: number;
+  phrase_p99_ms: number;
+}
+
+interface HttpFigures {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  requests: number;
+}
+
+const step = (text: string): void => console.log(`· ${text}`);
+
+export async function measurePostgres(seedsDir: string, indexDir: string, corpus: Corpus, queries: readonly EvalQuery[], options: { rounds: number; duration: number }, checks: Checks): Promise<PostgresFigures> {
+  step("embedded: full build");
+  let started = performance.now();
+  const built = await buildIndex({ seeds: [seedsDir], indexDir, full: true });
+  const build_s = (performance.now() - started) / 1000;
+  checks.expect(built.articles === corpus.records.length, `embedded build: ${built.articles} articles, expected ${corpus.records.length}`);
+
+  step("PostgreSQL: a fresh cluster, then the full load");
+  const cluster = await startCluster();
+  try {
+    const url = await cluster.createDatabase("news");
+    started = performance.now();
+    const loaded = await loadPostgres({ seeds: [seedsDir], databaseUrl: url, full: true });
+    const load_s = (performance.now() - started) / 1000;
+    checks.expect(loaded.articles === corpus.records.length && loaded.problems.length === 0, `postgres load: ${loaded.articles} articles and ${loaded.problems.length} problems, expected ${corpus.records.length} and 0`);
+
+    step(`in-process search, both backends: 1 untimed + ${options.rounds} timed passes`);
+    const snapshot = await openIndex(indexDir);
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    let embedded: LatencyFigures;
+    let postgres: LatencyFigures;
+    try {
+      embedded = await latencies(queries, options.rounds, async (q) => search(snapshot, { query: q, ...PAGE }).total);
+      postgres = await latencies(queries, options.rounds, async (q) => (await searchPostgres(pool, { query: q, ...PAGE })).total);
+      for (const query of queries) {
+        const q = queryText(query);
+        const want = search(snapshot, { query: q, ...PAGE });
+        if (want.expansions.length > 0) continue; // synonym and pinyin expansion: the embedded engine's only
+        const got = await searchPostgres(pool, { query: q, ...PAGE });
+        checks.expect(got.total === want.total && got.pageIds.join() === want.hits.map((hit) => hit.article.id).join(), `${query.qid} ${q}: postgres ${got.total} hits [${got.pageIds.slice(0, 3).join()}…], embedded ${want.total} [${want.hits.slice(0, 3).map((hit) => hit.article.id).join()}…]`);
+      }
+    } finally {
+      await pool.end();
+    }
+
+    const http = await measureAppServers(url, queries, options.duration, checks);
+    return {
+      build_s,
+      load_s,
+      load_ratio: load_s / build_s,
+      index_bytes: await currentGenerationBytes(indexDir),
+      database_bytes: loaded.bytes,
+      embedded,
+      postgres,
+      ...http,
+    };
+  } finally {
+    cluster.stop();
+  }
+}
+
+/** p50/p99 of title and keyword queries apart from phrases, over `rounds` passes after one untimed pass. */
+async function latencies(queries: readonly EvalQuery[], rounds: number, ask: (q: string) => Promise<number>): Promise<LatencyFigures> {
+  for (const query of queries) await ask(queryText(query));
+  const times = { keyword: [] as number[], phrase: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    for (const query of queries) {
+      const started = performance.now();
+      await ask(queryText(query));
+      times[query.type === "phrase" ? "phrase" : "keyword"].push(performance.now() - started);
+    }
+  }
+  return {
+    keyword_p50_ms: percentile(times.keyword, 50),
+    keyword_p99_ms: percentile(times.keyword, 99),
+    phrase_p50_ms: percentile(times.phrase, 50),
+    phrase_p99_ms: percentile(times.phrase, 99),
+  };
+}
+
+/**
+ * Keyword, then phrase queries over HTTP, spread over APP_SERVERS servers (CONNECTIONS in all). The
+ * p99 is the worse of the servers' (their latencies are not pooled by autocannon).
+ */
+async function measureAppServers(url: string, queries: readonly EvalQuery[], seconds: number, checks: Checks): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
+  step(`HTTP: ${APP_SERVERS} app servers over the database, ${CONNECTIONS} connections in all, ${seconds} s per query kind`);
+  const servers: ListeningChild[] = [];
+  try {
+    for (let i = 0; i < APP_SERVERS; i++) servers.push(await spawnListening("dist/src/cli/serve.js", ["--backend", "postgres", "--database-url", url, "--port", "0"]));
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()));
+    const reason = (error as Error).message.split("\n").slice(0, 3).join(" ");
+    console.log(`  not measured: the app server did not start over the database (${reason})`);
+    return { http: null, http_skipped: reason };
+  }
+  try {
+    const paths = (kind: "keyword" | "phrase"): string[] =>
+      queries.filter((query) => (query.type === "phrase") === (kind === "phrase")).map((query) => `/api/search?q=${encodeURIComponent(queryText(query))}`);
+    const run = async (kind: "keyword" | "phrase"): Promise<HttpFigures> => {
+      const list = paths(kind);
+      const load = (duration: number): Promise<autocannon.Result[]> =>
+        Promise.all(
+          servers.map((server, i) => {
+            let next = i;
+            return autocannon({ url: server.url, connections: CONNECTIONS / APP_SERVERS, duration, requests: [{ setupRequest: (request) => ({ ...request, path: list[next++ % list.length]! }) }] });
+          }),
+        );
+      await load(1);
+      const results = await load(seconds);
+      const ok = results.reduce((sum, result) => sum + result["2xx"], 0);
+      const bad = results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0);
+      checks.expect(ok > 0 && bad === 0, `HTTP ${kind} over postgres: ${ok} 2xx answers, ${bad} others; expected only 2xx`);
+      return { rps: ok / seconds, p50_ms: Math.max(...results.map((result) => result.latency.p50)), p99_ms: Math.max(...results.map((result) => result.latency.p99)), requests: ok };
+    };
+    return { http: { keyword: await run("keyword"), phrase: await run("phrase") } };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+/** The figures with issue 14's targets (load ≤ 3× the embedded build, HTTP p99 ≤ 50 ms). */
+export function formatPostgres(figures: PostgresFigures): string {
+  const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
+  const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+  const mark = (ok: boolean): string => (ok ? "✓" : "✗");
+  const rows: string[][] = [
+    ["load", `${figures.load_s.toFixed(1)} s`, `embedded build ${figures.build_s.toFixed(1)} s`, `${figures.load_ratio.toFixed(2)}×`, `≤ 3× ${mark(figures.load_ratio <= 3)}`],
+    ["disk", mib(figures.database_bytes), `index/ ${mib(figures.index_bytes)}`, `${(figures.database_bytes / figures.index_bytes).toFixed(1)}×`, ""],
+  ];
+  for (const kind of ["keyword", "phrase"] as const) {
+    rows.push([
+      `${kind} in-process p50 / p99`,
+      `${ms(figures.postgres[`${kind}_p50_ms`])} / ${ms(figures.postgres[`${kind}_p99_ms`])}`,
+      `embedded ${ms(figures.embedded[`${kind}_p50_ms`])} / ${ms(figures.embedded[`${kind}_p99_ms`])}`,
+      "",
+      "",
+    ]);
+  }
+  for (const kind of ["keyword", "phrase"] as const) {
+    const http = figures.http?.[kind];
+    rows.push(
+      http
+        ? [`${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.)`, `${ms(http.p50_ms)} / ${ms(http.p99_ms)}`, `${Math.round(http.rps)} req/s`, "", `p99 ≤ 50 ms ${mark(http.p99_ms <= 50)}`]
+        : [`${kind} HTTP`, "not measured", figures.http_skipped ?? "", "", "p99 ≤ 50 ms"],
+    );
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return [`PostgreSQL backend beside the embedded engine (${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)} now)`, ...rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "))].join("\n");
+}
