@@ -90,7 +90,7 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
     const jiebaWords = userDictionaryOf(options.seeds);
     await useUserDictionary(jiebaWords);
     await backgroundLoadSettled();
-    const identity = JSON.stringify({ schema: POSTGRES_SCHEMA_VERSION, analyzer: analyzerIdentity(), ingest: INGEST_VERSION, shards: map?.shards.map(({ dates }) => dates) ?? null });
+    const identity = loadIdentity(map);
     for (const { shard, url } of urls) {
       const client = await connect(url, shard);
       targets.push({ shard, client, accepts: shard && map ? (article) => shardOf(map, article.date) === shard : () => true, known: new Map(), toRead: new Set(), removed: [], bulk: false });
@@ -209,6 +209,14 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
     await pool?.close();
     for (const { client } of targets) await client.end().catch(() => {});
   }
+}
+
+/**
+ * What the rows of a database were loaded under (table layout, analyzer, ingest, and for a shard
+ * the shard map's ranges): another one means they must be loaded again. A server compares it too.
+ */
+export function loadIdentity(map?: ShardMap): string {
+  return JSON.stringify({ schema: POSTGRES_SCHEMA_VERSION, analyzer: analyzerIdentity(), ingest: INGEST_VERSION, ...(map ? { shards: map.shards.map(({ dates }) => dates) } : {}) });
 }
 
 /**

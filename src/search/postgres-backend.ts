@@ -5,12 +5,9 @@
 // Reads go through postgres-pools.ts (standbys, budget, failures). Not offered here: pinyin
 // readings, did-you-mean corrections and /api/analyze (they read the embedded index's vocabulary
 // and n-grams synchronously); synonyms are.
-import { analyzerIdentity } from "../analysis/analyze.js";
 import { NotOnBackendError, SearchError } from "../errors.js";
-import { INGEST_VERSION } from "../ingest/read-seeds.js";
 import type { ArticleMeta } from "../index/article-store.js";
-import { POSTGRES_SCHEMA_VERSION } from "../index/postgres-schema.js";
-import { redactedUrl } from "../index/postgres-writer.js";
+import { loadIdentity, redactedUrl } from "../index/postgres-writer.js";
 import { TEXT_FIELDS, type FacetFieldName } from "../index/schema.js";
 import type { ArchiveFacts } from "../present/archive.js";
 import { articleRowOf, occurrenceRowsOf, type ArticleRow, type OccurrenceRow } from "../present/citation.js";
@@ -406,7 +403,7 @@ export class PostgresSource implements ReaderSource {
     });
     const url = redactedUrl(this.options.databaseUrl);
     if (identity === undefined) throw new SearchError(`the database at ${url} holds no articles`, "load it first: npm run index -- --backend postgres --database-url …");
-    const expected = JSON.stringify({ schema: POSTGRES_SCHEMA_VERSION, analyzer: analyzerIdentity(), ingest: INGEST_VERSION });
+    const expected = loadIdentity();
     if (identity !== expected) throw new SearchError(`the database at ${url} was loaded by another version of the analyzer or tables (${identity}; this program: ${expected})`, "load it again: npm run index -- --backend postgres --full --database-url …");
     const version = `${identity} ${files}`;
     if (version !== this.version) {
