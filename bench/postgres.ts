@@ -52,6 +52,8 @@ interface HttpFigures {
   p50_ms: number;
   p99_ms: number;
   requests: number;
+  /** Answers that were not 2xx (503 when a query ran out of its budget or found the pool busy), errors and timeouts. */
+  failed: number;
 }
 
 const step = (text: string): void => console.log(`· ${text}`);
@@ -97,7 +99,7 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
       await pool.end();
     }
 
-    const http = await measureAppServers(url, queries, options.duration, checks);
+    const http = await measureAppServers(url, queries, options.duration);
     return {
       build_s,
       load_s,
@@ -137,7 +139,7 @@ async function latencies(queries: readonly EvalQuery[], rounds: number, ask: (q:
  * Keyword, then phrase queries over HTTP, spread over APP_SERVERS servers (CONNECTIONS in all). The
  * p99 is the worse of the servers' (their latencies are not pooled by autocannon).
  */
-async function measureAppServers(url: string, queries: readonly EvalQuery[], seconds: number, checks: Checks): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
+async function measureAppServers(url: string, queries: readonly EvalQuery[], seconds: number): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
   step(`HTTP: ${APP_SERVERS} app servers over the database, ${CONNECTIONS} connections in all, ${seconds} s per query kind`);
   const servers: ListeningChild[] = [];
   try {
@@ -164,8 +166,8 @@ async function measureAppServers(url: string, queries: readonly EvalQuery[], sec
       const results = await load(seconds);
       const ok = results.reduce((sum, result) => sum + result["2xx"], 0);
       const bad = results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0);
-      checks.expect(ok > 0 && bad === 0, `HTTP ${kind} over postgres: ${ok} 2xx answers, ${bad} others; expected only 2xx`);
-      return { rps: ok / seconds, p50_ms: Math.max(...results.map((result) => result.latency.p50)), p99_ms: Math.max(...results.map((result) => result.latency.p99)), requests: ok };
+      // Reported, not fatal: under load the servers answer 503 (budget, busy) rather than late, and the run's other figures stand.
+      return { rps: ok / seconds, p50_ms: Math.max(...results.map((result) => result.latency.p50)), p99_ms: Math.max(...results.map((result) => result.latency.p99)), requests: ok, failed: bad };
     };
     return { http: { keyword: await run("keyword"), phrase: await run("phrase") } };
   } finally {
@@ -196,7 +198,7 @@ export function formatPostgres(figures: PostgresFigures): string {
     const http = figures.http?.[kind];
     rows.push(
       http
-        ? [`${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.)`, `${ms(http.p50_ms)} / ${ms(http.p99_ms)}`, `${Math.round(http.rps)} req/s`, "", `p99 ≤ 50 ms ${mark(http.p99_ms <= 50)}`]
+        ? [`${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.)`, `${ms(http.p50_ms)} / ${ms(http.p99_ms)}`, `${Math.round(http.rps)} req/s 2xx, ${http.failed} not 2xx`, "", `p99 ≤ 50 ms ${mark(http.p99_ms <= 50 && http.failed === 0)}`]
         : [`${kind} HTTP`, "not measured", figures.http_skipped ?? "", "", "p99 ≤ 50 ms"],
     );
   }
