@@ -54,7 +54,11 @@ export function articleRowOf(article: ArticleMeta, origin: string): ArticleRow {
   return articleRow(article, article.lineStart, origin);
 }
 
-/** One row per occurrence, articles in the order of the matches, occurrences in text order. */
+/**
+ * One row per occurrence, articles in the order of the matches, occurrences in text order. An
+ * article's occurrences are consecutive, so its metadata and display text are made once for all of
+ * them (an export of "中国" has 129k rows from 35k articles).
+ */
 export function* occurrenceRows(snapshot: IndexSnapshot, matches: AllMatches, origin: string): Generator<OccurrenceRow> {
   for (const doc of matches.docs) {
     const found = matches.occurrencesOf(doc);
@@ -65,24 +69,47 @@ export function* occurrenceRows(snapshot: IndexSnapshot, matches: AllMatches, or
 
 /** The rows of one article's occurrences (`found`, in text order); `body()` is asked only when one is in the body. */
 export function* occurrenceRowsOf(article: ArticleMeta, body: () => string, found: ReadonlyArray<FieldRange>, origin: string): Generator<OccurrenceRow> {
+  const { id, title, date, source, authors, file, url } = articleRow(article, article.lineStart, origin);
   const bodyText = found.some(({ field }) => field === "body") ? body() : "";
   for (const { field, range } of found) {
-    const text = field === "title" ? article.title : bodyText;
+    const text = field === "title" ? title : bodyText;
     const line = field === "title" ? article.lineStart : sourceLine(article, range.start);
     yield {
-      ...articleRow(article, line, origin),
+      id,
+      title,
+      date,
+      source,
+      authors,
+      file,
+      line,
       field,
       before: text.slice(Math.max(0, range.start - CONTEXT), range.start),
       match: text.slice(range.start, range.end),
       after: text.slice(range.end, range.end + CONTEXT),
       citation: citation(article, line, sentenceAround(text, range)),
+      url,
     };
   }
 }
 
-/** Sentences end at these characters; a quoted sentence is cut at the nearest ones around the match. */
-const SENTENCE_ENDS = new Set([..."。！？!?；;\n"].map((char) => char.charCodeAt(0)));
 const NEWLINE = 0x0a;
+
+/** Sentences end at these characters (。！？!?；;\n); a quoted sentence is cut at the nearest ones around the match. */
+function isSentenceEnd(unit: number): boolean {
+  switch (unit) {
+    case 0x3002: // 。
+    case 0xff01: // ！
+    case 0xff1f: // ？
+    case 0x21: // !
+    case 0x3f: // ?
+    case 0xff1b: // ；
+    case 0x3b: // ;
+    case NEWLINE:
+      return true;
+    default:
+      return false;
+  }
+}
 /** A sentence longer than this on either side of the match is cut, with an ellipsis. */
 const MAX_SENTENCE_SIDE = 80;
 
@@ -91,7 +118,7 @@ const MAX_SENTENCE_SIDE = 80;
  * side. (Character codes, not a regular expression per character: an export cites 129k sentences.)
  */
 export function sentenceAround(text: string, range: TextRange): string {
-  const endsAt = (at: number): boolean => SENTENCE_ENDS.has(text.charCodeAt(at));
+  const endsAt = (at: number): boolean => isSentenceEnd(text.charCodeAt(at));
   let start = range.start;
   while (start > 0 && range.start - start < MAX_SENTENCE_SIDE && !endsAt(start - 1)) start--;
   let end = range.end;

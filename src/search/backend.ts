@@ -66,9 +66,10 @@ export interface SearchReader {
   /**
    * Every match of the query as typed (no correction), in `sort` order; `origin` makes the links
    * absolute. Resolves once the query is matched (a bad query rejects before anything is sent).
+   * `pacing`: how the matching takes turns with other requests (the server's exports); none runs it at once.
    */
-  exportArticles(queryText: string, sort: SortOrder, origin: string): Promise<RowStream<ArticleRow>>;
-  exportOccurrences(queryText: string, sort: SortOrder, origin: string): Promise<RowStream<OccurrenceRow>>;
+  exportArticles(queryText: string, sort: SortOrder, origin: string, pacing?: Pacing): Promise<RowStream<ArticleRow>>;
+  exportOccurrences(queryText: string, sort: SortOrder, origin: string, pacing?: Pacing): Promise<RowStream<OccurrenceRow>>;
   suggest(typed: string, pacing: Pacing): Promise<Completion[]>;
   analyze(queryText: string, pacing: Pacing): Promise<QueryExplanation>;
 }

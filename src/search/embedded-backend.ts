@@ -6,9 +6,9 @@ import { articleRows, occurrenceRows } from "../present/citation.js";
 import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus, SearchReader } from "./backend.js";
 import { explainQuerySteps } from "./explain.js";
 import type { SortOrder } from "./rank.js";
-import { allMatches, listOccurrencesSteps, matchesInArticleSteps, searchSteps, type SearchRequest, type SearchResult } from "./search.js";
+import { allMatches, allMatchesSteps, listOccurrencesSteps, matchesInArticleSteps, searchSteps, type AllMatches, type SearchRequest, type SearchResult } from "./search.js";
 import { completeSteps } from "./suggest.js";
-import { timeline, type Timeline, type TimelineUnit } from "./timeline.js";
+import { timelineSteps, type Timeline, type TimelineUnit } from "./timeline.js";
 
 export class EmbeddedReader implements SearchReader {
   readonly backend = "embedded";
@@ -33,9 +33,8 @@ export class EmbeddedReader implements SearchReader {
     return { ...result, bodyOf: (doc) => this.snapshot.body(doc) };
   }
 
-  /** Not paced by the budget yet: it counts every match. */
-  async timeline(queryText: string, by: TimelineUnit): Promise<Timeline> {
-    return timeline(this.snapshot, queryText, by);
+  timeline(queryText: string, by: TimelineUnit, pacing: Pacing): Promise<Timeline> {
+    return pacing.run(timelineSteps(this.snapshot, queryText, by, pacing.budget));
   }
 
   async article(id: string): Promise<ArticleRecord | undefined> {
@@ -45,12 +44,16 @@ export class EmbeddedReader implements SearchReader {
     return { article: { ...snapshot.meta(doc), body: snapshot.body(doc) }, matches: (queryText, pacing) => pacing.run(matchesInArticleSteps(snapshot, doc, queryText, pacing.budget)) };
   }
 
-  async exportArticles(queryText: string, sort: SortOrder, origin: string) {
-    return articleRows(this.snapshot, allMatches(this.snapshot, queryText, sort), origin);
+  async exportArticles(queryText: string, sort: SortOrder, origin: string, pacing?: Pacing) {
+    return articleRows(this.snapshot, await this.allMatches(queryText, sort, pacing), origin);
   }
 
-  async exportOccurrences(queryText: string, sort: SortOrder, origin: string) {
-    return occurrenceRows(this.snapshot, allMatches(this.snapshot, queryText, sort), origin);
+  async exportOccurrences(queryText: string, sort: SortOrder, origin: string, pacing?: Pacing) {
+    return occurrenceRows(this.snapshot, await this.allMatches(queryText, sort, pacing), origin);
+  }
+
+  private async allMatches(queryText: string, sort: SortOrder, pacing: Pacing | undefined): Promise<AllMatches> {
+    return pacing ? pacing.run(allMatchesSteps(this.snapshot, queryText, sort, pacing.budget)) : allMatches(this.snapshot, queryText, sort);
   }
 
   suggest(typed: string, pacing: Pacing) {

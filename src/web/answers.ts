@@ -1,14 +1,17 @@
 // What the API and the pages both answer for a query: the search view and the occurrence view,
 // timed, kept in a result cache per reader (an index generation; result-cache.ts), and computed
-// within the request's time budget, taking turns with other expensive queries (query-scheduler.ts).
+// within the request's time budget, taking turns with other expensive queries (query-scheduler.ts);
+// timelines likewise. An export holds a place among the expensive work while it streams.
 import { occurrencesView, type OccurrencesView } from "../present/occurrences.js";
 import { searchView, type SearchView } from "../present/results.js";
-import type { ArticleRecord, Pacing, SearchReader } from "../search/backend.js";
+import type { ArticleRecord, Pacing, RowStream, SearchReader } from "../search/backend.js";
+import { Budget, runInSlices } from "../search/budget.js";
 import type { QueryExplanation } from "../search/explain.js";
 import type { Completion } from "../search/suggest.js";
 import { QueryScheduler, type SchedulerOptions } from "./query-scheduler.js";
 import { ResultCache, type Answer, type CacheStats } from "./result-cache.js";
 import { timelineView, type TimelineView } from "../present/timeline.js";
+import { EXPORT_SLICE_MS } from "./export.js";
 import type { SearchParams, TimelineParams } from "./validate.js";
 
 export class Answers {
@@ -67,6 +70,21 @@ export class Answers {
   /** Where a query matches an article (the article page marks them all), within a request's budget. */
   articleMatches(record: ArticleRecord, queryText: string): ReturnType<ArticleRecord["matches"]> {
     return record.matches(queryText, this.pacing());
+  }
+
+  /**
+   * An export: `rows` finds every match (paced: in slices, without a deadline, an export being long
+   * by nature) and `send` streams them (yielding between its own slices). The export holds a place
+   * among the expensive work from the start (ServerBusyError when none is free) to its last row.
+   */
+  async export<Row>(rows: (pacing: Pacing) => Promise<RowStream<Row>>, send: (rows: RowStream<Row>) => Promise<void>): Promise<void> {
+    const lease = this.scheduler.lease();
+    try {
+      const budget = Budget.unlimited();
+      await send(await rows({ budget, run: (steps) => runInSlices(steps, budget, EXPORT_SLICE_MS) }));
+    } finally {
+      lease.release();
+    }
   }
 
   cacheStats(): { search: CacheStats; occurrences: CacheStats; timeline: CacheStats } {

@@ -7,6 +7,8 @@
 // another process says nothing about the query, and timing it once put a cheap query behind the
 // expensive ones until its budget ran out.
 // Each request's budget runs from its arrival, waiting included; a full set answers 503 at once.
+// Exports are long by nature and pace themselves (export.ts): each holds a place of the same set
+// while it streams (a lease), so a crowd of downloads cannot take the thread from searches.
 import { QueryTooExpensiveError, ServerBusyError } from "../errors.js";
 import { Budget, runSlice, type Steps } from "../search/budget.js";
 
@@ -34,9 +36,16 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
+/** A place among the expensive work, held by work that paces itself (an export); release it when done. */
+export interface Lease {
+  release(): void;
+}
+
 export class QueryScheduler {
   private readonly jobs: Job[] = [];
   private turnPending = false;
+  /** Places held by leases (exports streaming). */
+  private leases = 0;
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -49,11 +58,29 @@ export class QueryScheduler {
   async run<T>(steps: Steps<T>, budget: Budget): Promise<T> {
     const done = runSlice(steps, budget, SLICE_MS);
     if (done) return done.value;
-    if (this.jobs.length >= this.options.expensiveQueries) this.makeRoom();
+    if (this.jobs.length + this.leases >= this.options.expensiveQueries) this.makeRoom();
     return new Promise<T>((resolve, reject) => {
       this.jobs.push({ steps, budget, slices: 1, resolve: resolve as (value: unknown) => void, reject });
       this.scheduleTurn();
     });
+  }
+
+  /**
+   * A place for long work without a deadline that yields by itself (an export). Such work may hold
+   * at most half of the places (rounded up), so searches keep the rest; beyond that, or when every
+   * place is taken, ServerBusyError. A lease never takes a running search's place.
+   */
+  lease(): Lease {
+    const share = Math.ceil(this.options.expensiveQueries / 2);
+    if (this.leases >= share || this.jobs.length + this.leases >= this.options.expensiveQueries) throw new ServerBusyError(this.retryAfterSeconds());
+    this.leases++;
+    let held = true;
+    return {
+      release: () => {
+        if (held) this.leases--;
+        held = false;
+      },
+    };
   }
 
   /**

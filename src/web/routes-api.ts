@@ -4,7 +4,7 @@
 import { Router, type Request, type RequestHandler } from "express";
 import { ARTICLE_COLUMNS, OCCURRENCE_COLUMNS } from "../present/citation.js";
 import { articleNotFound } from "../errors.js";
-import type { ReaderSource, RowStream, SearchReader } from "../search/backend.js";
+import type { Pacing, ReaderSource, RowStream, SearchReader } from "../search/backend.js";
 import type { SortOrder } from "../search/rank.js";
 import type { Answers } from "./answers.js";
 import { sendExport, exportFileName } from "./export.js";
@@ -20,19 +20,21 @@ interface ListKind<Row extends object> {
   kind: string;
   pageSize: PageSize;
   answer: (reader: SearchReader, params: SearchParams) => Promise<{ json(): string }>;
-  rows: (reader: SearchReader, queryText: string, sort: SortOrder, origin: string) => Promise<RowStream<Row>>;
+  rows: (reader: SearchReader, queryText: string, sort: SortOrder, origin: string, pacing: Pacing) => Promise<RowStream<Row>>;
   columns: ReadonlyArray<keyof Row & string>;
 }
 
 /** A list (articles or occurrences): one page as JSON, or with format=csv|jsonl every match as a download. */
-function listRoute<Row extends object>(source: ReaderSource, list: ListKind<Row>): RequestHandler {
+function listRoute<Row extends object>(source: ReaderSource, answers: Answers, list: ListKind<Row>): RequestHandler {
   return async (request, response) => {
     const params = parseSearchParams(request.query, list.pageSize);
     const format = parseExportFormat(request.query);
     const reader = source.current();
     if (format === undefined) return void response.type("json").send((await list.answer(reader, params)).json());
-    const rows = await list.rows(reader, params.q, params.sort, origin(request));
-    await sendExport(response, rows, list.columns, format, exportFileName(list.kind, params.q, format));
+    await answers.export(
+      (pacing) => list.rows(reader, params.q, params.sort, origin(request), pacing),
+      (rows) => sendExport(response, rows, list.columns, format, exportFileName(list.kind, params.q, format)),
+    );
   };
 }
 
@@ -40,7 +42,7 @@ export function apiRouter(source: ReaderSource, answers: Answers): Router {
   const router = Router();
   router.get(
     "/search",
-    listRoute(source, {
+    listRoute(source, answers, {
       kind: "articles",
       pageSize: PAGE_SIZE,
       answer: (reader, params) => answers.search(reader, params),
@@ -50,7 +52,7 @@ export function apiRouter(source: ReaderSource, answers: Answers): Router {
   );
   router.get(
     "/occurrences",
-    listRoute(source, {
+    listRoute(source, answers, {
       kind: "occurrences",
       pageSize: OCCURRENCE_PAGE_SIZE,
       answer: (reader, params) => answers.occurrences(reader, params),

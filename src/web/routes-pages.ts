@@ -52,10 +52,18 @@ export function pagesRouter(source: ReaderSource, answers: Answers): Router {
       response.render(template, { typed, view, error, archive: await reader.archive(), sort: shownSort(request.query), listUrl, maxPage: MAX_PAGE, defaultSize: pageSize.default, maxCompared: MAX_COMPARED, query: request.query });
     };
 
-  /** The chart beside a list: by year, or by month when the matches lie within two years. */
-  const chartOf = async (reader: SearchReader, q: string): Promise<Chart> => {
-    const byYear = (await answers.timeline(reader, { queries: [q], by: "year" })).view;
-    return timelineChart(byYear.buckets.length > 2 ? byYear : (await answers.timeline(reader, { queries: [q], by: "month" })).view);
+  /**
+   * The chart beside a list: by year, or by month when the matches lie within two years. A chart
+   * out of time or turns is left out with the reason (the list it sits beside is already there).
+   */
+  const chartOf = async (reader: SearchReader, q: string): Promise<Chart | { skipped: string }> => {
+    try {
+      const byYear = (await answers.timeline(reader, { queries: [q], by: "year" })).view;
+      return timelineChart(byYear.buckets.length > 2 ? byYear : (await answers.timeline(reader, { queries: [q], by: "month" })).view);
+    } catch (caught) {
+      if (caught instanceof QueryTooExpensiveError || caught instanceof ServerBusyError) return { skipped: caught.message };
+      throw caught;
+    }
   };
 
   router.get(

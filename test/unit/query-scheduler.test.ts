@@ -73,4 +73,25 @@ describe("query-scheduler", function () {
     const outcomes = await Promise.all([start(scheduler, 100_000, "a", 100), start(scheduler, 100_000, "b", 100)].map((run) => run.catch((caught: unknown) => caught)));
     for (const outcome of outcomes) expect(outcome).to.be.instanceOf(QueryTooExpensiveError).and.have.property("code", "query_too_expensive");
   });
+  it("counts an export's lease against the expensive places, which exports may hold at most half of", async () => {
+    const one = new QueryScheduler({ budgetMs: 60_000, expensiveQueries: 1 });
+    const lease = one.lease();
+    const refused = await start(one, 3000, "long").catch((caught: unknown) => caught);
+    expect(refused, "the only place is held by an export, which never gives it up for a search").to.be.instanceOf(ServerBusyError);
+    expect(() => one.lease(), "nor for another export").to.throw(ServerBusyError);
+    lease.release();
+    lease.release(); // twice frees one place only
+    expect(await start(one, 300, "long")).to.equal("long");
+
+    const three = new QueryScheduler({ budgetMs: 60_000, expensiveQueries: 3 });
+    const leases = [three.lease(), three.lease()];
+    expect(() => three.lease(), "a third export: over half of 3 places").to.throw(ServerBusyError);
+    expect(await start(three, 300, "search"), "the third place is for searches").to.equal("search");
+    leases[0]!.release();
+    expect(() => three.lease()).not.to.throw();
+  });
+
+  it("refuses every export when no expensive work may run", () => {
+    expect(() => new QueryScheduler({ budgetMs: 60_000, expensiveQueries: 0 }).lease()).to.throw(ServerBusyError);
+  });
 });

@@ -3,8 +3,10 @@ import { fold } from "../../src/analysis/fold.js";
 import { FACET_FIELDS } from "../../src/index/schema.js";
 import { FACET_TOP, OTHER, countFacets } from "../../src/search/facets.js";
 import { parseQuery } from "../../src/search/query-parser.js";
-import { allMatches, listOccurrences, search } from "../../src/search/search.js";
-import { periodsBetween, timeline } from "../../src/search/timeline.js";
+import { QueryTooExpensiveError } from "../../src/errors.js";
+import { Budget, runInSlices, runToEnd, type Steps } from "../../src/search/budget.js";
+import { allMatches, allMatchesSteps, listOccurrences, search } from "../../src/search/search.js";
+import { periodsBetween, timeline, timelineSteps } from "../../src/search/timeline.js";
 import { indexOfRecords, type FixtureRecord } from "../support/temp-index.js";
 
 // Facets and timelines against a brute-force count over a generated archive: 300 stories over three
@@ -142,6 +144,32 @@ describe("workbench: facets and timelines against a brute-force count", function
         const occurrences = all.docs.reduce((sum, doc) => sum + all.occurrencesOf(doc).length, 0);
         expect(occurrences, query).to.equal(listOccurrences(snapshot(), { query, page: 1, size: 1, sort }).total);
       }
+    }
+  });
+
+  it("counts timelines and finds an export's matches in slices, as in one run, and stops them when out of time", async () => {
+    /** The result in slices of 0 ms (a pause at every clock read) and how many pauses it made. */
+    const sliced = async <T>(steps: (budget: Budget) => Steps<T>): Promise<{ value: T; pauses: number }> => {
+      const budget = new Budget(Infinity, 16);
+      const inner = steps(budget);
+      let pauses = 0;
+      const counting = (function* (): Steps<T> {
+        for (;;) {
+          const step = inner.next();
+          if (step.done) return step.value;
+          pauses++;
+          yield;
+        }
+      })();
+      return { value: await runInSlices(counting, budget, 0), pauses };
+    };
+    for (const query of QUERIES) {
+      const line = await sliced((budget) => timelineSteps(snapshot(), query, "month", budget));
+      expect(line.value, query).to.deep.equal(timeline(snapshot(), query, "month"));
+      expect(line.pauses, `${query}: the timeline pauses as it counts`).to.be.above(0);
+      const matches = await sliced((budget) => allMatchesSteps(snapshot(), query, "oldest", budget));
+      expect(matches.value.docs, query).to.deep.equal(allMatches(snapshot(), query, "oldest").docs);
+      expect(() => runToEnd(timelineSteps(snapshot(), query, "year", new Budget(-1, 1))), query).to.throw(QueryTooExpensiveError);
     }
   });
 
