@@ -159,7 +159,7 @@ export class DatabasePools {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const result = await work({
         query: async (text, values) => {
-          if (budget) await client.query(`SET LOCAL statement_timeout = ${timeLeft(budget)}`);
+          if (budget && Number.isFinite(budget.limitMs)) await client.query(`SET LOCAL statement_timeout = ${timeLeft(budget)}`);
           return client.query(text, values);
         },
       });
@@ -179,7 +179,7 @@ export class DatabasePools {
 
   /** A pooled connection, waiting at most for what is left of the budget. */
   private async connect(db: Database, budget: Budget | undefined): Promise<pg.PoolClient> {
-    if (!budget) return db.pool.connect();
+    if (!budget || !Number.isFinite(budget.limitMs)) return db.pool.connect();
     const waiting = db.pool.connect();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
