@@ -156,10 +156,18 @@ export class DatabasePools {
     const unguard = guard(client);
     let broken: Error | undefined;
     try {
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const limited = budget !== undefined && Number.isFinite(budget.limitMs);
+      // The timeout set in the transaction: a statement is stopped when the request's time is up.
+      // It is lowered (a round trip) only once less than half of it is left, so a statement
+      // overruns the budget by at most what was left when it started.
+      let timeout = limited ? timeLeft(budget) : 0;
+      await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = ${timeout}`);
       const result = await work({
         query: async (text, values) => {
-          if (budget && Number.isFinite(budget.limitMs)) await client.query(`SET LOCAL statement_timeout = ${timeLeft(budget)}`);
+          if (limited) {
+            const left = timeLeft(budget);
+            if (left < timeout / 2) await client.query(`SET LOCAL statement_timeout = ${(timeout = left)}`);
+          }
           return client.query(text, values);
         },
       });
