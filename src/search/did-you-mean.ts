@@ -11,7 +11,7 @@ import { analyzeAtom, namesOfIndex, strictMatches, verifiedOf } from "./candidat
 import { intersect, type DocSet } from "./doc-sets.js";
 import { oneCharacterAway, oneCharacterAwayIn } from "./nearby-text.js";
 import { estimateCandidates, needleCandidates, needleInField, type Field } from "./phrase-check.js";
-import { parseQuery, type Atom, type ParsedQuery } from "./query-parser.js";
+import { type Atom, type ParsedQuery } from "./query-parser.js";
 import { vocabularyOf } from "./vocabulary.js";
 
 export type SuggestionReason = "homophone" | "typo" | "pinyin" | "date";

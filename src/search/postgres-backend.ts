@@ -13,7 +13,6 @@ import type { ArchiveFacts } from "../present/archive.js";
 import { articleRowOf, occurrenceRowsOf, type ArticleRow, type OccurrenceRow } from "../present/citation.js";
 import type { Article } from "../types.js";
 import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus, RowStream, SearchReader } from "./backend.js";
-import type { Budget } from "./budget.js";
 import type { AnalyzedAtom } from "./candidates.js";
 import { dateSuggestions } from "./did-you-mean.js";
 import { facetList, topFacetValues, type Facets } from "./facets.js";
