@@ -3,7 +3,7 @@
 // socket in that directory. Stopped and removed after the tests, and at process exit whatever
 // happened (an interrupted run leaves no server behind). test/support/ensure-postgres.sh installs
 // the binaries before `npm test`.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -43,25 +43,50 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs a PostgreSQL program as the `postgres` user when we are root (as in CI), else as ourselves. */
+/** Runs a PostgreSQL program as the `postgres` user when we are root (as in CI), else as ourselves; throws when it fails. */
 function runAsPostgres(program: string, args: readonly string[]): void {
-  const command = process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", path.join(POSTGRES_BIN, program), ...args]] as const : [path.join(POSTGRES_BIN, program), args] as const;
-  const result = spawnSync(command[0], command[1], { encoding: "utf8" });
+  const result = spawnAsPostgres(program, args);
   if (result.status !== 0) throw new Error(`${program} ${args.join(" ")} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
 }
 
-export async function startCluster(): Promise<PostgresCluster> {
-  if (!existsSync(path.join(POSTGRES_BIN, "initdb"))) throw new Error(`no PostgreSQL 15 under ${POSTGRES_BIN}: run bash test/support/ensure-postgres.sh`);
-  const root = mkdtempSync(path.join(os.tmpdir(), "zh-news-pg-"));
+function spawnAsPostgres(program: string, args: readonly string[]): SpawnSyncReturns<string> {
+  const command = process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", path.join(POSTGRES_BIN, program), ...args]] as const : [path.join(POSTGRES_BIN, program), args] as const;
+  return spawnSync(command[0], command[1], { encoding: "utf8" });
+}
+
+/** A new temporary directory for a cluster's data, socket and log, owned by the `postgres` user when we are root. */
+function makeClusterRoot(prefix: string): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), prefix));
   chmodSync(root, 0o755);
   if (process.getuid?.() === 0) {
     const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
     const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
     chownSync(root, uid, gid);
   }
+  return root;
+}
+
+/**
+ * The stop() of a cluster: once only, it stops the server immediately (the data is thrown away
+ * anyway) and removes the directory. It never throws, as it runs on every way out.
+ */
+function stopAndDiscard(cluster: () => PostgresCluster): () => void {
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    const { root } = cluster();
+    running.delete(cluster());
+    spawnAsPostgres("pg_ctl", ["-D", path.join(root, "data"), "-m", "immediate", "-w", "stop"]);
+    rmSync(root, { recursive: true, force: true });
+  };
+}
+
+export async function startCluster(): Promise<PostgresCluster> {
+  if (!existsSync(path.join(POSTGRES_BIN, "initdb"))) throw new Error(`no PostgreSQL 15 under ${POSTGRES_BIN}: run bash test/support/ensure-postgres.sh`);
+  const root = makeClusterRoot("zh-news-pg-");
   const data = path.join(root, "data");
   const port = await freePort();
-  let stopped = false;
   const cluster: PostgresCluster = {
     port,
     root,
@@ -76,17 +101,7 @@ export async function startCluster(): Promise<PostgresCluster> {
       }
       return cluster.url(name);
     },
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      running.delete(cluster);
-      // Immediate: the data is thrown away anyway.
-      spawnSync(process.getuid?.() === 0 ? "runuser" : path.join(POSTGRES_BIN, "pg_ctl"), [
-        ...(process.getuid?.() === 0 ? ["-u", "postgres", "--", path.join(POSTGRES_BIN, "pg_ctl")] : []),
-        "-D", data, "-m", "immediate", "-w", "stop",
-      ]);
-      rmSync(root, { recursive: true, force: true });
-    },
+    stop: stopAndDiscard(() => cluster),
   };
   try {
     runAsPostgres("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
@@ -121,27 +136,15 @@ export function resumeCluster(cluster: PostgresCluster): void {
  * and removed by its stop(), and at process exit whatever happened.
  */
 export async function startStandby(primary: PostgresCluster): Promise<PostgresCluster> {
-  const root = mkdtempSync(path.join(os.tmpdir(), "zh-news-pg-standby-"));
-  chmodSync(root, 0o755);
-  if (process.getuid?.() === 0) chownSync(root, Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()), Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim()));
+  const root = makeClusterRoot("zh-news-pg-standby-");
   const data = path.join(root, "data");
   const port = await freePort();
-  let stopped = false;
   const standby: PostgresCluster = {
     port,
     root,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     createDatabase: () => Promise.reject(new Error("a standby is read-only: create databases on the primary")),
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      running.delete(standby);
-      spawnSync(process.getuid?.() === 0 ? "runuser" : path.join(POSTGRES_BIN, "pg_ctl"), [
-        ...(process.getuid?.() === 0 ? ["-u", "postgres", "--", path.join(POSTGRES_BIN, "pg_ctl")] : []),
-        "-D", data, "-m", "immediate", "-w", "stop",
-      ]);
-      rmSync(root, { recursive: true, force: true });
-    },
+    stop: stopAndDiscard(() => standby),
   };
   running.add(standby);
   try {
