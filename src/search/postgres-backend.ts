@@ -16,7 +16,7 @@ import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus,
 import type { AnalyzedAtom } from "./candidates.js";
 import { dateSuggestions } from "./did-you-mean.js";
 import { facetList, topFacetValues, type Facets } from "./facets.js";
-import { Catalog, matchInPostgres, rankInPostgres, type PostgresMatches } from "./postgres-match.js";
+import { Catalog, matchInPostgres, occurrencesIn, rankInPostgres, type PostgresMatches } from "./postgres-match.js";
 import { DatabasePools, type PoolOptions, type Queryable } from "./postgres-pools.js";
 import type { ParsedQuery } from "./query-parser.js";
 import type { SortOrder } from "./rank.js";
@@ -98,7 +98,7 @@ export class PostgresReader implements SearchReader {
   search(request: SearchRequest, pacing: Pacing): Promise<SearchResult> {
     return this.pools.read(pacing.budget, async (db) => {
       const matches = await matchInPostgres(db, request.query, this.catalog);
-      const ranked = await rankInPostgres(db, matches, request);
+      const ranked = await rankInPostgres(db, matches, request, this.catalog);
       const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
       const rows = await articlesByDoc<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(db, `${META_COLUMNS}, body, folded, title_length`, page.map(({ doc }) => doc));
       const hits: SearchHit[] = page.map(({ doc, score }) => {
@@ -124,7 +124,7 @@ export class PostgresReader implements SearchReader {
     return this.pools.read(pacing.budget, async (db) => {
       const matches = await matchInPostgres(db, request.query, this.catalog);
       // As the embedded engine: the page lies within the first page × size articles (each has an occurrence).
-      const ranked = await rankInPostgres(db, matches, { ...request, page: 1, size: request.page * request.size });
+      const ranked = await rankInPostgres(db, matches, { ...request, page: 1, size: request.page * request.size }, this.catalog);
       const from = (request.page - 1) * request.size;
       const page: Occurrence[] = [];
       const bodies = new Map<number, string>();
@@ -221,7 +221,7 @@ export class PostgresReader implements SearchReader {
     const { db, done } = await this.pools.session();
     try {
       const matches = await matchInPostgres(db, queryText, this.catalog);
-      const ranked = await rankInPostgres(db, matches, { sort, page: 1, size: matches.total });
+      const ranked = await rankInPostgres(db, matches, { sort, page: 1, size: matches.total }, this.catalog);
       await db.query(
         `DECLARE export NO SCROLL CURSOR FOR
          SELECT ${META_COLUMNS}${withText ? ", body, folded, title_length" : ""} FROM unnest($1::int[]) WITH ORDINALITY AS o(doc, n) JOIN articles USING (doc) ORDER BY o.n`,
@@ -268,7 +268,7 @@ async function tallyOccurrences(db: Queryable, matches: PostgresMatches, by?: Ti
   const needles = distinctNeedles(matches.groups);
   const single = needles.length === 1 && !needles[0]!.wholeWord ? needles[0]!.needle : undefined;
   if (needles.length === 0 || single !== undefined) {
-    const counted = single === undefined ? "0" : "(length(folded) - length(replace(folded, $2::text, ''))) / length($2::text)";
+    const counted = single === undefined ? "0" : occurrencesIn("folded", "$2::text");
     const { rows } = await db.query<{ period: string | null; articles: number; occurrences: number }>(
       `SELECT coalesce(${period}, '') AS period, count(*)::int AS articles, coalesce(sum(${counted}), 0)::float8 AS occurrences
        FROM articles WHERE doc = ANY($1::int[]) GROUP BY 1`,

@@ -65,9 +65,14 @@ class Sql {
    * Articles whose field holds the needle exactly, as phrase-check.ts decides: the gram index
    * proposes, strpos decides; a query word with Latin text at an end must stand alone.
    */
+  /** Articles the gram index proposes for the needle: every one that holds it, and some that do not when it is longer than GRAM_EXACT_CHARS. */
+  candidates(needle: string): string {
+    return `grams @> ${this.param(phraseGrams(needle))}::bigint[]`;
+  }
+
   needle(needle: string, field: Field, wholeWord: boolean): string {
     const short = Array.from(needle).length <= GRAM_EXACT_CHARS;
-    const candidates = `grams @> ${this.param(phraseGrams(needle))}::bigint[]`;
+    const candidates = this.candidates(needle);
     const latinStart = wholeWord && LATIN.test(needle.charAt(0));
     const latinEnd = wholeWord && LATIN.test(needle.charAt(needle.length - 1));
     if (latinStart || latinEnd) {
@@ -106,7 +111,7 @@ const TF_CAPS: Record<TextField["postings"], number> = { headline: TF_SLOTS, com
  */
 export async function searchPostgres(client: Queryable, request: SearchRequest, catalog = new Catalog()): Promise<PostgresPage> {
   const matches = await matchInPostgres(client, request.query, catalog);
-  const ranked = await rankInPostgres(client, matches, request);
+  const ranked = await rankInPostgres(client, matches, request, catalog);
   const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
   return { ...matches, pageIds: page.map(({ id }) => id), scores: page.map(({ score }) => score) };
 }
@@ -119,34 +124,35 @@ export interface RankedArticle {
 }
 
 /** The matches up to the end of the requested page, in the requested order, as search.ts ranks them. */
-export async function rankInPostgres(client: Queryable, matches: PostgresMatches, request: Pick<SearchRequest, "page" | "size" | "sort">): Promise<RankedArticle[]> {
+export async function rankInPostgres(client: Queryable, matches: PostgresMatches, request: Pick<SearchRequest, "page" | "size" | "sort">, catalog = new Catalog()): Promise<RankedArticle[]> {
   const groups = matches.groups;
   const weights = new Map<string, number>();
   for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + (item.expansion ? EXPANSION_WEIGHT : 1));
   const terms = [...weights.keys()];
-  // Global statistics: each shard's, added up.
-  const { rows: shardStats } = await client.query<{ field: string; term: string; df: number }>("SELECT field, term, df FROM term_stats WHERE term = ANY($1::text[])", [terms]);
-  const stats = sumRows(shardStats, ["field", "term"], ["df"]);
-  const { rows: shardFields } = await client.query<{ field: string; articles: string; terms: string }>("SELECT field, articles, terms FROM field_stats");
-  const fields = sumRows(shardFields, ["field"], ["articles", "terms"]);
-  const size = Number(fields.find((row) => row.field === TEXT_FIELDS[0]!.name)?.articles ?? 0);
+  const stats = await catalog.termStats(client, terms);
+  const fields = await catalog.fieldStats(client);
+  const size = fields.get(TEXT_FIELDS[0]!.name)?.articles ?? 0;
   const sql = new Sql();
   // scores[doc] += termIdf * fieldWeight * saturate(tf, length, average, b), term by term, field by field, as rank.ts adds them.
   const additions = ["0::float8"];
   for (const term of terms) {
-    const documentFrequency = Math.max(0, ...stats.filter((row) => row.term === term).map(({ df }) => df));
+    const documentFrequency = Math.max(0, ...TEXT_FIELDS.map(({ name }) => stats.get(`${name} ${term}`) ?? 0));
     const termIdf = sql.param(weights.get(term)! * idf(size, documentFrequency));
     for (const field of TEXT_FIELDS) {
       const { tf: tfColumn, length } = textColumns(field.name);
-      const total = Number(fields.find((row) => row.field === field.name)?.terms ?? 0);
+      const total = fields.get(field.name)?.terms ?? 0;
       const average = sql.param(Math.max(1, total / Math.max(1, size)));
       const b = sql.param(field.b);
-      const tf = `least(coalesce((${tfColumn} ->> ${sql.param(term)})::int, 0), ${TF_CAPS[field.postings]})::float8`;
+      const tf = `least(coalesce((scored.${tfColumn} ->> ${sql.param(term)})::int, 0), ${TF_CAPS[field.postings]})::float8`;
       additions.push(`${termIdf}::float8 * ${sql.param(field.weight)}::float8 * ((${tf} * ${sql.param(BM25_K1 + 1)}::float8) / (${tf} + ${sql.param(BM25_K1)}::float8 * (1 - ${b}::float8 + (${b}::float8 * ${length}) / ${average}::float8)))`);
     }
   }
   const { rows } = await client.query<{ doc: number; id: string; score: number; date_key: number | null }>(
-    `SELECT doc, id, ${additions.join(" + ")} AS score, date_key FROM articles WHERE doc = ANY(${sql.param(matches.docs)}::int[])`,
+    // Each term frequency column is decompressed once per article (`|| '{}'` in a subquery that is
+    // not flattened), not once per reference: a query of 10 terms read each 20 times.
+    `SELECT doc, id, ${additions.join(" + ")} AS score, date_key
+     FROM (SELECT doc, id, date_key, ${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
+           FROM articles WHERE doc = ANY(${sql.param(contenders(matches, request))}::int[]) OFFSET 0) AS scored`,
     sql.values,
   );
   const byDoc = new Map(rows.map((row) => [row.doc, row]));
@@ -159,6 +165,19 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
     return proximityBonus(folded, title.length, groups, base);
   });
   return ranked.map(({ doc, score }) => ({ doc, id: idOf(doc), score }));
+}
+
+/**
+ * The matches that can be on the requested page: by relevance, more groups rank first whatever the
+ * score, so only the articles of the best tiers that fill the re-ranked head need a score (a
+ * relaxed query of 48,000 articles scores the few hundred that hold most groups). By date, all.
+ */
+function contenders(matches: PostgresMatches, request: Pick<SearchRequest, "page" | "size" | "sort">): number[] {
+  const wanted = Math.max(request.page * request.size, RERANK_DEPTH);
+  if (request.sort !== "relevance" || matches.tiers.size === 0 || matches.docs.length <= wanted) return matches.docs;
+  const tierOf = (i: number): number => matches.tiers.get(matches.ids[i]!) ?? matches.groups.length;
+  const cutoff = matches.docs.map((_, i) => tierOf(i)).sort((a, b) => b - a)[wanted - 1]!;
+  return matches.docs.filter((_, i) => tierOf(i) >= cutoff);
 }
 
 /** Folded text and display title (its length in UTF-16 units is where the folded title ends) of the given articles. */
@@ -189,18 +208,19 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
       return `(NOT (${literal.join(" OR ") || "FALSE"}) AND (${expanded.join(" OR ")}))::int`;
     });
 
-  // One pass: per article, which groups it has; the filters and exclusions apply to what is kept.
-  const { rows } = await client.query<{ doc: number; id: string; groups: number; every: boolean; kept: boolean; only_expanded: number }>(
-    `SELECT doc, id, ${groupConditions.length > 0 ? groupConditions.map((condition) => `(${condition})::int`).join(" + ") : "0"} AS groups,
-            (${every}) AS every, (${filters} AND ${notExcluded}) AS kept, ${onlyExpanded.length > 0 ? onlyExpanded.join(" + ") : "0"} AS only_expanded
-     FROM articles ${groupConditions.length > 0 ? `WHERE ${groupConditions.join(" OR ")}` : ""} ORDER BY doc`,
+  // All groups first: the gram index intersects their lists, and only the articles that hold every
+  // group are read. Only when none does (the relaxed fallback) are the groups' articles read one
+  // group at a time and counted per article; the gram arrays themselves are never read.
+  const { rows: strictRows } = await client.query<{ doc: number; id: string; kept: boolean; only_expanded: number }>(
+    `SELECT doc, id, (${filters} AND ${notExcluded}) AS kept, ${onlyExpanded.length > 0 ? onlyExpanded.join(" + ") : "0"} AS only_expanded
+     FROM articles WHERE ${every}`,
     sql.values,
   );
-  rows.sort((a, b) => a.doc - b.doc);
-  const strict = rows.filter((row) => row.every && row.kept);
   // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
-  const relaxed = !rows.some((row) => row.every) && groups.length > 1;
-  const matched = relaxed ? rows.filter((row) => row.kept) : strict;
+  const relaxed = strictRows.length === 0 && groups.length > 1;
+  const rows = relaxed ? await relaxedRows(client, catalog, groups, query, excluded) : strictRows.map((row) => ({ ...row, groups: groups.length }));
+  rows.sort((a, b) => a.doc - b.doc);
+  const matched = rows.filter((row) => row.kept);
   let itemCounts: ItemCount[] = [];
   if (relaxed || matched.length === 0) itemCounts = await countItems(client, catalog, queryText, groups, query);
   const tiers = new Map(
@@ -208,6 +228,25 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
   );
   const phrases = await countPhrases(client, catalog, groups, query);
   return { query, groups, tiers, ids: matched.map(({ id }) => id), docs: matched.map(({ doc }) => doc), total: matched.length, relaxed, itemCounts, phrases, expansions };
+}
+
+/**
+ * The relaxed fallback's articles: those that hold any group, with how many groups each holds and
+ * how many of them only through a synonym. Each item is looked up on its own (the gram index and
+ * the text check of its needles), so no article's grams or text are read for another group.
+ */
+async function relaxedRows(client: Queryable, catalog: Catalog, groups: AnalyzedAtom[][], query: ParsedQuery, excluded: AnalyzedAtom[]): Promise<Array<{ doc: number; id: string; kept: boolean; groups: number; only_expanded: number }>> {
+  const sql = new Sql();
+  const filters = await filterCondition(client, catalog, sql, query);
+  const kept = `(${filters} AND ${excluded.length > 0 ? `NOT (${excluded.map((item) => sql.item(item)).join(" OR ")})` : "TRUE"})`;
+  const items = groups.flatMap((group, g) => group.map((item) => `SELECT doc, id, ${kept} AS kept, ${g} AS grp, ${item.expansion ? "TRUE" : "FALSE"} AS expansion FROM articles WHERE ${sql.item(item)}`));
+  const { rows } = await client.query<{ doc: number; id: string; kept: boolean; groups: number; only_expanded: number }>(
+    `SELECT doc, id, kept, count(*)::int AS groups, sum(only_expanded)::int AS only_expanded
+     FROM (SELECT doc, id, kept, grp, bool_and(expansion)::int AS only_expanded FROM (${items.join(" UNION ALL ")}) AS items GROUP BY doc, id, kept, grp) AS held
+     GROUP BY doc, id, kept`,
+    sql.values,
+  );
+  return rows;
 }
 
 /** Each required group and its articles within the filters (search.ts itemCounts). */
@@ -230,13 +269,14 @@ async function countPhrases(client: Queryable, catalog: Catalog, groups: Analyze
     const phrase = item.needles[0]!;
     const sql = new Sql();
     const text = Sql.fieldText(item.atom.field);
-    const condition = sql.item(item);
+    // The gram index proposes; the count decides (n > 0), so each article's text is read once, not once more by strpos.
+    const candidates = sql.candidates(phrase);
     const filters = await filterCondition(client, catalog, sql, query);
     const { rows } = await client.query<{ articles: number; occurrences: number; kept_articles: number; kept_occurrences: number }>(
       `SELECT count(*)::int AS articles, coalesce(sum(n), 0)::int AS occurrences,
               (count(*) FILTER (WHERE kept))::int AS kept_articles, (coalesce(sum(n) FILTER (WHERE kept), 0))::int AS kept_occurrences
        FROM (SELECT ${occurrencesIn(text, sql.param(phrase))} AS n, ${filters} AS kept
-             FROM articles WHERE ${condition}) AS holding`,
+             FROM articles WHERE ${candidates}) AS proposed WHERE n > 0`,
       sql.values,
     );
     const row = sumRows(rows, [], ["articles", "occurrences", "kept_articles", "kept_occurrences"])[0]!;
@@ -250,8 +290,12 @@ async function countPhrases(client: Queryable, catalog: Catalog, groups: Analyze
   return phrases;
 }
 
-/** Non-overlapping occurrences of the phrase (a parameter) in the text, leftmost first, as phrase-check.ts occurrences() counts them. */
-const occurrencesIn = (text: string, phrase: string): string => `((length(${text}) - length(replace(${text}, ${phrase}, ''))) / length(${phrase}))`;
+/**
+ * Non-overlapping occurrences of the phrase (a parameter) in the text, leftmost first, as
+ * phrase-check.ts occurrences() counts them. In bytes: octet_length of a stored value is read from
+ * its header, where length() decompresses and counts the characters (a third of the time of a count).
+ */
+export const occurrencesIn = (text: string, phrase: string): string => `((octet_length(${text}) - octet_length(replace(${text}, ${phrase}, ''))) / octet_length(${phrase}))`;
 
 export interface PhraseMatch {
   id: string;
@@ -294,6 +338,9 @@ async function filterCondition(client: Queryable, catalog: Catalog, sql: Sql, qu
 
 const valueColumnIsArray = (name: ValueFilterName): boolean => keywordColumnType(name) === "text[]";
 
+/** Document frequencies kept per state of the data, at most (then forgotten and read again as asked). */
+const MAX_CACHED_TERMS = 200_000;
+
 /**
  * What the match stage reads of the whole table besides the query's rows: the distinct values of
  * the filtered fields and the byline names. A backend keeps one per state of the data (they cost a
@@ -302,6 +349,35 @@ const valueColumnIsArray = (name: ValueFilterName): boolean => keywordColumnType
 export class Catalog {
   private readonly values = new Map<ValueFilterName, Promise<string[]>>();
   private names: Promise<ReadonlySet<string>> | undefined;
+  private fields: Promise<Map<string, { articles: number; terms: number }>> | undefined;
+  /** "field term" → document frequency (0 when absent), of the terms asked so far. */
+  private readonly frequencies = new Map<string, number>();
+
+  /** field_stats: each text field's articles and terms (summed over shards). */
+  fieldStats(client: Queryable): Promise<Map<string, { articles: number; terms: number }>> {
+    if (!this.fields) {
+      const fields = client
+        .query<{ field: string; articles: string; terms: string }>("SELECT field, articles, terms FROM field_stats")
+        .then(({ rows }) => new Map(sumRows(rows, ["field"], ["articles", "terms"]).map(({ field, articles, terms }) => [field, { articles, terms }])));
+      this.fields = fields;
+      fields.catch(() => (this.fields = undefined));
+    }
+    return this.fields;
+  }
+
+  /** The terms' document frequencies per text field ("field term" → df, summed over shards), read from term_stats once per term. */
+  async termStats(client: Queryable, terms: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    const names = TEXT_FIELDS.map(({ name }) => name);
+    const missing = terms.filter((term) => !this.frequencies.has(`${names[0]} ${term}`));
+    if (missing.length > 0) {
+      // field = ANY as well: the primary key (field, term) then finds each row (term alone scanned the table: 30–70 ms).
+      const { rows } = await client.query<{ field: string; term: string; df: number }>("SELECT field, term, df FROM term_stats WHERE field = ANY($1::text[]) AND term = ANY($2::text[])", [names, missing]);
+      if (this.frequencies.size > MAX_CACHED_TERMS) this.frequencies.clear();
+      for (const term of missing) for (const name of names) this.frequencies.set(`${name} ${term}`, 0);
+      for (const { field, term, df } of sumRows(rows, ["field", "term"], ["df"])) this.frequencies.set(`${field} ${term}`, df);
+    }
+    return this.frequencies;
+  }
 
   distinctValues(client: Queryable, name: ValueFilterName): Promise<string[]> {
     let values = this.values.get(name);
