@@ -10,6 +10,7 @@ import type { ReaderSource } from "../search/backend.js";
 import { embeddedSource } from "../search/embedded-backend.js";
 import { PostgresSource } from "../search/postgres-backend.js";
 import { useSynonyms } from "../search/synonyms.js";
+import { warmUp } from "../search/warm-up.js";
 import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
 import { createHttpServer } from "../web/http-server.js";
 import { DEFAULT_SCHEDULER } from "../web/query-scheduler.js";
@@ -68,6 +69,8 @@ async function prepareIndex(options: CommonOptions): Promise<LiveIndex> {
 interface Serving {
   source: ReaderSource;
   describe(): Promise<string>;
+  /** Builds what requests would otherwise build on first use (search/warm-up.ts), once listening. */
+  warmUp?(): Promise<void>;
   /** Stops rebuilding on seed changes (--watch), first thing at shutdown. */
   stopWatching?(): void;
   close(): Promise<void>;
@@ -85,6 +88,7 @@ async function serveEmbedded(options: CommonOptions, segmenter: Promise<void>): 
   return {
     source: embeddedSource(live),
     describe: async () => `${live.current().size} articles, generation ${live.current().manifest.generation}`,
+    warmUp: () => live.prepareWith(warmUp),
     stopWatching: () => watcher?.close(),
     close: async () => live.close(),
   };
@@ -141,6 +145,10 @@ async function main(): Promise<void> {
     const port = typeof address === "object" && address ? address.port : raw.port;
     console.log(`zh-news-search: ${await serving.describe()}`);
     console.log(`listening on http://localhost:${port}`);
+    if (!serving.warmUp) return;
+    const started = performance.now();
+    await serving.warmUp();
+    console.log(`warmed up in ${Math.round(performance.now() - started)} ms`);
   });
   server.on("error", (error) => {
     console.error(describe(ioError(`cannot listen on port ${raw.port}`, error), options.debug));

@@ -6,11 +6,12 @@ import path from "node:path";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { IndexUnusableError, ioError } from "../errors.js";
 import { ArticleStore, type ArticleMeta } from "./article-store.js";
+import { BUILD_CHUNK, Derived } from "./derived.js";
 import { COMPRESSED_SUFFIX, CURRENT_FILE, FORMAT_VERSION, SEGMENTS_DIR, SEGMENT_FILES, wordFile, type GenerationManifest, type SegmentRecord } from "./format.js";
 import { loadIndexFiles, type FileRequest } from "./index-file-loader.js";
 import { NgramIndex } from "./ngram-index.js";
 import { HeadlineIndex } from "./headline-index.js";
-import { TEXT_FIELDS, type KeywordFieldName, type TextFieldName } from "./schema.js";
+import { KEYWORD_FIELDS, TEXT_FIELDS, type KeywordFieldName, type TextFieldName } from "./schema.js";
 import { WordIndex, type FieldPostings } from "./word-index.js";
 
 /** One loaded segment: only this module sees it (search/ reads IndexPart, the rest the snapshot's methods). */
@@ -45,9 +46,6 @@ export class IndexSnapshot {
   readonly averageTermCounts: Readonly<Record<TextFieldName, number>>;
   /** dateSortKey() of every article by global number: ranking reads it for every match. */
   readonly dateKeys: Float64Array;
-  /** Built on the first lookup by id: only article pages need it, and a start should not wait for it. */
-  private docById: Map<string, number> | undefined;
-  private readonly keywordColumns = new Map<KeywordFieldName, KeywordColumn>();
   /** The segment of the last locate(): consecutive lookups are mostly in the same segment. */
   private lastSegment: Segment;
 
@@ -76,12 +74,19 @@ export class IndexSnapshot {
 
   /** Global article number of the article with this id. */
   findArticle(id: string): number | undefined {
-    if (!this.docById) {
-      const byId = new Map<string, number>();
-      for (const { store, docBase } of this.segments) for (let i = 0; i < store.size; i++) byId.set(store.id(i), docBase + i);
-      this.docById = byId;
+    return ARTICLE_NUMBERS.get(this).get(id);
+  }
+
+  /** Global number of every article by id (ARTICLE_NUMBERS builds it). */
+  *articleNumbersSteps(): Generator<void, Map<string, number>, void> {
+    const byId = new Map<string, number>();
+    for (const { store, docBase } of this.segments) {
+      for (let i = 0; i < store.size; i++) {
+        byId.set(store.id(i), docBase + i);
+        if (i % BUILD_CHUNK === 0) yield;
+      }
     }
-    return this.docById.get(id);
+    return byId;
   }
 
   /**
@@ -90,11 +95,23 @@ export class IndexSnapshot {
    * the caller, once per snapshot).
    */
   termFrequencies(): Map<string, number> {
+    for (const steps = this.termFrequenciesSteps(); ; ) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /** termFrequencies(), pausing every BUILD_CHUNK terms. */
+  *termFrequenciesSteps(): Generator<void, Map<string, number>, void> {
     const frequencies = new Map<string, number>();
+    const add = (term: string, documentFrequency: number): void => void frequencies.set(term, (frequencies.get(term) ?? 0) + documentFrequency);
     for (const { words } of this.segments) {
       for (const postings of Object.values(words)) {
         if (!(postings instanceof WordIndex)) continue;
-        postings.forEachTerm((term, documentFrequency) => frequencies.set(term, (frequencies.get(term) ?? 0) + documentFrequency));
+        for (let from = 0; from < postings.termCount; from += BUILD_CHUNK) {
+          postings.forEachTerm(add, from, from + BUILD_CHUNK);
+          yield;
+        }
       }
     }
     return frequencies;
@@ -135,14 +152,12 @@ export class IndexSnapshot {
   }
 
   /**
-   * A keyword field's values of every article as small numbers, built on first use and kept: facets
+   * A keyword field's values of every article as small numbers, built once and kept: facets
    * and timelines count tens of thousands of matches per query, which reading and slicing strings
    * per article would make ten times slower.
    */
   keywordColumn(name: KeywordFieldName): KeywordColumn {
-    let column = this.keywordColumns.get(name);
-    if (!column) this.keywordColumns.set(name, (column = buildKeywordColumn(this, name)));
-    return column;
+    return KEYWORD_COLUMNS[name].get(this);
   }
 
   private locate(doc: number): Segment {
@@ -166,7 +181,15 @@ export interface KeywordColumn {
   ids: Uint32Array;
 }
 
-function buildKeywordColumn(snapshot: IndexSnapshot, name: KeywordFieldName): KeywordColumn {
+/** Article numbers by id: only article pages need them, so a start does not wait for them (search/warm-up.ts builds them after). */
+export const ARTICLE_NUMBERS = new Derived<IndexSnapshot, Map<string, number>>("article numbers", (snapshot) => snapshot.articleNumbersSteps());
+
+/** Each keyword field's column, built by the warm-up (search/warm-up.ts) or on first use. */
+export const KEYWORD_COLUMNS = Object.fromEntries(
+  KEYWORD_FIELDS.map(({ name }) => [name, new Derived<IndexSnapshot, KeywordColumn>(`keyword column ${name}`, (snapshot) => keywordColumnSteps(snapshot, name))]),
+) as Record<KeywordFieldName, Derived<IndexSnapshot, KeywordColumn>>;
+
+function* keywordColumnSteps(snapshot: IndexSnapshot, name: KeywordFieldName): Generator<void, KeywordColumn, void> {
   const idOf = new Map<string, number>();
   const values: string[] = [];
   const starts = new Uint32Array(snapshot.size + 1);
@@ -181,6 +204,7 @@ function buildKeywordColumn(snapshot: IndexSnapshot, name: KeywordFieldName): Ke
       }
       ids.push(id);
     }
+    if (doc % BUILD_CHUNK === 0) yield;
   }
   starts[snapshot.size] = ids.length;
   return { values, starts, ids: Uint32Array.from(ids) };

@@ -1,6 +1,6 @@
 // Serves the newest committed generation without a restart. It polls CURRENT, loads a new
-// generation beside the one in use, then swaps; requests that started on the old snapshot finish
-// on it (search is synchronous, so a request never sees two).
+// generation beside the one in use, prepares it (the server's warm-up), then swaps; requests that
+// started on the old snapshot finish on it (search is synchronous, so a request never sees two).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ioError } from "../errors.js";
@@ -11,6 +11,8 @@ export class LiveIndex {
   private timer: NodeJS.Timeout | undefined;
   private pointer = "";
   private reloading = false;
+  /** Run on a loaded generation before it is served (search/warm-up.ts); the old one answers meanwhile. */
+  private prepare: (snapshot: IndexSnapshot) => Promise<void> = async () => {};
 
   private constructor(
     private readonly indexDir: string,
@@ -29,6 +31,15 @@ export class LiveIndex {
     return this.snapshot;
   }
 
+  /**
+   * Every generation loaded from now on is prepared before it is served; the one in use is prepared
+   * now, while it is served (settles when that is done).
+   */
+  prepareWith(prepare: (snapshot: IndexSnapshot) => Promise<void>): Promise<void> {
+    this.prepare = prepare;
+    return prepare(this.snapshot);
+  }
+
   /** Checks CURRENT every `intervalMs`; `onReload` hears about each swap or failed load. */
   watch(intervalMs: number, onReload: (event: { generation?: number; error?: Error }) => void): void {
     this.timer = setInterval(() => void this.reloadIfChanged().then(onReload, (error: Error) => onReload({ error })), intervalMs);
@@ -43,6 +54,7 @@ export class LiveIndex {
       const pointer = await readPointer(this.indexDir);
       if (pointer === this.pointer) return {};
       const next = await openIndex(this.indexDir, this.options);
+      await this.prepare(next);
       // Requests that hold the old snapshot finish on it; the garbage collector frees it after them.
       this.snapshot = next;
       this.pointer = pointer;

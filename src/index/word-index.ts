@@ -232,9 +232,9 @@ export class WordIndex implements FieldPostings {
     return this.docCounts.length;
   }
 
-  /** Every term with its document count, in code-unit order (the vocabulary that suggestions read). */
-  forEachTerm(visit: (term: string, documentFrequency: number) => void): void {
-    for (let rank = 0; rank < this.docCounts.length; rank++) {
+  /** Every term (of ranks `from` to `to`) with its document count, in code-unit order (the vocabulary that suggestions read). */
+  forEachTerm(visit: (term: string, documentFrequency: number) => void, from = 0, to = this.docCounts.length): void {
+    for (let rank = from; rank < Math.min(to, this.docCounts.length); rank++) {
       const units = this.termUnits.subarray(this.termStarts[rank]!, this.termStarts[rank + 1]!);
       visit(String.fromCharCode.apply(null, units as unknown as number[]), this.docCounts[rank]!);
     }

@@ -1,6 +1,7 @@
 // What the archive holds, said on the page: how many articles, from which day to which, and which
 // filters can narrow anything here (the help does not advertise `author:` in an archive without
-// bylines). Read once per index generation, on the first page that asks.
+// bylines). Read once per index generation (by the warm-up, search/warm-up.ts, or the first page that asks).
+import { BUILD_CHUNK, Derived } from "../index/derived.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 
 export interface ArchiveFacts {
@@ -14,18 +15,13 @@ export interface ArchiveFacts {
   sources: string[];
 }
 
-const factsBySnapshot = new WeakMap<IndexSnapshot, ArchiveFacts>();
+export const ARCHIVE_FACTS = new Derived<IndexSnapshot, ArchiveFacts>("archive facts", readFacts);
 
 export function archiveFacts(snapshot: IndexSnapshot): ArchiveFacts {
-  let facts = factsBySnapshot.get(snapshot);
-  if (facts === undefined) {
-    facts = readFacts(snapshot);
-    factsBySnapshot.set(snapshot, facts);
-  }
-  return facts;
+  return ARCHIVE_FACTS.get(snapshot);
 }
 
-function readFacts(snapshot: IndexSnapshot): ArchiveFacts {
+function* readFacts(snapshot: IndexSnapshot): Generator<void, ArchiveFacts, void> {
   const seedFiles = new Set(snapshot.manifest.seeds.map((seed) => seed.file));
   const sourceCounts = new Map<string, number>();
   let firstDate: string | null = null;
@@ -41,6 +37,7 @@ function readFacts(snapshot: IndexSnapshot): ArchiveFacts {
     for (const source of snapshot.keywordValues(doc, "source")) {
       if (!seedFiles.has(source)) sourceCounts.set(source, (sourceCounts.get(source) ?? 0) + 1);
     }
+    if (doc % BUILD_CHUNK === 0) yield;
   }
   const sources = [...sourceCounts].sort((a, b) => b[1] - a[1]).map(([source]) => source);
   return { articles: snapshot.size, firstDate, lastDate, hasAuthors, sources };

@@ -58,8 +58,13 @@ export class Budget {
     try {
       return build();
     } finally {
-      this.deadline += performance.now() - started;
+      this.extend(performance.now() - started);
     }
+  }
+
+  /** Moves the deadline `ms` later (time the request spent waiting for such a structure). */
+  extend(ms: number): void {
+    this.deadline += ms;
   }
 
   /** Milliseconds left before the deadline (negative when past it). */

@@ -4,6 +4,7 @@
 // the relaxed fallback are combined here; ranking is rank.ts's.
 import { namesOf, queryTerms } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
+import { BUILD_CHUNK, Derived } from "../index/derived.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import type { Budget, Steps } from "./budget.js";
 import { EMPTY, filter, has, intersect, intersectAll, union, unionAll, type DocSet } from "./doc-sets.js";
@@ -41,17 +42,18 @@ export function analyzeAtom(atom: Atom, names?: ReadonlySet<string>): AnalyzedAt
   };
 }
 
-const bylineNames = new WeakMap<IndexSnapshot, ReadonlySet<string>>();
-
 /** Every name of the index's bylines that is a term (analyze.ts namesOf): queries keep them whole, as their articles do. */
-export function namesOfIndex(snapshot: IndexSnapshot): ReadonlySet<string> {
-  let names = bylineNames.get(snapshot);
-  if (!names) {
-    const all = new Set<string>();
-    for (let doc = 0; doc < snapshot.size; doc++) for (const name of namesOf(snapshot.keywordValues(doc, "author"))) all.add(name);
-    bylineNames.set(snapshot, (names = all));
+export const BYLINE_NAMES = new Derived<IndexSnapshot, ReadonlySet<string>>("byline names", function* (snapshot) {
+  const all = new Set<string>();
+  for (let doc = 0; doc < snapshot.size; doc++) {
+    for (const name of namesOf(snapshot.keywordValues(doc, "author"))) all.add(name);
+    if (doc % BUILD_CHUNK === 0) yield;
   }
-  return names;
+  return all;
+});
+
+export function namesOfIndex(snapshot: IndexSnapshot): ReadonlySet<string> {
+  return BYLINE_NAMES.get(snapshot);
 }
 
 function candidatesOf(snapshot: IndexSnapshot, item: AnalyzedAtom): DocSet {

@@ -9,10 +9,10 @@ import type { IndexSnapshot } from "../index/index-reader.js";
 import { Budget, runToEnd, type Steps } from "./budget.js";
 import { analyzeAtom, namesOfIndex, strictMatches, verifiedOf } from "./candidates.js";
 import { intersect, type DocSet } from "./doc-sets.js";
-import { oneCharacterAway, oneCharacterAwayIn } from "./nearby-text.js";
+import { oneCharacterAwayInSteps, oneCharacterAwaySteps } from "./nearby-text.js";
 import { estimateCandidates, needleCandidates, needleInField, type Field } from "./phrase-check.js";
 import { type Atom, type ParsedQuery } from "./query-parser.js";
-import { vocabularyOf } from "./vocabulary.js";
+import { VOCABULARY } from "./vocabulary.js";
 
 export type SuggestionReason = "homophone" | "typo" | "pinyin" | "date";
 
@@ -151,14 +151,14 @@ function articlesHolding(snapshot: IndexSnapshot, text: string, field: Field, bu
  * character away (nearby-text.ts); for a word no article holds, also every such text in the articles
  * that have the rest of the query (叛军 beside 劫掠, however rare) and, for a query that finds nothing,
  * the vocabulary's words read the same in place of a piece of it (脱贫共建 → 脱贫攻坚). The vocabulary
- * is built on first use: a query that finds articles must not stall a fresh server for it.
+ * is read only then: a query that finds articles must not wait for it on a fresh server (warm-up.ts).
  */
-function proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined, sources: { scan: boolean; vocabulary: boolean; least: number }, budget: Budget): Set<string> {
+function* proposals(snapshot: IndexSnapshot, text: string, context: DocSet | undefined, sources: { scan: boolean; vocabulary: boolean; least: number }, budget: Budget): Steps<Set<string>> {
   const proposed = new Set<string>();
-  for (const nearby of oneCharacterAway(snapshot, text, CANDIDATES_PER_POSITION, sources.least)) proposed.add(nearby.text);
-  if (sources.scan && context && context.length <= CONTEXT_SCAN) for (const nearby of oneCharacterAwayIn(snapshot, text, context).keys()) proposed.add(nearby);
+  for (const nearby of yield* oneCharacterAwaySteps(snapshot, text, CANDIDATES_PER_POSITION, sources.least, budget)) proposed.add(nearby.text);
+  if (sources.scan && context && context.length <= CONTEXT_SCAN) for (const nearby of (yield* oneCharacterAwayInSteps(snapshot, text, context, budget)).keys()) proposed.add(nearby);
   if (!sources.vocabulary) return proposed;
-  const vocabulary = vocabularyOf(snapshot, budget);
+  const vocabulary = yield* VOCABULARY.prepare(snapshot, budget);
   for (const span of spansOf(text)) {
     for (const { word } of vocabulary.homophones(text.slice(span.start, span.end))) proposed.add(text.slice(0, span.start) + word + text.slice(span.end));
   }
@@ -187,9 +187,7 @@ function* bestCandidate(
   const least = original === 0 ? MIN_CORRECTED : RATIO_SEEN * (original + 1);
   // Scored with the estimate of the n-gram lists first, then counted exactly for the best few.
   const estimated: Candidate[] = [];
-  const proposed = proposals(snapshot, text, context, { scan: original === 0, vocabulary: !foundSome, least }, budget);
-  // Proposing read the texts of up to CONTEXT_SCAN articles; then each proposal is paced.
-  if (budget.due(1 + (context?.length ?? 0))) yield;
+  const proposed = yield* proposals(snapshot, text, context, { scan: original === 0, vocabulary: !foundSome, least }, budget);
   for (const candidate of proposed) {
     // The rarest pair's articles: no more can hold the candidate.
     const estimate = estimateCandidates(snapshot, candidate);

@@ -3,10 +3,13 @@
 // not only the words jieba keeps whole (缓中趋稳 is cut 缓/中/趋稳). A character can stand at a
 // position only if it forms, with each neighbour, a pair that some article holds. How many articles
 // hold the new text is estimated from its pairs without reading any posting list (a chain of pairs:
-// c(ab)·c(bc)/c(b), never more than its rarest pair), which ranks a position's candidates.
+// c(ab)·c(bc)/c(b), never more than its rarest pair), which ranks a position's candidates. Both
+// scans are paced by the request's budget (budget.ts), as the search's loops are.
 import { characterReadings, isHan } from "../analysis/pinyin.js";
+import { Derived } from "../index/derived.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { bigramKey } from "../index/ngram-index.js";
+import { Budget, runToEnd, type Steps } from "./budget.js";
 
 export interface NearbyText {
   text: string;
@@ -22,18 +25,15 @@ const HAN_FIRST = 0x3400;
 const HAN_LAST = 0x9fff;
 const isHanUnit = (unit: number): boolean => unit >= HAN_FIRST && unit <= HAN_LAST;
 
-const characters = new WeakMap<IndexSnapshot, Map<number, number>>();
-
 /** Every Han character of the archive (code units) with the articles holding it: what may stand first in a piece. */
-function hanCharacters(snapshot: IndexSnapshot): Map<number, number> {
-  let units = characters.get(snapshot);
-  if (!units) {
-    const found = new Map<number, number>();
-    for (const { ngrams } of snapshot.parts) ngrams.forEachCharacter((unit, docs) => isHanUnit(unit) && found.set(unit, (found.get(unit) ?? 0) + docs));
-    characters.set(snapshot, (units = found));
+export const HAN_CHARACTERS = new Derived<IndexSnapshot, Map<number, number>>("han characters", function* (snapshot) {
+  const found = new Map<number, number>();
+  for (const { ngrams } of snapshot.parts) {
+    ngrams.forEachCharacter((unit, docs) => isHanUnit(unit) && found.set(unit, (found.get(unit) ?? 0) + docs));
+    yield;
   }
-  return units;
-}
+  return found;
+});
 
 /** Articles holding the key (a character or a pair), summed over segments. */
 function keyCount(snapshot: IndexSnapshot, key: number): number {
@@ -80,6 +80,11 @@ function soundsAlike(typed: readonly string[], unit: number): boolean {
  * that wants common text says so, and most characters are ruled out by a count already at hand.
  */
 export function oneCharacterAway(snapshot: IndexSnapshot, piece: string, perPosition: number, minimum = 1): NearbyText[] {
+  return runToEnd(oneCharacterAwaySteps(snapshot, piece, perPosition, minimum, Budget.unlimited()));
+}
+
+/** oneCharacterAway() within the request's budget: each character tried at a position is an item of work. */
+export function* oneCharacterAwaySteps(snapshot: IndexSnapshot, piece: string, perPosition: number, minimum: number, budget: Budget): Steps<NearbyText[]> {
   if (piece.length < 2 || !isHan(piece)) return [];
   const units = [...piece].map((character) => character.charCodeAt(0));
   // Looked up once; a candidate changes only the pairs and the character at its position.
@@ -90,13 +95,14 @@ export function oneCharacterAway(snapshot: IndexSnapshot, piece: string, perPosi
     if (pairs.some((count, i) => i !== at - 1 && i !== at && count < minimum)) continue;
     // The characters that can follow the one before (a range of pair keys, with their counts), or
     // for the first position every character (with its own count); the pair with the next one is looked up.
-    const options = at > 0 ? followers(snapshot, units[at - 1]!) : hanCharacters(snapshot);
+    const options = at > 0 ? followers(snapshot, units[at - 1]!) : HAN_CHARACTERS.get(snapshot);
     const typed = units[at]!;
     const next = units[at + 1];
     const ranked: Array<{ unit: number; estimate: number }> = [];
     const changedPairs = pairs.slice();
     const changedCharacters = characters.slice();
     for (const [unit, before] of options) {
+      if (budget.due()) yield;
       if (unit === typed || before < minimum) continue;
       if (next !== undefined) {
         changedPairs[at] = keyCount(snapshot, bigramKey(unit, next));
@@ -108,6 +114,7 @@ export function oneCharacterAway(snapshot: IndexSnapshot, piece: string, perPosi
       ranked.push({ unit, estimate: chainEstimate(changedPairs, changedCharacters) });
     }
     ranked.sort((a, b) => b.estimate - a.estimate);
+    if (budget.due(ranked.length)) yield;
     const typedReadings = characterReadings(piece[at]!);
     const nearby = ({ unit, estimate }: { unit: number; estimate: number }, alike: boolean): NearbyText => ({
       text: piece.slice(0, at) + String.fromCharCode(unit) + piece.slice(at + 1),
@@ -132,9 +139,15 @@ export function oneCharacterAway(snapshot: IndexSnapshot, piece: string, perPosi
  * in the archive (叛军 beside 劫掠).
  */
 export function oneCharacterAwayIn(snapshot: IndexSnapshot, piece: string, docs: Iterable<number>): Map<string, { at: number; docs: number }> {
+  return runToEnd(oneCharacterAwayInSteps(snapshot, piece, docs, Budget.unlimited()));
+}
+
+/** oneCharacterAwayIn() within the request's budget: each place where a fixed side of the piece stands is an item of work. */
+export function* oneCharacterAwayInSteps(snapshot: IndexSnapshot, piece: string, docs: Iterable<number>, budget: Budget): Steps<Map<string, { at: number; docs: number }>> {
   const found = new Map<string, { at: number; docs: number; lastDoc: number }>();
   if (piece.length < 2 || !isHan(piece)) return found;
   for (const doc of docs) {
+    if (budget.due()) yield;
     const text = snapshot.folded(doc);
     for (let at = 0; at < piece.length; at++) {
       const prefix = piece.slice(0, at);
@@ -143,6 +156,7 @@ export function oneCharacterAwayIn(snapshot: IndexSnapshot, piece: string, docs:
       const anchor = prefix.length >= suffix.length ? prefix : suffix;
       const offset = anchor === prefix ? 0 : at + 1;
       for (let hit = text.indexOf(anchor); hit >= 0; hit = text.indexOf(anchor, hit + 1)) {
+        if (budget.due()) yield;
         const start = hit - offset;
         if (start < 0 || start + piece.length > text.length) continue;
         const unit = text.charCodeAt(start + at);

@@ -4,7 +4,7 @@ import { fold } from "../analysis/fold.js";
 import { typedPinyin } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { Budget, runToEnd, type Steps } from "./budget.js";
-import { vocabularyOf, type Vocabulary } from "./vocabulary.js";
+import { VOCABULARY, type Vocabulary } from "./vocabulary.js";
 
 /** Completions returned. */
 export const SUGGESTIONS = 10;
@@ -21,9 +21,12 @@ export function complete(snapshot: IndexSnapshot, typed: string): Completion[] {
   return runToEnd(completeSteps(snapshot, typed, Budget.unlimited()));
 }
 
-/** Within the request's budget (the vocabulary, built by the first request after a new generation, is not charged to it). */
+/**
+ * Within the request's budget. The vocabulary is built by the warm-up (warm-up.ts); a completion
+ * asked for before it is done (right after a start) takes turns at building it, not charged to it.
+ */
 export function* completeSteps(snapshot: IndexSnapshot, typed: string, budget: Budget): Steps<Completion[]> {
-  const vocabulary = vocabularyOf(snapshot, budget);
+  const vocabulary = yield* VOCABULARY.prepare(snapshot, budget);
   if (budget.due()) yield;
   return completeFrom(vocabulary, typed, budget);
 }

@@ -2,10 +2,13 @@
 // that at least MIN_COUNT articles hold, with its pinyin and initials, for corrections (did-you-mean),
 // pinyin queries and completions. Built from the word indexes on first use, once per snapshot: about
 // 0.9 s on the 74,545-story corpus (0.1 s reading the word indexes, most of the rest pinyin-pro on
-// 108k words), which a server start does not wait for.
+// 108k words), which a server start does not wait for: the warm-up (warm-up.ts) builds it in
+// chunks between requests.
 import { isHan, pinyinKey, syllables } from "../analysis/pinyin.js";
+import { BUILD_CHUNK, Derived } from "../index/derived.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { Budget } from "./budget.js";
+import { topKSteps } from "./rank.js";
 
 /** A word held by fewer articles is no correction or completion worth offering (and halves the work). */
 const MIN_COUNT = 2;
@@ -24,12 +27,20 @@ export class Vocabulary {
   private readonly byPinyin = new Map<string, number[]>();
   private readonly byInitials = new Map<string, number[]>();
   /** Word ids in pinyin key order: a typed pinyin prefix is a range. */
-  private readonly pinyinOrder: Uint32Array;
+  private pinyinOrder = new Uint32Array(0);
 
-  constructor(frequencies: ReadonlyMap<string, number>) {
+  /** The words of `frequencies`, built at once (the server's are built in chunks: VOCABULARY). */
+  constructor(frequencies?: ReadonlyMap<string, number>) {
+    if (frequencies) for (const steps = this.fill(frequencies); !steps.next().done; );
+  }
+
+  /** Takes in the words of `frequencies` (once, into an empty vocabulary), pausing every BUILD_CHUNK words. */
+  *fill(frequencies: ReadonlyMap<string, number>): Generator<void, Vocabulary, void> {
     const entries = [...frequencies].filter(([word, count]) => count >= MIN_COUNT && word.length >= 2 && isHan(word));
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [word, count] of entries) {
+    yield;
+    const byWord = ([a]: [string, number], [b]: [string, number]): number => (a < b ? -1 : a > b ? 1 : 0);
+    const sorted = yield* sortedInPieces(entries, byWord);
+    for (const [word, count] of sorted) {
       const id = this.words.length;
       this.words.push(word);
       this.counts.push(count);
@@ -38,8 +49,10 @@ export class Vocabulary {
       this.keys.push(key);
       append(this.byPinyin, key, id);
       append(this.byInitials, reading.map((syllable) => syllable.charAt(0)).join(""), id);
+      if (id % BUILD_CHUNK === 0) yield;
     }
-    this.pinyinOrder = Uint32Array.from(this.words.keys()).sort((a, b) => compare(this.keys[a]!, this.keys[b]!));
+    this.pinyinOrder = Uint32Array.from(yield* sortedInPieces([...this.words.keys()], (a, b) => compare(this.keys[a]!, this.keys[b]!)));
+    return this;
   }
 
   /** How many articles hold `word` as a word (0 when it is not in this vocabulary). */
@@ -100,13 +113,26 @@ export class Vocabulary {
   }
 }
 
-const built = new WeakMap<IndexSnapshot, Vocabulary>();
+export const VOCABULARY = new Derived<IndexSnapshot, Vocabulary>("vocabulary", function* (snapshot) {
+  const frequencies = yield* snapshot.termFrequenciesSteps();
+  return yield* new Vocabulary().fill(frequencies);
+});
 
-/** The snapshot's vocabulary, built on first use (not charged to the `budget` of the request that needs it first). */
-export function vocabularyOf(snapshot: IndexSnapshot, budget = Budget.unlimited()): Vocabulary {
-  let vocabulary = built.get(snapshot);
-  if (!vocabulary) built.set(snapshot, (vocabulary = budget.excluding(() => new Vocabulary(snapshot.termFrequencies()))));
-  return vocabulary;
+/** The snapshot's vocabulary (built now if the warm-up has not yet: not charged to the `budget` of the request that needs it). */
+export function vocabularyOf(snapshot: IndexSnapshot, budget?: Budget): Vocabulary {
+  return VOCABULARY.get(snapshot, budget);
+}
+
+/** Sorted (stable) in pieces of about a millisecond: one sort of 100k entries held the thread for 100–250 ms under load. */
+function* sortedInPieces<T>(items: readonly T[], order: (a: T, b: T) => number): Generator<void, T[], void> {
+  const pace = Budget.unlimited();
+  const sorting = topKSteps(items, items.length, order, pace);
+  for (;;) {
+    pace.startSlice(1);
+    const step = sorting.next();
+    if (step.done) return step.value;
+    yield;
+  }
 }
 
 /** The best `limit` ids by count (ties: the earlier id), without sorting everything offered. */

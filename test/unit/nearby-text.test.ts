@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { oneCharacterAway, oneCharacterAwayIn } from "../../src/search/nearby-text.js";
+import { QueryTooExpensiveError } from "../../src/errors.js";
+import { Budget, runInSlices, runToEnd } from "../../src/search/budget.js";
+import { oneCharacterAway, oneCharacterAwayIn, oneCharacterAwayInSteps, oneCharacterAwaySteps } from "../../src/search/nearby-text.js";
 import { indexOfRecords } from "../support/temp-index.js";
 
 describe("nearby text: the archive's texts one character away from a typed piece", () => {
@@ -36,5 +38,31 @@ describe("nearby text: the archive's texts one character away from a typed piece
     const found = oneCharacterAwayIn(snapshot(), "趋稳", [0, 1, 6, 7]);
     expect(Object.fromEntries(found)).to.deep.equal({ 趋势: { at: 1, docs: 2 } });
     expect([...oneCharacterAwayIn(snapshot(), "近况", [9]).keys()].sort()).to.deep.equal(["近平"]);
+  });
+
+  it("is paced by the request's budget: stopped when it is spent, and the same in slices as in one run", async () => {
+    const spent = (): Budget => new Budget(-1, 1);
+    expect(() => runToEnd(oneCharacterAwaySteps(snapshot(), "缓南", 5, 1, spent()))).to.throw(QueryTooExpensiveError);
+    expect(() => runToEnd(oneCharacterAwayInSteps(snapshot(), "趋稳", [0, 1, 6, 7], spent()))).to.throw(QueryTooExpensiveError);
+    // A slice that has ended before it starts ends at every clock read (here every item): many pauses, the same answers.
+    let pauses = 0;
+    const sliced = async <T>(steps: (budget: Budget) => Generator<void, T, void>): Promise<T> => {
+      const budget = new Budget(Infinity, 1);
+      const counted = function* (): Generator<void, T, void> {
+        const inner = steps(budget);
+        for (;;) {
+          const step = inner.next();
+          if (step.done) return step.value;
+          pauses++;
+          yield;
+        }
+      };
+      return runInSlices(counted(), budget, -1);
+    };
+    expect(await sliced((budget) => oneCharacterAwaySteps(snapshot(), "缓南", 5, 1, budget))).to.deep.equal(oneCharacterAway(snapshot(), "缓南", 5));
+    expect(pauses).to.be.greaterThan(3);
+    pauses = 0;
+    expect(await sliced((budget) => oneCharacterAwayInSteps(snapshot(), "趋稳", [0, 1, 6, 7], budget))).to.deep.equal(oneCharacterAwayIn(snapshot(), "趋稳", [0, 1, 6, 7]));
+    expect(pauses).to.be.greaterThan(3);
   });
 });
