@@ -6,9 +6,9 @@
 // c(ab)·c(bc)/c(b), never more than its rarest pair), which ranks a position's candidates. Both
 // scans are paced by the request's budget (budget.ts), as the search's loops are.
 import { characterReadings, isHan } from "../analysis/pinyin.js";
-import { Derived } from "../index/derived.js";
+import { BUILD_CHUNK, Derived } from "../index/derived.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
-import { bigramKey } from "../index/ngram-index.js";
+import { bigramKey, type Predecessors } from "../index/ngram-index.js";
 import { Budget, runToEnd, type Steps } from "./budget.js";
 
 export interface NearbyText {
@@ -34,6 +34,43 @@ export const HAN_CHARACTERS = new Derived<IndexSnapshot, Map<number, number>>("h
   }
   return found;
 });
+
+/** Each segment's pairs by second character (NgramIndex.predecessorsSteps), in the order of snapshot.parts. */
+export const PAIR_PREDECESSORS = new Derived<IndexSnapshot, Predecessors[]>("pair predecessors", function* (snapshot) {
+  const tables: Predecessors[] = [];
+  for (const { ngrams } of snapshot.parts) tables.push(yield* ngrams.predecessorsSteps(BUILD_CHUNK));
+  return tables;
+});
+
+/**
+ * Articles holding the pair (unit, next) for every unit, summed over segments, for one `next` at a
+ * time: filled from the segments' predecessors of `next`, then read per candidate character (an
+ * array read instead of a binary search of every segment's keys, which was most of a typo check's
+ * time). A slot counts only when stamped by the current fill. Searches that take turns share the
+ * table: one that paused checks that the fill is still its own (pairsBefore()).
+ */
+const pairCounts = new Uint32Array(0x10000);
+const pairStamps = new Uint32Array(0x10000);
+let fill = 0;
+
+/** Fills the table for `next`; returns the fill's stamp. */
+function countPairsBefore(snapshot: IndexSnapshot, next: number, budget: Budget): number {
+  fill = (fill + 1) >>> 0 || 1;
+  if (fill === 1) pairStamps.fill(0);
+  const tables = PAIR_PREDECESSORS.get(snapshot, budget);
+  snapshot.parts.forEach(({ ngrams }, i) =>
+    ngrams.forEachPredecessor(tables[i]!, next, (first, docs) => {
+      if (pairStamps[first] === fill) pairCounts[first]! += docs;
+      else {
+        pairStamps[first] = fill;
+        pairCounts[first] = docs;
+      }
+    }),
+  );
+  return fill;
+}
+
+const pairCountBefore = (unit: number): number => (pairStamps[unit] === fill ? pairCounts[unit]! : 0);
 
 /** Articles holding the key (a character or a pair), summed over segments. */
 function keyCount(snapshot: IndexSnapshot, key: number): number {
@@ -90,27 +127,33 @@ export function* oneCharacterAwaySteps(snapshot: IndexSnapshot, piece: string, p
   // Looked up once; a candidate changes only the pairs and the character at its position.
   const pairs = units.slice(1).map((unit, i) => keyCount(snapshot, bigramKey(units[i]!, unit)));
   const characters = units.map((unit) => keyCount(snapshot, unit));
+  const han = HAN_CHARACTERS.get(snapshot, budget);
   const found: NearbyText[] = [];
   for (let at = 0; at < units.length; at++) {
     if (pairs.some((count, i) => i !== at - 1 && i !== at && count < minimum)) continue;
     // The characters that can follow the one before (a range of pair keys, with their counts), or
     // for the first position every character (with its own count); the pair with the next one is looked up.
-    const options = at > 0 ? followers(snapshot, units[at - 1]!) : HAN_CHARACTERS.get(snapshot);
+    const options = at > 0 ? followers(snapshot, units[at - 1]!) : han;
     const typed = units[at]!;
     const next = units[at + 1];
+    let filled = next === undefined ? 0 : countPairsBefore(snapshot, next, budget);
     const ranked: Array<{ unit: number; estimate: number }> = [];
     const changedPairs = pairs.slice();
     const changedCharacters = characters.slice();
     for (const [unit, before] of options) {
-      if (budget.due()) yield;
+      if (budget.due()) {
+        yield;
+        // Another search may have filled the table meanwhile: the same counts are read again.
+        if (next !== undefined && fill !== filled) filled = countPairsBefore(snapshot, next, budget);
+      }
       if (unit === typed || before < minimum) continue;
       if (next !== undefined) {
-        changedPairs[at] = keyCount(snapshot, bigramKey(unit, next));
+        changedPairs[at] = pairCountBefore(unit);
         if (changedPairs[at]! < minimum || changedPairs[at] === 0) continue;
       }
       if (at > 0) changedPairs[at - 1] = before;
-      // Only a character between two pairs divides the chain.
-      if (at > 0 && next !== undefined) changedCharacters[at] = keyCount(snapshot, unit);
+      // Only a character between two pairs divides the chain (a character that follows another is in HAN_CHARACTERS).
+      if (at > 0 && next !== undefined) changedCharacters[at] = han.get(unit)!;
       ranked.push({ unit, estimate: chainEstimate(changedPairs, changedCharacters) });
     }
     ranked.sort((a, b) => b.estimate - a.estimate);

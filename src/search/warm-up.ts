@@ -11,7 +11,7 @@ import { FACET_FIELDS } from "../index/schema.js";
 import { ARCHIVE_FACTS } from "../present/archive.js";
 import { Budget, runInSlices, type Steps } from "./budget.js";
 import { BYLINE_NAMES } from "./candidates.js";
-import { HAN_CHARACTERS } from "./nearby-text.js";
+import { HAN_CHARACTERS, PAIR_PREDECESSORS } from "./nearby-text.js";
 import { VOCABULARY } from "./vocabulary.js";
 
 /** A slice of warm-up between two turns of the event loop (the scheduler's slice: see query-scheduler.ts). */
@@ -27,6 +27,7 @@ export const WARMED_UP: ReadonlyArray<Derived<IndexSnapshot, unknown>> = [
   ARCHIVE_FACTS,
   ARTICLE_NUMBERS,
   HAN_CHARACTERS,
+  PAIR_PREDECESSORS,
   VOCABULARY,
 ];
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ngramKeys, needleKeys, NgramIndex, NgramIndexBuilder } from "../../src/index/ngram-index.js";
+import { runToEnd } from "../../src/search/budget.js";
 import { ASCII, ASTRAL, CJK, forAll, type Random } from "../support/random.js";
 
 const unigram = (ch: string): number => ch.charCodeAt(0);
@@ -68,6 +69,31 @@ describe("ngram-index", () => {
       expect(characters.get("中")).to.equal(2);
       expect(characters.size).to.equal(new Set("缓中趋稳缓解压力缓中向好延缓").size);
       index.forEachFollower("无".charCodeAt(0), () => expect.fail("无 is in no document"));
+    });
+
+    it("lists the characters that precede one, in order, with the documents holding each pair (random corpora)", () => {
+      const index = build(["缓中趋稳", "缓解压力", "缓中向好", "居中", "延缓"]);
+      const table = runToEnd(index.predecessorsSteps(2));
+      const predecessors: Array<[string, number]> = [];
+      index.forEachPredecessor(table, "中".charCodeAt(0), (first, docs) => predecessors.push([String.fromCharCode(first), docs]));
+      expect(predecessors).to.deep.equal([["居", 1], ["缓", 2]]);
+      index.forEachPredecessor(table, "无".charCodeAt(0), () => expect.fail("无 is in no document"));
+      forAll(100, (random) => {
+        const texts = randomCorpus(random);
+        const index = build(texts);
+        const table = runToEnd(index.predecessorsSteps(random.int(1, 8)));
+        // Code units, as the index keys them (an astral character is two).
+        const units = [...new Set(texts.join("").split(""))].filter((unit) => unit !== "\n");
+        for (const second of units) {
+          const expected = units
+            .map((first) => [first.charCodeAt(0), index.docCount(bigram(first + second))])
+            .filter(([, docs]) => docs! > 0)
+            .sort((a, b) => a[0]! - b[0]!);
+          const listed: number[][] = [];
+          index.forEachPredecessor(table, second.charCodeAt(0), (first, docs) => listed.push([first, docs]));
+          expect(listed, `before ${JSON.stringify(second)} in ${JSON.stringify(texts)}`).to.deep.equal(expected);
+        }
+      });
     });
 
     it("counts a document once however often it holds the key", () => {
