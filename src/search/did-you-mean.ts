@@ -7,10 +7,10 @@ import { queryTerms } from "../analysis/analyze.js";
 import { isHan, pinyinKey } from "../analysis/pinyin.js";
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { Budget, runToEnd, type Steps } from "./budget.js";
-import { analyzeAtom, namesOfIndex, strictMatches, verifiedOf } from "./candidates.js";
+import { analyzeAtom, namesOfIndex, strictMatches } from "./candidates.js";
 import { intersect, type DocSet } from "./doc-sets.js";
 import { oneCharacterAwayInSteps, oneCharacterAwaySteps } from "./nearby-text.js";
-import { estimateCandidates, needleCandidates, needleInField, type Field } from "./phrase-check.js";
+import { estimateCandidates, needleCandidates, needleInField, verifyNeedle, wordHolders, type Field } from "./phrase-check.js";
 import { type Atom, type ParsedQuery } from "./query-parser.js";
 import { VOCABULARY } from "./vocabulary.js";
 
@@ -44,25 +44,30 @@ const MAX_WORD = 10;
 /** Above this many candidates a piece is common: counting it exactly would cost a common phrase's time (中国: 50 ms). */
 const COMMON = 4000;
 
-/** Articles holding `text` exactly in the field, or COMMON when there are obviously many. A spent `budget` stops it (QueryTooExpensiveError). */
-export function countPhrase(snapshot: IndexSnapshot, text: string, field: Field, budget = Budget.unlimited()): number {
-  const atom: Atom = { kind: "phrase", text, field, start: 0, end: text.length };
-  const item = analyzeAtom(atom);
-  const needle = item.needles[0];
-  if (needle === undefined) return 0;
+/**
+ * Articles holding `text` exactly in the field, or COMMON when there are obviously many. A caller
+ * that only asks whether fewer than `enough` do gets `enough` as soon as that many surely do. A
+ * spent `budget` stops it (QueryTooExpensiveError).
+ */
+export function countPhrase(snapshot: IndexSnapshot, text: string, field: Field, budget = Budget.unlimited(), enough = COMMON): number {
+  const needle = fold(text).trim();
+  if (needle === "") return 0;
   // From list lengths alone, before decoding anything: most query words stop here.
   const estimate = estimateCandidates(snapshot, needle);
   if (estimate === 0 || estimate >= COMMON) return Math.min(estimate, COMMON);
-  item.candidates = needleCandidates(snapshot, needle);
-  if (item.candidates.length >= COMMON) return COMMON;
+  if (enough < COMMON && wordHolders(snapshot, needle, field) >= enough) return enough;
+  const candidates = needleCandidates(snapshot, needle);
+  if (candidates.length >= COMMON) return COMMON;
   // Fewer than COMMON candidates: bounded work, stopped by the budget but not paused (the caller pauses between counts).
-  return runToEnd(verifiedOf(snapshot, item, budget)).length;
+  return runToEnd(verifyNeedle(snapshot, candidates, needle, field, false, budget)).length;
 }
 
 /** Whether some article holds `text` in the field: stops at the first (a common word's is the first candidate). */
 function* occursAnywhere(snapshot: IndexSnapshot, text: string, field: Field, budget: Budget): Steps<boolean> {
   const needle = text.trim();
   if (needle === "" || estimateCandidates(snapshot, needle) === 0) return false;
+  // A word of some article's field is there: nothing to decode.
+  if (wordHolders(snapshot, needle, field) > 0) return true;
   const candidates = needleCandidates(snapshot, needle);
   for (let i = 0; i < candidates.length; i++) {
     if (needleInField(snapshot, candidates[i]!, needle, field, false)) return true;
@@ -192,10 +197,12 @@ function* bestCandidate(
     // The rarest pair's articles: no more can hold the candidate.
     const estimate = estimateCandidates(snapshot, candidate);
     if (estimate < least) continue;
-    const reason = pinyinKey(candidate) === readingOfTyped ? "homophone" : "typo";
+    // Reading a candidate's pinyin costs more than the checks that rule most candidates out: it is read last.
+    let reason: Replacement["reason"] | undefined;
+    const reasonOf = (): Replacement["reason"] => (reason ??= pinyinKey(candidate) === readingOfTyped ? "homophone" : "typo");
     // For a rare word that some article holds, only text read the same or a word of the index (not
     // text across words that happens to be common: 远火 → 载火 of 运载火箭).
-    if (original > 0 && reason === "typo" && !isWord(snapshot, candidate)) continue;
+    if (original > 0 && !isWord(snapshot, candidate) && reasonOf() === "typo") continue;
     const docs = context ? intersect(needleCandidates(snapshot, candidate), context) : undefined;
     let together = estimate;
     if (docs) {
@@ -203,7 +210,7 @@ function* bestCandidate(
       for (let i = 0; i < docs.length; i++) if (needleInField(snapshot, docs[i]!, candidate, field, false)) together++;
     }
     if (budget.due(1 + (docs?.length ?? 0))) yield;
-    if (together >= leastTogether) estimated.push({ text: candidate, reason, count: estimate, together });
+    if (together >= leastTogether) estimated.push({ text: candidate, reason: reasonOf(), count: estimate, together });
   }
   const judged: Array<{ candidate: Candidate; score: number }> = [];
   const byEstimate = estimated.map((candidate) => ({ candidate, score: score(snapshot, candidate) })).sort((a, b) => b.score - a.score);
@@ -261,7 +268,7 @@ export function* correctionFor(snapshot: IndexSnapshot, typed: string, query: Pa
   const edits: Array<Span & Replacement> = [];
   for (const { atom, at, folded, nowhere } of words) {
     if (foundSome && anyAbsent && !nowhere) continue;
-    const original = nowhere ? 0 : countPhrase(snapshot, folded, atom.field, budget);
+    const original = nowhere ? 0 : countPhrase(snapshot, folded, atom.field, budget, RARE);
     if (original >= RARE) continue;
     const context = yield* articlesWith(snapshot, query.required.filter((_, other) => other !== at), budget);
     const best = yield* bestCandidate(snapshot, folded, atom.field, original, context, found, budget);

@@ -142,6 +142,17 @@ export function needleCheck(
   };
 }
 
+/**
+ * At least how many articles hold `needle` in the field, from one word index alone (nothing
+ * decoded): those that have it as a jieba word of the field (of the body, for a needle anywhere).
+ */
+export function wordHolders(snapshot: IndexSnapshot, needle: string, field: Field): number {
+  const name = field === "title" ? "title" : "body";
+  let holders = 0;
+  for (const { words } of snapshot.parts) holders += words[name].lookup(needle).documentFrequency;
+  return holders;
+}
+
 /** Marks (1) the candidates whose word index lists the needle as a word of the field. */
 function holdersAsWord(snapshot: IndexSnapshot, candidates: DocSet, needle: string, field: Field): Uint8Array {
   const marks = new Uint8Array(candidates.length);

@@ -4,7 +4,8 @@ import path from "node:path";
 import { parseQuery } from "../../src/search/query-parser.js";
 import { QueryTooExpensiveError } from "../../src/errors.js";
 import { Budget, runSlice, runToEnd } from "../../src/search/budget.js";
-import { correctionFor, dateSuggestions } from "../../src/search/did-you-mean.js";
+import { correctionFor, countPhrase, dateSuggestions } from "../../src/search/did-you-mean.js";
+import { wordHolders } from "../../src/search/phrase-check.js";
 import { search, type SearchRequest } from "../../src/search/search.js";
 import { Vocabulary } from "../../src/search/vocabulary.js";
 import { indexOfRecords, type FixtureRecord } from "../support/temp-index.js";
@@ -152,6 +153,18 @@ describe("one-character typos: candidates from the archive's text, judged with t
   ]);
   const run = (query: string) => search(snapshot(), { query, page: 1, size: 100, sort: "relevance" });
   const ids = (query: string): string[] => run(query).hits.map((hit) => hit.article.id).sort();
+
+  it("counts a word's articles exactly, or stops at `enough` when asked whether fewer hold it", () => {
+    expect(countPhrase(snapshot(), "脱贫", "any")).to.equal(60);
+    expect(countPhrase(snapshot(), "脱贫", "any", Budget.unlimited(), 20)).to.equal(20);
+    expect(countPhrase(snapshot(), "脱壳", "any", Budget.unlimited(), 20)).to.equal(1);
+    // Text across jieba's words is counted on the text.
+    expect(wordHolders(snapshot(), "脱贫", "any")).to.equal(60);
+    expect(wordHolders(snapshot(), "叛军劫", "any")).to.equal(0);
+    expect(countPhrase(snapshot(), "叛军劫", "any", Budget.unlimited(), 20)).to.equal(3);
+    expect(countPhrase(snapshot(), "叛军劫", "any", Budget.unlimited(), 2)).to.equal(3);
+    expect(countPhrase(snapshot(), "脱贫", "title", Budget.unlimited(), 20)).to.equal(0);
+  });
 
   it("缓南 趋稳 → 缓中 趋稳: a correction that jieba does not keep as a word", () => {
     expect(run("缓南 趋稳").corrected).to.deep.equal({ from: "缓南 趋稳", to: "缓中 趋稳" });
