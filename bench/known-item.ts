@@ -27,7 +27,7 @@ export function queryText(query: EvalQuery): string {
 }
 
 /** 1-based rank of the first relevant id in `ids`, or 0. */
-function firstRelevantRank(ids: readonly string[], relevant: readonly string[]): number {
+export function firstRelevantRank(ids: readonly string[], relevant: readonly string[]): number {
   const wanted = new Set(relevant);
   const index = ids.findIndex((id) => wanted.has(id));
   return index < 0 ? 0 : index + 1;

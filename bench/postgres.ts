@@ -3,12 +3,14 @@
 // started and stopped here) are timed one after the other; then disk (pg_database_size against the
 // index generation), in-process search (match, BM25, re-rank, page: what searchPostgres answers)
 // against the embedded engine's, every total checked equal; then HTTP on two app servers over the
-// database (`npm start --backend postgres`) at 50 connections in all.
+// database (`npm start --backend postgres`) at 50 connections in all, with the result cache (the
+// servers' default) and without it (every request reaches the database).
 import autocannon from "autocannon";
 import os from "node:os";
 import pg from "pg";
 import { buildIndex } from "../src/index/index-writer.js";
 import { openIndex } from "../src/index/index-reader.js";
+import { readOptions } from "../src/index/postgres-schema.js";
 import { loadPostgres } from "../src/index/postgres-writer.js";
 import { Catalog, searchPostgres } from "../src/search/postgres-match.js";
 import { search } from "../src/search/search.js";
@@ -18,7 +20,7 @@ import { spawnListening, type ListeningChild } from "./child.js";
 import type { Corpus } from "./corpus.js";
 import { CONNECTIONS } from "./http.js";
 import { currentGenerationBytes } from "./index-files.js";
-import { queryText, type EvalQuery } from "./known-item.js";
+import { firstRelevantRank, queryText, type EvalQuery } from "./known-item.js";
 import { percentile } from "./stats.js";
 
 /** App servers over the one database: the readers of issue 14's deployment picture. */
@@ -33,10 +35,14 @@ export interface PostgresFigures {
   database_bytes: number;
   /** First pages (relevance) compared with the embedded engine's, and the queries whose page differs. */
   pages: { compared: number; differing: string[] };
+  /** MRR@10 of the keyword queries on each backend (issue 14: within 0.01). */
+  keywords_mrr10: { embedded: number; postgres: number };
   embedded: LatencyFigures;
   postgres: LatencyFigures;
   /** null when the app servers could not be started over the database (the reason is printed). */
   http: { keyword: HttpFigures; phrase: HttpFigures } | null;
+  /** The same with `--result-cache 0`: every request searches the database. */
+  http_uncached: { keyword: HttpFigures; phrase: HttpFigures } | null;
   http_skipped?: string;
 }
 
@@ -76,12 +82,13 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
 
     step(`in-process search, both backends: 1 untimed + ${options.rounds} timed passes`);
     const snapshot = await openIndex(indexDir);
-    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    const pool = new pg.Pool({ connectionString: url, max: 2, options: readOptions() });
     // What a server keeps per state of the data (filter values, byline names): read once, not per query.
     const catalog = new Catalog();
     let embedded: LatencyFigures;
     let postgres: LatencyFigures;
     const pages = { compared: 0, differing: [] as string[] };
+    const reciprocal = { embedded: [] as number[], postgres: [] as number[] };
     try {
       embedded = await latencies(queries, options.rounds, async (q) => search(snapshot, { query: q, ...PAGE }).total);
       postgres = await latencies(queries, options.rounds, async (q) => (await searchPostgres(pool, { query: q, ...PAGE }, catalog)).total);
@@ -91,6 +98,14 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
         if (want.expansions.some(({ reason }) => reason === "pinyin")) continue; // pinyin readings: the embedded engine's only
         const got = await searchPostgres(pool, { query: q, ...PAGE }, catalog);
         checks.expect(got.total === want.total, `${query.qid} ${q}: postgres ${got.total} hits, embedded ${want.total}`);
+        if (query.type === "keywords") {
+          const reciprocalRank = (ids: readonly string[]): number => {
+            const rank = firstRelevantRank(ids, query.relevant);
+            return rank > 0 ? 1 / rank : 0;
+          };
+          reciprocal.embedded.push(reciprocalRank(want.hits.map((hit) => hit.article.id)));
+          reciprocal.postgres.push(reciprocalRank(got.pageIds));
+        }
         // The first page is reported, not enforced: a difference shows which query to look at.
         pages.compared++;
         if (got.pageIds.join() !== want.hits.map((hit) => hit.article.id).join()) pages.differing.push(query.qid);
@@ -99,7 +114,11 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
       await pool.end();
     }
 
-    const http = await measureAppServers(url, queries, options.duration);
+    const http = await measureAppServers(url, queries, options.duration, []);
+    const uncached = await measureAppServers(url, queries, options.duration, ["--result-cache", "0"]);
+    const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+    const keywords_mrr10 = { embedded: mean(reciprocal.embedded), postgres: mean(reciprocal.postgres) };
+    checks.expect(Math.abs(keywords_mrr10.postgres - keywords_mrr10.embedded) <= 0.01, `keywords MRR@10: postgres ${keywords_mrr10.postgres.toFixed(3)}, embedded ${keywords_mrr10.embedded.toFixed(3)} (at most 0.01 apart)`);
     return {
       build_s,
       load_s,
@@ -107,9 +126,12 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
       index_bytes: await currentGenerationBytes(indexDir),
       database_bytes: loaded.bytes,
       pages,
+      keywords_mrr10,
       embedded,
       postgres,
-      ...http,
+      http: http.http,
+      http_uncached: uncached.http,
+      ...(http.http_skipped === undefined ? {} : { http_skipped: http.http_skipped }),
     };
   } finally {
     cluster.stop();
@@ -139,11 +161,11 @@ async function latencies(queries: readonly EvalQuery[], rounds: number, ask: (q:
  * Keyword, then phrase queries over HTTP, spread over APP_SERVERS servers (CONNECTIONS in all). The
  * p99 is the worse of the servers' (their latencies are not pooled by autocannon).
  */
-async function measureAppServers(url: string, queries: readonly EvalQuery[], seconds: number): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
-  step(`HTTP: ${APP_SERVERS} app servers over the database, ${CONNECTIONS} connections in all, ${seconds} s per query kind`);
+async function measureAppServers(url: string, queries: readonly EvalQuery[], seconds: number, serverOptions: readonly string[]): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
+  step(`HTTP: ${APP_SERVERS} app servers over the database${serverOptions.length > 0 ? ` (${serverOptions.join(" ")})` : ""}, ${CONNECTIONS} connections in all, ${seconds} s per query kind`);
   const servers: ListeningChild[] = [];
   try {
-    for (let i = 0; i < APP_SERVERS; i++) servers.push(await spawnListening("dist/src/cli/serve.js", ["--backend", "postgres", "--database-url", url, "--port", "0"]));
+    for (let i = 0; i < APP_SERVERS; i++) servers.push(await spawnListening("dist/src/cli/serve.js", ["--backend", "postgres", "--database-url", url, "--port", "0", ...serverOptions]));
   } catch (error) {
     await Promise.all(servers.map((server) => server.stop()));
     const reason = (error as Error).message.split("\n").slice(0, 3).join(" ");
@@ -184,6 +206,13 @@ export function formatPostgres(figures: PostgresFigures): string {
     ["load", `${figures.load_s.toFixed(1)} s`, `embedded build ${figures.build_s.toFixed(1)} s`, `${figures.load_ratio.toFixed(2)}×`, `≤ 3× ${mark(figures.load_ratio <= 3)}`],
     ["same first page as embedded", `${figures.pages.compared - figures.pages.differing.length} / ${figures.pages.compared}`, figures.pages.differing.slice(0, 5).join(" "), "", ""],
     ["disk", mib(figures.database_bytes), `index/ ${mib(figures.index_bytes)}`, `${(figures.database_bytes / figures.index_bytes).toFixed(1)}×`, ""],
+    [
+      "keywords MRR@10",
+      figures.keywords_mrr10.postgres.toFixed(3),
+      `embedded ${figures.keywords_mrr10.embedded.toFixed(3)}`,
+      "",
+      `within 0.01 ${mark(Math.abs(figures.keywords_mrr10.postgres - figures.keywords_mrr10.embedded) <= 0.01)}`,
+    ],
   ];
   for (const kind of ["keyword", "phrase"] as const) {
     rows.push([
@@ -194,13 +223,15 @@ export function formatPostgres(figures: PostgresFigures): string {
       "",
     ]);
   }
-  for (const kind of ["keyword", "phrase"] as const) {
-    const http = figures.http?.[kind];
-    rows.push(
-      http
-        ? [`${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.)`, `${ms(http.p50_ms)} / ${ms(http.p99_ms)}`, `${Math.round(http.rps)} req/s 2xx, ${http.failed} not 2xx`, "", `p99 ≤ 50 ms ${mark(http.p99_ms <= 50 && http.failed === 0)}`]
-        : [`${kind} HTTP`, "not measured", figures.http_skipped ?? "", "", "p99 ≤ 50 ms"],
-    );
+  for (const [runs, label] of [[figures.http, ""], [figures.http_uncached, ", cache off"]] as const) {
+    for (const kind of ["keyword", "phrase"] as const) {
+      const http = runs?.[kind];
+      rows.push(
+        http
+          ? [`${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.${label})`, `${ms(http.p50_ms)} / ${ms(http.p99_ms)}`, `${Math.round(http.rps)} req/s 2xx, ${http.failed} not 2xx`, "", `p99 ≤ 50 ms ${mark(http.p99_ms <= 50 && http.failed === 0)}`]
+          : [`${kind} HTTP${label}`, "not measured", figures.http_skipped ?? "", "", "p99 ≤ 50 ms"],
+      );
+    }
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return [`PostgreSQL backend beside the embedded engine (${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)} now)`, ...rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "))].join("\n");

@@ -301,6 +301,7 @@ interface FileContent {
 async function replaceFile(client: pg.Client, { seed, articles, skipped, known }: FileContent, pool: SegmentWorkerPool | undefined, advance: (articles: number) => void): Promise<Article[]> {
   if (known) {
     await uncountFile(client, seed.file);
+    await client.query("DELETE FROM postings WHERE file = $1", [seed.file]);
     await client.query("DELETE FROM articles WHERE file = $1", [seed.file]);
   }
   await client.query(
@@ -331,6 +332,7 @@ async function replaceFile(client: pg.Client, { seed, articles, skipped, known }
   };
   await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY articles (${ROW_COLUMNS.map(([name]) => `"${name}"`).join(", ")}) FROM STDIN`)));
   await addFileStatistics(client, stats, unique.length);
+  await addFilePostings(client, seed.file);
   await client.query("UPDATE seed_files SET articles = $2, duplicates = $3 WHERE file = $1", [seed.file, unique.length, duplicates.length]);
   return duplicates;
 }
@@ -389,6 +391,22 @@ async function addFileStatistics(client: pg.Client, stats: readonly FieldStatist
       `INSERT INTO field_stats (field, articles, terms) VALUES ($1, $2, $3)
        ON CONFLICT (field) DO UPDATE SET articles = field_stats.articles + EXCLUDED.articles, terms = field_stats.terms + EXCLUDED.terms`,
       [name, articles, stats[i]!.terms],
+    );
+  }
+}
+
+/**
+ * The file's BM25 postings (postgres-schema.ts), from its rows' term frequencies: a row per field
+ * and term. The three arrays of a row are aggregated from the same rows in the same order.
+ */
+async function addFilePostings(client: pg.Client, file: string): Promise<void> {
+  for (const { name } of TEXT_FIELDS) {
+    const { tf, length } = textColumns(name);
+    await client.query(
+      `INSERT INTO postings (file, field, term, docs, tfs, lengths)
+       SELECT $1, $2, t.term, array_agg(a.doc), array_agg(t.tf::int), array_agg(a.${length})
+       FROM articles AS a, jsonb_each_text(a.${tf}) AS t(term, tf) WHERE a.file = $1 GROUP BY t.term`,
+      [file, name],
     );
   }
 }

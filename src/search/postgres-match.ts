@@ -16,7 +16,7 @@ import { analyzeAtom, type AnalyzedAtom } from "./candidates.js";
 import type { Field } from "./phrase-check.js";
 import type { Queryable } from "./postgres-pools.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
-import { idf, type Ranked } from "./rank.js";
+import { idf, saturate, type Ranked } from "./rank.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
 import { EXPANSION_WEIGHT, orderRanked, penaltyFor, proximityBonus, RERANK_DEPTH, rerankHead, type ItemCount, type PhraseCount, type SearchRequest } from "./search.js";
 
@@ -32,6 +32,8 @@ export interface PostgresMatches {
   ids: string[];
   /** Their article numbers (the `doc` column), in the same order. */
   docs: number[];
+  /** Their dates' sort keys (dateSortKey(); -Infinity when undated), in the same order. */
+  dates: number[];
   total: number;
   relaxed: boolean;
   /** Relaxed or empty results only, as in SearchResult. */
@@ -89,6 +91,15 @@ class Sql {
     return `(${item.needles.map((needle) => this.needle(needle, item.atom.field, item.wholeWords)).join(" AND ")})`;
   }
 
+  /**
+   * For a select list: does the row's article hold any of the items? Asked of their articles found
+   * through the index (a hashed set), not of the row's grams and text, which would be read for every
+   * row (`中国 -北京`: 35,003 gram arrays decompressed, 790 ms).
+   */
+  heldBy(items: readonly AnalyzedAtom[]): string {
+    return `(doc IN (SELECT doc FROM articles WHERE ${items.map((item) => this.item(item)).join(" OR ")}))`;
+  }
+
   group(group: readonly AnalyzedAtom[]): string {
     return `(${group.map((item) => this.item(item)).join(" OR ")})`;
   }
@@ -128,36 +139,11 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
   const groups = matches.groups;
   const weights = new Map<string, number>();
   for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + (item.expansion ? EXPANSION_WEIGHT : 1));
-  const terms = [...weights.keys()];
-  const stats = await catalog.termStats(client, terms);
-  const fields = await catalog.fieldStats(client);
-  const size = fields.get(TEXT_FIELDS[0]!.name)?.articles ?? 0;
-  const sql = new Sql();
-  // scores[doc] += termIdf * fieldWeight * saturate(tf, length, average, b), term by term, field by field, as rank.ts adds them.
-  const additions = ["0::float8"];
-  for (const term of terms) {
-    const documentFrequency = Math.max(0, ...TEXT_FIELDS.map(({ name }) => stats.get(`${name} ${term}`) ?? 0));
-    const termIdf = sql.param(weights.get(term)! * idf(size, documentFrequency));
-    for (const field of TEXT_FIELDS) {
-      const { tf: tfColumn, length } = textColumns(field.name);
-      const total = fields.get(field.name)?.terms ?? 0;
-      const average = sql.param(Math.max(1, total / Math.max(1, size)));
-      const b = sql.param(field.b);
-      const tf = `least(coalesce((scored.${tfColumn} ->> ${sql.param(term)})::int, 0), ${TF_CAPS[field.postings]})::float8`;
-      additions.push(`${termIdf}::float8 * ${sql.param(field.weight)}::float8 * ((${tf} * ${sql.param(BM25_K1 + 1)}::float8) / (${tf} + ${sql.param(BM25_K1)}::float8 * (1 - ${b}::float8 + (${b}::float8 * ${length}) / ${average}::float8)))`);
-    }
-  }
-  const { rows } = await client.query<{ doc: number; id: string; score: number; date_key: number | null }>(
-    // Each term frequency column is decompressed once per article (`|| '{}'` in a subquery that is
-    // not flattened), not once per reference: a query of 10 terms read each 20 times.
-    `SELECT doc, id, ${additions.join(" + ")} AS score, date_key
-     FROM (SELECT doc, id, date_key, ${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
-           FROM articles WHERE doc = ANY(${sql.param(contenders(matches, request))}::int[]) OFFSET 0) AS scored`,
-    sql.values,
-  );
-  const byDoc = new Map(rows.map((row) => [row.doc, row]));
-  const idOf = (doc: number): string => byDoc.get(doc)!.id;
-  const entries: Ranked[] = rows.map((row) => ({ doc: row.doc, tier: matches.tiers.get(row.id) ?? groups.length, score: row.score, date: row.date_key ?? -Infinity }));
+  const entries: Ranked[] = contenders(matches, request).map((i) => ({ doc: matches.docs[i]!, tier: matches.tiers.get(matches.ids[i]!) ?? groups.length, score: 0, date: matches.dates[i]! }));
+  const scores = await bm25(client, catalog, weights, entries.map(({ doc }) => doc));
+  for (const entry of entries) entry.score = scores.get(entry.doc) ?? 0;
+  const ids = new Map(matches.docs.map((doc, i) => [doc, matches.ids[i]!]));
+  const idOf = (doc: number): string => ids.get(doc)!;
   const head = rerankHead(entries, request, idOf);
   const texts = await articleTexts(client, head.slice(0, RERANK_DEPTH).map(({ doc }) => doc));
   const ranked = orderRanked(entries, head, request, idOf, (doc, base) => {
@@ -168,16 +154,99 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
 }
 
 /**
- * The matches that can be on the requested page: by relevance, more groups rank first whatever the
- * score, so only the articles of the best tiers that fill the re-ranked head need a score (a
- * relaxed query of 48,000 articles scores the few hundred that hold most groups). By date, all.
+ * BM25 of the given articles (those with none of the terms score 0) with the global statistics of
+ * term_stats and field_stats, term by term and field by field as rank.ts adds them (so that scores
+ * and ties are the embedded engine's to the last bit). Two ways to the term frequencies, whichever
+ * reads less: few articles against long postings (a title of ten words found in one article),
+ * each article's jsonb of term frequencies, one decompression per field and article; many
+ * articles (中国: 35,003), the query terms' postings, added up here (jsonb: 540 ms; postings: 40 ms).
+ */
+async function bm25(client: Queryable, catalog: Catalog, weights: ReadonlyMap<string, number>, docs: readonly number[]): Promise<Map<number, number>> {
+  if (docs.length === 0 || weights.size === 0) return new Map();
+  const terms = [...weights.keys()];
+  const stats = await catalog.termStats(client, terms);
+  const fields = await catalog.fieldStats(client);
+  const size = fields.get(TEXT_FIELDS[0]!.name)?.articles ?? 0;
+  const parts = terms.flatMap((term) => {
+    const documentFrequency = Math.max(0, ...TEXT_FIELDS.map(({ name }) => stats.get(`${name} ${term}`) ?? 0));
+    const termIdf = weights.get(term)! * idf(size, documentFrequency);
+    return TEXT_FIELDS.map((field) => ({ term, field, termIdf, postings: stats.get(`${field.name} ${term}`) ?? 0, average: Math.max(1, (fields.get(field.name)?.terms ?? 0) / Math.max(1, size)) }));
+  });
+  const postings = parts.reduce((sum, part) => sum + part.postings, 0);
+  return postings <= POSTINGS_PER_ARTICLE * docs.length ? bm25FromPostings(client, parts, docs) : bm25FromRows(client, parts, docs);
+}
+
+/** The postings path is taken while the query terms' postings are at most this many per article to score. */
+const POSTINGS_PER_ARTICLE = 8;
+
+interface Bm25Part {
+  term: string;
+  field: TextField;
+  /** idf × the term's weight in the query. */
+  termIdf: number;
+  /** The field's postings of the term (its document frequency). */
+  postings: number;
+  /** The field's mean length in terms. */
+  average: number;
+}
+
+/** BM25 from the terms' postings (postgres-schema.ts), each field's and shard's rows added up here. */
+async function bm25FromPostings(client: Queryable, parts: readonly Bm25Part[], docs: readonly number[]): Promise<Map<number, number>> {
+  const { rows } = await client.query<{ field: string; term: string; docs: string; tfs: string; lengths: string }>(
+    // Text, not arrays: splitting "1,2,3" is many times faster than parsing an array literal.
+    `SELECT field, term, array_to_string(docs, ',') AS docs, array_to_string(tfs, ',') AS tfs, array_to_string(lengths, ',') AS lengths
+     FROM postings WHERE field = ANY($1::text[]) AND term = ANY($2::text[])`,
+    [[...new Set(parts.map(({ field }) => field.name))], [...new Set(parts.map(({ term }) => term))]],
+  );
+  const wanted = new Set(docs);
+  const scores = new Map<number, number>();
+  for (const { term, field, termIdf, average } of parts) {
+    const cap = TF_CAPS[field.postings];
+    for (const row of rows) {
+      if (row.term !== term || row.field !== field.name) continue;
+      const [held, tfs, lengths] = [row.docs, row.tfs, row.lengths].map((list) => list.split(",").map(Number)) as [number[], number[], number[]];
+      held.forEach((doc, i) => {
+        if (wanted.has(doc)) scores.set(doc, (scores.get(doc) ?? 0) + termIdf * field.weight * saturate(Math.min(tfs[i]!, cap), lengths[i]!, average, field.b));
+      });
+    }
+  }
+  return scores;
+}
+
+/** BM25 computed by the database from the articles' jsonb term frequencies, each decompressed once per article. */
+async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs: readonly number[]): Promise<Map<number, number>> {
+  const sql = new Sql();
+  // scores[doc] += termIdf * fieldWeight * saturate(tf, length, average, b), term by term, field by field, as rank.ts adds them.
+  const additions = parts.map(({ term, field, termIdf, average }) => {
+    const { tf: tfColumn, length } = textColumns(field.name);
+    const b = sql.param(field.b);
+    const tf = `least(coalesce((scored.${tfColumn} ->> ${sql.param(term)})::int, 0), ${TF_CAPS[field.postings]})::float8`;
+    return `${sql.param(termIdf)}::float8 * ${sql.param(field.weight)}::float8 * ((${tf} * ${sql.param(BM25_K1 + 1)}::float8) / (${tf} + ${sql.param(BM25_K1)}::float8 * (1 - ${b}::float8 + (${b}::float8 * ${length}) / ${sql.param(average)}::float8)))`;
+  });
+  const { rows } = await client.query<{ doc: number; score: number }>(
+    // Each term frequency column is decompressed once per article (`|| '{}'` in a subquery that is
+    // not flattened), not once per reference: a query of 10 terms read each 20 times.
+    `SELECT doc, 0::float8 + ${additions.join(" + ")} AS score
+     FROM (SELECT doc, ${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
+           FROM articles WHERE doc = ANY(${sql.param(docs)}::int[]) OFFSET 0) AS scored`,
+    sql.values,
+  );
+  return new Map(rows.map(({ doc, score }) => [doc, score]));
+}
+
+/**
+ * The matches (their places in `matches`) that can be on the requested page: by relevance, more
+ * groups rank first whatever the score, so only the articles of the best tiers that fill the
+ * re-ranked head need a score (a relaxed query of 48,000 articles scores the few hundred that hold
+ * most groups). By date, all.
  */
 function contenders(matches: PostgresMatches, request: Pick<SearchRequest, "page" | "size" | "sort">): number[] {
+  const all = matches.docs.map((_, i) => i);
   const wanted = Math.max(request.page * request.size, RERANK_DEPTH);
-  if (request.sort !== "relevance" || matches.tiers.size === 0 || matches.docs.length <= wanted) return matches.docs;
+  if (request.sort !== "relevance" || matches.tiers.size === 0 || all.length <= wanted) return all;
   const tierOf = (i: number): number => matches.tiers.get(matches.ids[i]!) ?? matches.groups.length;
-  const cutoff = matches.docs.map((_, i) => tierOf(i)).sort((a, b) => b - a)[wanted - 1]!;
-  return matches.docs.filter((_, i) => tierOf(i) >= cutoff);
+  const cutoff = all.map(tierOf).sort((a, b) => b - a)[wanted - 1]!;
+  return all.filter((i) => tierOf(i) >= cutoff);
 }
 
 /** Folded text and display title (its length in UTF-16 units is where the folded title ends) of the given articles. */
@@ -195,7 +264,7 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
   const excluded = query.excluded.map((atom) => analyzeAtom(atom, names)).filter((item) => item.needles.length > 0);
   const sql = new Sql();
   const filters = await filterCondition(client, catalog, sql, query);
-  const notExcluded = excluded.length > 0 ? `NOT (${excluded.map((item) => sql.item(item)).join(" OR ")})` : "TRUE";
+  const notExcluded = excluded.length > 0 ? `NOT ${sql.heldBy(excluded)}` : "TRUE";
   const groupConditions = groups.map((group) => sql.group(group));
   const every = groupConditions.length > 0 ? groupConditions.join(" AND ") : "TRUE";
 
@@ -203,22 +272,24 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
   const onlyExpanded = groups
     .filter((group) => group.some((item) => item.expansion))
     .map((group) => {
-      const literal = group.filter((item) => !item.expansion).map((item) => sql.item(item));
-      const expanded = group.filter((item) => item.expansion).map((item) => sql.item(item));
-      return `(NOT (${literal.join(" OR ") || "FALSE"}) AND (${expanded.join(" OR ")}))::int`;
+      const literal = group.filter((item) => !item.expansion);
+      const expanded = group.filter((item) => item.expansion);
+      return `(NOT ${literal.length > 0 ? sql.heldBy(literal) : "FALSE"} AND ${sql.heldBy(expanded)})::int`;
     });
 
-  // All groups first: the gram index intersects their lists, and only the articles that hold every
-  // group are read. Only when none does (the relaxed fallback) are the groups' articles read one
-  // group at a time and counted per article; the gram arrays themselves are never read.
-  const { rows: strictRows } = await client.query<{ doc: number; id: string; kept: boolean; only_expanded: number }>(
-    `SELECT doc, id, (${filters} AND ${notExcluded}) AS kept, ${onlyExpanded.length > 0 ? onlyExpanded.join(" + ") : "0"} AS only_expanded
-     FROM articles WHERE ${every}`,
+  // All groups first: the gram index intersects their lists (and the filters' indexes narrow them),
+  // and only the articles kept are read. Only when no article holds every group (the relaxed
+  // fallback) are the groups' articles read one group at a time and counted per article. The gram
+  // arrays themselves are never read.
+  const { rows: strictRows } = await client.query<{ doc: number; id: string; date_key: number | null; only_expanded: number }>(
+    `SELECT doc, id, date_key, ${onlyExpanded.length > 0 ? onlyExpanded.join(" + ") : "0"} AS only_expanded
+     FROM articles WHERE ${every} AND ${filters} AND ${notExcluded}`,
     sql.values,
   );
   // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
-  const relaxed = strictRows.length === 0 && groups.length > 1;
-  const rows = relaxed ? await relaxedRows(client, catalog, groups, query, excluded) : strictRows.map((row) => ({ ...row, groups: groups.length }));
+  const narrowed = hasFilters(query) || excluded.length > 0;
+  const relaxed = strictRows.length === 0 && groups.length > 1 && !(narrowed && (await anyHoldsAll(client, groups)));
+  const rows = relaxed ? await relaxedRows(client, catalog, groups, query, excluded) : strictRows.map((row) => ({ ...row, kept: true, groups: groups.length }));
   rows.sort((a, b) => a.doc - b.doc);
   const matched = rows.filter((row) => row.kept);
   let itemCounts: ItemCount[] = [];
@@ -227,7 +298,26 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
     relaxed || onlyExpanded.length > 0 ? matched.map((row) => [row.id, (relaxed ? row.groups : groups.length) - penaltyFor(row.only_expanded, groups.length)] as const) : [],
   );
   const phrases = await countPhrases(client, catalog, groups, query);
-  return { query, groups, tiers, ids: matched.map(({ id }) => id), docs: matched.map(({ doc }) => doc), total: matched.length, relaxed, itemCounts, phrases, expansions };
+  return {
+    query,
+    groups,
+    tiers,
+    ids: matched.map(({ id }) => id),
+    docs: matched.map(({ doc }) => doc),
+    dates: matched.map(({ date_key }) => date_key ?? -Infinity),
+    total: matched.length,
+    relaxed,
+    itemCounts,
+    phrases,
+    expansions,
+  };
+}
+
+/** Does any article hold every group (whatever the filters and exclusions)? */
+async function anyHoldsAll(client: Queryable, groups: readonly AnalyzedAtom[][]): Promise<boolean> {
+  const sql = new Sql();
+  const { rows } = await client.query<{ held: boolean }>(`SELECT EXISTS (SELECT 1 FROM articles WHERE ${groups.map((group) => sql.group(group)).join(" AND ")}) AS held`, sql.values);
+  return rows.some(({ held }) => held);
 }
 
 /**
@@ -235,15 +325,15 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
  * how many of them only through a synonym. Each item is looked up on its own (the gram index and
  * the text check of its needles), so no article's grams or text are read for another group.
  */
-async function relaxedRows(client: Queryable, catalog: Catalog, groups: AnalyzedAtom[][], query: ParsedQuery, excluded: AnalyzedAtom[]): Promise<Array<{ doc: number; id: string; kept: boolean; groups: number; only_expanded: number }>> {
+async function relaxedRows(client: Queryable, catalog: Catalog, groups: AnalyzedAtom[][], query: ParsedQuery, excluded: AnalyzedAtom[]): Promise<Array<{ doc: number; id: string; date_key: number | null; kept: boolean; groups: number; only_expanded: number }>> {
   const sql = new Sql();
   const filters = await filterCondition(client, catalog, sql, query);
-  const kept = `(${filters} AND ${excluded.length > 0 ? `NOT (${excluded.map((item) => sql.item(item)).join(" OR ")})` : "TRUE"})`;
-  const items = groups.flatMap((group, g) => group.map((item) => `SELECT doc, id, ${kept} AS kept, ${g} AS grp, ${item.expansion ? "TRUE" : "FALSE"} AS expansion FROM articles WHERE ${sql.item(item)}`));
-  const { rows } = await client.query<{ doc: number; id: string; kept: boolean; groups: number; only_expanded: number }>(
-    `SELECT doc, id, kept, count(*)::int AS groups, sum(only_expanded)::int AS only_expanded
-     FROM (SELECT doc, id, kept, grp, bool_and(expansion)::int AS only_expanded FROM (${items.join(" UNION ALL ")}) AS items GROUP BY doc, id, kept, grp) AS held
-     GROUP BY doc, id, kept`,
+  const kept = `(${filters} AND ${excluded.length > 0 ? `NOT ${sql.heldBy(excluded)}` : "TRUE"})`;
+  const items = groups.flatMap((group, g) => group.map((item) => `SELECT doc, id, date_key, ${kept} AS kept, ${g} AS grp, ${item.expansion ? "TRUE" : "FALSE"} AS expansion FROM articles WHERE ${sql.item(item)}`));
+  const { rows } = await client.query<{ doc: number; id: string; date_key: number | null; kept: boolean; groups: number; only_expanded: number }>(
+    `SELECT doc, id, date_key, kept, count(*)::int AS groups, sum(only_expanded)::int AS only_expanded
+     FROM (SELECT doc, id, date_key, kept, grp, bool_and(expansion)::int AS only_expanded FROM (${items.join(" UNION ALL ")}) AS items GROUP BY doc, id, date_key, kept, grp) AS held
+     GROUP BY doc, id, date_key, kept`,
     sql.values,
   );
   return rows;

@@ -7,6 +7,7 @@
 // server_busy), the database unreachable (503 database_unavailable); never a crash.
 import pg from "pg";
 import { DatabaseUnavailableError, QueryTooExpensiveError, ServerBusyError } from "../errors.js";
+import { readOptions } from "../index/postgres-schema.js";
 import { redactedUrl } from "../index/postgres-writer.js";
 import type { Budget } from "./budget.js";
 
@@ -60,7 +61,7 @@ export class DatabasePools {
 
   constructor(private readonly options: PoolOptions) {
     const open = (url: string, role: Database["role"]): Database => {
-      const pool = new pg.Pool({ connectionString: url, max: options.size, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, idleTimeoutMillis: 30_000 });
+      const pool = new pg.Pool({ connectionString: url, max: options.size, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, idleTimeoutMillis: 30_000, options: readOptions() });
       // An idle connection whose server went away is reported here; unheard, it would stop the process.
       pool.on("error", (error) => this.warn(`${role} ${redactedUrl(url)}: idle connection lost (${error.message})`));
       return { url, pool, role, downUntil: 0 };
@@ -161,8 +162,7 @@ export class DatabasePools {
       // It is lowered (a round trip) only once less than half of it is left, so a statement
       // overruns the budget by at most what was left when it started.
       let timeout = limited ? timeLeft(budget) : 0;
-      // No JIT: compiling a large statement costs 50–200 ms, more than any of the search's statements runs.
-      await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = ${timeout}; SET LOCAL jit = off`);
+      await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = ${timeout}`);
       const result = await work({
         query: async (text, values) => {
           if (limited) {

@@ -11,7 +11,8 @@ export function idf(size: number, documentFrequency: number): number {
   return Math.log(1 + (size - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }
 
-function saturate(tf: number, length: number, average: number, b: number): number {
+/** BM25's saturation of a term frequency in a field of `length` terms (`average`: the field's mean length). */
+export function saturate(tf: number, length: number, average: number, b: number): number {
   return (tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - b + (b * length) / average));
 }
 
