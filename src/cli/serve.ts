@@ -103,8 +103,11 @@ async function servePostgres(options: CommonOptions, backend: BackendOptions, se
     source,
     describe: async () => {
       const { primary, standbys } = source.pools.describe();
-      const articles = await source.current().status().then(({ articles }) => `${articles} articles`, () => "database not reachable yet");
-      return `${articles} in PostgreSQL ${primary}${standbys.length > 0 ? `, reads from ${standbys.map(({ url }) => url).join(", ")}` : ""}`;
+      const status = await source.current().status().catch(() => undefined);
+      const shards = status?.databases?.shards;
+      const articles = status ? `${status.articles} articles` : "database not reachable yet";
+      const where = shards ? ` in ${shards.length} shards (${shards.map(({ name, dates }) => `${name} ${dates}`).join(", ")}) through the proxy` : " in PostgreSQL";
+      return `${articles}${where} ${primary}${standbys.length > 0 ? `, reads from ${standbys.map(({ url }) => url).join(", ")}` : ""}`;
     },
     close: () => source.close(),
   };

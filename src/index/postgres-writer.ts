@@ -90,7 +90,7 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
     const jiebaWords = userDictionaryOf(options.seeds);
     await useUserDictionary(jiebaWords);
     await backgroundLoadSettled();
-    const identity = loadIdentity(map);
+    const identity = loadIdentity(map?.shards.map(({ dates }) => dates));
     for (const { shard, url } of urls) {
       const client = await connect(url, shard);
       targets.push({ shard, client, accepts: shard && map ? (article) => shardOf(map, article.date) === shard : () => true, known: new Map(), toRead: new Set(), removed: [], bulk: false });
@@ -213,10 +213,11 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
 
 /**
  * What the rows of a database were loaded under (table layout, analyzer, ingest, and for a shard
- * the shard map's ranges): another one means they must be loaded again. A server compares it too.
+ * the shard map's ranges, `shardDates`): another one means they must be loaded again. A server
+ * compares it too (with the ranges the proxy records).
  */
-export function loadIdentity(map?: ShardMap): string {
-  return JSON.stringify({ schema: POSTGRES_SCHEMA_VERSION, analyzer: analyzerIdentity(), ingest: INGEST_VERSION, ...(map ? { shards: map.shards.map(({ dates }) => dates) } : {}) });
+export function loadIdentity(shardDates?: readonly string[]): string {
+  return JSON.stringify({ schema: POSTGRES_SCHEMA_VERSION, analyzer: analyzerIdentity(), ingest: INGEST_VERSION, ...(shardDates ? { shards: shardDates } : {}) });
 }
 
 /**

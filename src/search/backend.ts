@@ -27,8 +27,14 @@ export interface ReaderStatus {
   /** The embedded index's generation; null for a database (it has none). */
   generation: number | null;
   builtAt: string | null;
-  /** A database backend's servers (passwords hidden) and whether each standby is being read from. */
-  databases?: { primary: string; standbys: Array<{ url: string; up: boolean }> };
+  /** A database backend's servers (passwords hidden) and whether each standby is being read from; behind a proxy, its shards. */
+  databases?: { primary: string; standbys: Array<{ url: string; up: boolean }>; shards?: ShardDescription[] };
+}
+
+/** A shard of a sharded PostgreSQL archive: its database's name and the dates it holds. */
+export interface ShardDescription {
+  name: string;
+  dates: string;
 }
 
 /** A page of occurrences with the bodies the page shows context from. */

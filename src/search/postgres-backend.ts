@@ -2,7 +2,9 @@
 // match stage and BM25 of postgres-match.ts, then the page's articles, snippets, occurrences,
 // facets, timeline and exports from the database's display and folded text, with the embedded
 // engine's own functions (search.ts, facets.ts, citation.ts) so that the answers are the same.
-// Reads go through postgres-pools.ts (standbys, budget, failures). Not offered here: pinyin
+// Reads go through postgres-pools.ts (standbys, budget, failures). A proxy database over date shards
+// is served alike: every statement runs on each shard (postgres-shards.ts), so counts and groups
+// come back as one row per shard and are added up here, and rows are asked for by article number. Not offered here: pinyin
 // readings, did-you-mean corrections and /api/analyze (they read the embedded index's vocabulary
 // and n-grams synchronously); synonyms are.
 import { NotOnBackendError, SearchError } from "../errors.js";
@@ -12,12 +14,14 @@ import { TEXT_FIELDS, type FacetFieldName } from "../index/schema.js";
 import type { ArchiveFacts } from "../present/archive.js";
 import { articleRowOf, occurrenceRowsOf, type ArticleRow, type OccurrenceRow } from "../present/citation.js";
 import type { Article } from "../types.js";
-import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus, RowStream, SearchReader } from "./backend.js";
+import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus, RowStream, SearchReader, ShardDescription } from "./backend.js";
+import type { Budget } from "./budget.js";
 import type { AnalyzedAtom } from "./candidates.js";
 import { dateSuggestions } from "./did-you-mean.js";
 import { facetList, topFacetValues, type Facets } from "./facets.js";
 import { Catalog, matchInPostgres, occurrencesIn, rankInPostgres, type PostgresMatches } from "./postgres-match.js";
 import { DatabasePools, type PoolOptions, type Queryable } from "./postgres-pools.js";
+import { ProxyDatabase, readProxyShards, sumRows, type ProxyShard } from "./postgres-shards.js";
 import type { ParsedQuery } from "./query-parser.js";
 import type { SortOrder } from "./rank.js";
 import { distinctNeedles, fieldOccurrencesInText, markedGroups, matchesInText, matchesInTextSteps, textOccurrenceCounter, type Occurrence, type SearchHit, type SearchRequest, type SearchResult } from "./search.js";
@@ -83,20 +87,27 @@ export class PostgresReader implements SearchReader {
   private articleCount: Promise<number> | undefined;
   private vocabulary: Promise<Vocabulary> | undefined;
 
-  constructor(private readonly pools: DatabasePools) {}
+  /** `shards`: the database is a proxy (postgres-proxy.ts) over these shards; every statement runs on all of them. */
+  constructor(
+    private readonly pools: DatabasePools,
+    private readonly shards?: readonly ProxyShard[],
+  ) {}
 
   async status(): Promise<ReaderStatus> {
-    this.articleCount ??= this.kept(this.pools.read(undefined, async (db) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM articles")).rows[0]!.n), () => (this.articleCount = undefined));
-    return { articles: await this.articleCount, generation: null, builtAt: null, databases: this.pools.describe() };
+    this.articleCount ??= this.kept(
+      this.read(undefined, async (db) => sumRows((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM articles")).rows, [], ["n"])[0]!.n),
+      () => (this.articleCount = undefined),
+    );
+    return { articles: await this.articleCount, generation: null, builtAt: null, databases: { ...this.pools.describe(), ...(this.shards ? { shards: this.shards.map(({ name, dates }): ShardDescription => ({ name, dates })) } : {}) } };
   }
 
   archive(): Promise<ArchiveFacts> {
-    this.facts ??= this.kept(this.pools.read(undefined, (db) => readArchiveFacts(db)), () => (this.facts = undefined));
+    this.facts ??= this.kept(this.read(undefined, (db) => readArchiveFacts(db)), () => (this.facts = undefined));
     return this.facts;
   }
 
   search(request: SearchRequest, pacing: Pacing): Promise<SearchResult> {
-    return this.pools.read(pacing.budget, async (db) => {
+    return this.read(pacing.budget, async (db) => {
       const matches = await matchInPostgres(db, request.query, this.catalog);
       const ranked = await rankInPostgres(db, matches, request, this.catalog);
       const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
@@ -121,7 +132,7 @@ export class PostgresReader implements SearchReader {
   }
 
   occurrences(request: SearchRequest, pacing: Pacing): Promise<OccurrencePage> {
-    return this.pools.read(pacing.budget, async (db) => {
+    return this.read(pacing.budget, async (db) => {
       const matches = await matchInPostgres(db, request.query, this.catalog);
       // As the embedded engine: the page lies within the first page × size articles (each has an occurrence).
       const ranked = await rankInPostgres(db, matches, { ...request, page: 1, size: request.page * request.size }, this.catalog);
@@ -158,7 +169,7 @@ export class PostgresReader implements SearchReader {
   }
 
   timeline(queryText: string, by: TimelineUnit, pacing: Pacing): Promise<Timeline> {
-    return this.pools.read(pacing.budget, async (db) => {
+    return this.read(pacing.budget, async (db) => {
       const matches = await matchInPostgres(db, queryText, this.catalog);
       const { byPeriod, total } = await tallyOccurrences(db, matches, by);
       const undated = byPeriod.get("") ?? { articles: 0, occurrences: 0 };
@@ -169,9 +180,11 @@ export class PostgresReader implements SearchReader {
   }
 
   async article(id: string): Promise<ArticleRecord | undefined> {
-    const found = await this.pools.read(undefined, async (db) => {
-      const { rows } = await db.query<MetaRow & { body: string; folded: string; title_length: number }>(`SELECT ${META_COLUMNS}, body, folded, title_length FROM articles WHERE id = $1`, [id]);
-      return rows[0] && { row: rows[0], names: await this.catalog.bylineNames(db) };
+    const found = await this.read(undefined, async (db) => {
+      const { rows } = await db.query<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(`SELECT doc, ${META_COLUMNS}, body, folded, title_length FROM articles WHERE id = $1`, [id]);
+      // On two shards for a moment (a load moving it): the first in loading order, as the matches count it.
+      const row = rows.sort((a, b) => a.doc - b.doc)[0];
+      return row && { row, names: await this.catalog.bylineNames(db) };
     });
     if (!found) return undefined;
     const { row, names } = found;
@@ -200,7 +213,7 @@ export class PostgresReader implements SearchReader {
   }
 
   async suggest(typed: string, pacing: Pacing): Promise<Completion[]> {
-    this.vocabulary ??= this.kept(this.pools.read(undefined, (db) => readVocabulary(db)), () => (this.vocabulary = undefined));
+    this.vocabulary ??= this.kept(this.read(undefined, (db) => readVocabulary(db)), () => (this.vocabulary = undefined));
     return completeFrom(await this.vocabulary, typed, pacing.budget);
   }
 
@@ -209,8 +222,9 @@ export class PostgresReader implements SearchReader {
   }
 
   /**
-   * Every match in order, streamed from a cursor in the transaction that matched them (one
-   * snapshot of the data; memory holds the ordered article numbers and one batch of rows).
+   * Every match in order, read BATCH articles at a time in the transaction that matched them (one
+   * snapshot of one database; memory holds the ordered article numbers and one batch of rows).
+   * Batches by article number work alike through the shards' proxy, which has no cursors.
    */
   private async exportRows<Row>(
     queryText: string,
@@ -218,20 +232,26 @@ export class PostgresReader implements SearchReader {
     withText: boolean,
     rowsOf: (row: ExportRow, groups: AnalyzedAtom[][]) => Iterable<Row>,
   ): Promise<RowStream<Row>> {
-    const { db, done } = await this.pools.session();
+    const session = await this.pools.session();
+    const db = this.through(session.db);
     try {
       const matches = await matchInPostgres(db, queryText, this.catalog);
       const ranked = await rankInPostgres(db, matches, { sort, page: 1, size: matches.total }, this.catalog);
-      await db.query(
-        `DECLARE export NO SCROLL CURSOR FOR
-         SELECT ${META_COLUMNS}${withText ? ", body, folded, title_length" : ""} FROM unnest($1::int[]) WITH ORDINALITY AS o(doc, n) JOIN articles USING (doc) ORDER BY o.n`,
-        [ranked.map(({ doc }) => doc)],
-      );
-      return streamCursor(db, done, (row) => rowsOf(row, matches.groups));
+      const columns = `${META_COLUMNS}${withText ? ", body, folded, title_length" : ""}`;
+      return streamBatches(db, session.done, columns, ranked.map(({ doc }) => doc), (row) => rowsOf(row, matches.groups));
     } catch (error) {
-      await done();
+      await session.done();
       throw error;
     }
+  }
+
+  /** pools.read, through the proxy when the database is one. */
+  private read<T>(budget: Budget | undefined, work: (db: Queryable) => Promise<T>): Promise<T> {
+    return this.pools.read(budget, (db) => work(this.through(db)));
+  }
+
+  private through(db: Queryable): Queryable {
+    return this.shards ? new ProxyDatabase(db, this.shards) : db;
   }
 
   /** A promise kept in a cache field, forgotten (`forget`) when it fails, so that the next request tries again. */
@@ -243,12 +263,12 @@ export class PostgresReader implements SearchReader {
 
 type ExportRow = MetaRow & { body?: string; folded?: string; title_length?: number };
 
-async function* streamCursor<Row>(db: Queryable, done: () => Promise<void>, rowsOf: (row: ExportRow) => Iterable<Row>): AsyncGenerator<Row> {
+async function* streamBatches<Row>(db: Queryable, done: () => Promise<void>, columns: string, docs: readonly number[], rowsOf: (row: ExportRow) => Iterable<Row>): AsyncGenerator<Row> {
   try {
-    for (;;) {
-      const { rows } = await db.query<ExportRow>(`FETCH ${BATCH} FROM export`);
-      for (const row of rows) yield* rowsOf(row);
-      if (rows.length < BATCH) return;
+    for (let from = 0; from < docs.length; from += BATCH) {
+      const batch = docs.slice(from, from + BATCH);
+      const rows = await articlesByDoc<ExportRow & { doc: number }>(db, columns, batch);
+      for (const doc of batch) yield* rowsOf(rows.get(doc)!);
     }
   } finally {
     // Also when the client went away mid-download: the stream is destroyed, the generator returns.
@@ -274,7 +294,7 @@ async function tallyOccurrences(db: Queryable, matches: PostgresMatches, by?: Ti
        FROM articles WHERE doc = ANY($1::int[]) GROUP BY 1`,
       single === undefined ? [matches.docs] : [matches.docs, single],
     );
-    for (const row of rows) {
+    for (const row of sumRows(rows, ["period"], ["articles", "occurrences"])) {
       byPeriod.set(row.period ?? "", { articles: row.articles, occurrences: row.occurrences });
       total.occurrences += row.occurrences;
     }
@@ -308,36 +328,46 @@ async function countFacetsIn(db: Queryable, docs: readonly number[], fields: rea
       `SELECT value, count(*)::int AS count FROM (SELECT ${value} AS value FROM articles WHERE doc = ANY($1::int[])) AS v WHERE value <> '' GROUP BY value`,
       [docs],
     );
-    const top = topFacetValues(rows);
+    const counts = sumRows(rows, ["value"], ["count"]);
+    const top = topFacetValues(counts);
     let other: number | undefined;
-    if (rows.length > top.length) {
+    if (counts.length > top.length) {
       const outside = multiple ? `EXISTS (SELECT 1 FROM unnest("${name}") AS v WHERE v <> ALL($2::text[]))` : `"${name}" <> '' AND "${name}" <> ALL($2::text[])`;
       const values = top.map((entry) => entry.value);
-      ({ other } = (await db.query<{ other: number }>(`SELECT count(*)::int AS other FROM articles WHERE doc = ANY($1::int[]) AND ${outside}`, [docs, values])).rows[0]!);
+      ({ other } = sumRows((await db.query<{ other: number }>(`SELECT count(*)::int AS other FROM articles WHERE doc = ANY($1::int[]) AND ${outside}`, [docs, values])).rows, [], ["other"])[0]!);
     }
     facets[name] = facetList(name, top, other, query);
   }
   return facets;
 }
 
-/** archive.ts's facts, read from the tables. */
+/** archive.ts's facts, read from the tables (one row per shard through the proxy, combined here). */
 async function readArchiveFacts(db: Queryable): Promise<ArchiveFacts> {
   const { rows } = await db.query<{ articles: number; first: string | null; last: string | null; authors: boolean }>(
     `SELECT count(*)::int AS articles, min(left(date, 10)) FILTER (WHERE date <> '') AS first, max(left(date, 10)) FILTER (WHERE date <> '') AS last,
             coalesce(bool_or(cardinality(author) > 0), false) AS authors FROM articles`,
   );
-  const { rows: sources } = await db.query<{ source: string }>(
-    `SELECT source FROM articles WHERE source NOT IN (SELECT file FROM seed_files) GROUP BY source ORDER BY count(*) DESC, min(doc)`,
+  const { rows: shardSources } = await db.query<{ source: string; articles: number; first: number }>(
+    `SELECT source, count(*)::int AS articles, min(doc) AS first FROM articles WHERE source NOT IN (SELECT file FROM seed_files) GROUP BY source`,
   );
-  const facts = rows[0]!;
-  return { articles: facts.articles, firstDate: facts.first, lastDate: facts.last, hasAuthors: facts.authors, sources: sources.map(({ source }) => source) };
+  const firstOf = new Map<string, number>();
+  for (const { source, first } of shardSources) firstOf.set(source, Math.min(first, firstOf.get(source) ?? Infinity));
+  const sources = sumRows(shardSources, ["source"], ["articles"]).sort((a, b) => b.articles - a.articles || firstOf.get(a.source)! - firstOf.get(b.source)!);
+  const dates = (key: "first" | "last"): string[] => rows.flatMap((row) => (row[key] === null ? [] : [row[key]!])).sort();
+  return {
+    articles: sumRows(rows, [], ["articles"])[0]!.articles,
+    firstDate: dates("first")[0] ?? null,
+    lastDate: dates("last").at(-1) ?? null,
+    hasAuthors: rows.some(({ authors }) => authors),
+    sources: sources.map(({ source }) => source),
+  };
 }
 
 /** vocabulary.ts's vocabulary from the loader's term statistics of the fields kept in compact postings (article bodies), as termFrequencies() gives them. */
 async function readVocabulary(db: Queryable): Promise<Vocabulary> {
   const fields = TEXT_FIELDS.filter(({ postings }) => postings === "compact").map(({ name }) => name);
   const { rows } = await db.query<{ term: string; df: number }>("SELECT term, sum(df)::int AS df FROM term_stats WHERE field = ANY($1::text[]) GROUP BY term", [fields]);
-  return new Vocabulary(new Map(rows.map(({ term, df }) => [term, df])));
+  return new Vocabulary(new Map(sumRows(rows, ["term"], ["df"]).map(({ term, df }) => [term, df])));
 }
 
 export interface PostgresServing extends PoolOptions {
@@ -355,6 +385,8 @@ export interface PostgresServing extends PoolOptions {
  */
 export class PostgresSource implements ReaderSource {
   private reader: PostgresReader;
+  /** The shards behind the proxy as JSON (null: one database); undefined before the first check. */
+  private topology: string | undefined;
   private version: string | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -391,22 +423,40 @@ export class PostgresSource implements ReaderSource {
     await this.pools.close();
   }
 
+  /**
+   * Reads what the database holds: whether it is a shards' proxy (then over which shards), and the
+   * identity and seed files of the load (of every shard). A new reader when any of them changed.
+   */
   private async checkVersion(): Promise<void> {
-    const { identity, files } = await this.pools.read(undefined, async (db) => {
+    const url = redactedUrl(this.options.databaseUrl);
+    const shards = await this.pools.read(undefined, readProxyShards);
+    const topology = JSON.stringify(shards ?? null);
+    if (topology !== this.topology) {
+      // Known before the shards answer: a proxy is never read as if it held the articles.
+      this.reader = new PostgresReader(this.pools, shards);
+      this.topology = topology;
+      this.version = undefined;
+    }
+    const { identities, files } = await this.pools.read(undefined, async (proxyOrDatabase) => {
+      const db = shards ? new ProxyDatabase(proxyOrDatabase, shards) : proxyOrDatabase;
       const { rows } = await db.query<{ loaded: boolean }>("SELECT to_regclass('load_identity') IS NOT NULL AND to_regclass('articles') IS NOT NULL AS loaded");
-      if (!rows[0]!.loaded) return { identity: undefined, files: "" };
+      if (rows.length === 0 || !rows.every(({ loaded }) => loaded)) return { identities: [], files: "" };
       const { rows: version } = await db.query<{ identity: string | null; files: string | null }>(
         "SELECT (SELECT value FROM load_identity WHERE key = 'identity') AS identity, (SELECT md5(string_agg(file || ' ' || sha256, ',' ORDER BY file)) FROM seed_files) AS files",
       );
-      return { identity: version[0]!.identity ?? undefined, files: version[0]!.files ?? "" };
+      return { identities: [...new Set(version.map(({ identity }) => identity ?? ""))], files: version.map(({ files }) => files ?? "").join(" ") };
     });
-    const url = redactedUrl(this.options.databaseUrl);
-    if (identity === undefined) throw new SearchError(`the database at ${url} holds no articles`, "load it first: npm run index -- --backend postgres --database-url …");
-    const expected = loadIdentity();
-    if (identity !== expected) throw new SearchError(`the database at ${url} was loaded by another version of the analyzer or tables (${identity}; this program: ${expected})`, "load it again: npm run index -- --backend postgres --full --database-url …");
-    const version = `${identity} ${files}`;
+    const what = shards ? `the shards behind the proxy at ${url}` : `the database at ${url}`;
+    const load = shards ? "npm run index -- --backend postgres --shard-map … --proxy-url …" : "npm run index -- --backend postgres --database-url …";
+    if (identities.length === 0 || identities.includes("")) throw new SearchError(`${what} hold${shards ? "" : "s"} no articles${shards ? " (or not every shard does)" : ""}`, `load ${shards ? "them" : "it"} first: ${load}`);
+    const expected = loadIdentity(shards?.map(({ dates }) => dates));
+    const others = identities.filter((identity) => identity !== expected);
+    if (others.length > 0) {
+      throw new SearchError(`${what} ${shards ? "were" : "was"} loaded by another version of the analyzer or tables${shards ? " or another shard map" : ""} (${others.join("; ")}; this program: ${expected})`, `load again: ${load.replace("postgres", "postgres --full")}`);
+    }
+    const version = `${expected} ${files}`;
     if (version !== this.version) {
-      if (this.version !== undefined) this.reader = new PostgresReader(this.pools);
+      if (this.version !== undefined) this.reader = new PostgresReader(this.pools, shards);
       this.version = version;
     }
   }

@@ -15,6 +15,7 @@ import { MAX_TF } from "../index/word-index.js";
 import { analyzeAtom, type AnalyzedAtom } from "./candidates.js";
 import type { Field } from "./phrase-check.js";
 import type { Queryable } from "./postgres-pools.js";
+import { firstOfEachId, sumRows } from "./postgres-shards.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { idf, saturate, type Ranked } from "./rank.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
@@ -290,8 +291,7 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
   const narrowed = hasFilters(query) || excluded.length > 0;
   const relaxed = strictRows.length === 0 && groups.length > 1 && !(narrowed && (await anyHoldsAll(client, groups)));
   const rows = relaxed ? await relaxedRows(client, catalog, groups, query, excluded) : strictRows.map((row) => ({ ...row, kept: true, groups: groups.length }));
-  rows.sort((a, b) => a.doc - b.doc);
-  const matched = rows.filter((row) => row.kept);
+  const matched = firstOfEachId(rows.sort((a, b) => a.doc - b.doc)).filter((row) => row.kept);
   let itemCounts: ItemCount[] = [];
   if (relaxed || matched.length === 0) itemCounts = await countItems(client, catalog, queryText, groups, query);
   const tiers = new Map(
@@ -489,20 +489,4 @@ export class Catalog {
     }
     return this.names;
   }
-}
-
-/**
- * Rows with the same `keys` merged, their `counts` added up (as numbers: bigint columns arrive as
- * text): one database gives a row per key already, shards one each. No keys: one row of totals.
- */
-function sumRows<Row extends object, Count extends keyof Row>(rows: readonly Row[], keys: ReadonlyArray<keyof Row>, counts: readonly Count[]): Array<Omit<Row, Count> & Record<Count, number>> {
-  const merged = new Map<string, Omit<Row, Count> & Record<Count, number>>();
-  for (const row of rows) {
-    const key = JSON.stringify(keys.map((name) => row[name]));
-    const into = merged.get(key) ?? ({ ...row, ...Object.fromEntries(counts.map((name) => [name, 0])) } as Omit<Row, Count> & Record<Count, number>);
-    for (const name of counts) (into as Record<Count, number>)[name] += Number(row[name]);
-    merged.set(key, into);
-  }
-  if (keys.length === 0 && merged.size === 0) return [Object.fromEntries(counts.map((name) => [name, 0])) as Omit<Row, Count> & Record<Count, number>];
-  return [...merged.values()];
 }

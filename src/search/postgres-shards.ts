@@ -9,8 +9,8 @@ import { SHARD_FUNCTION } from "../index/postgres-schema.js";
 import { arrayLiteral } from "../index/postgres-rows.js";
 import type { Queryable } from "./postgres-pools.js";
 
-
-interface ShardRow {
+/** A shard as the proxy records it (postgres-proxy.ts shard_map), with what names it in PL/Proxy's errors. */
+export interface ProxyShard {
   partition: number;
   name: string;
   dates: string;
@@ -19,11 +19,26 @@ interface ShardRow {
   dbname: string;
 }
 
-export class ProxyDatabase implements Queryable {
-  private shardMap: Promise<ShardRow[]> | undefined;
+/** The shards a proxy database serves, in partition order; undefined for a database that holds the articles itself. */
+export async function readProxyShards(db: Queryable): Promise<ProxyShard[] | undefined> {
+  const { rows } = await db.query<{ proxy: boolean }>("SELECT to_regclass('shard_map') IS NOT NULL AND to_regclass('articles') IS NULL AS proxy");
+  if (!rows[0]!.proxy) return undefined;
+  return (await db.query<ProxyShard>("SELECT partition, name, dates, host, port, dbname FROM shard_map ORDER BY partition")).rows;
+}
 
-  /** `proxy`: a connection or pool to the proxy database. */
-  constructor(private readonly proxy: Queryable) {}
+export class ProxyDatabase implements Queryable {
+  private shardMap: Promise<readonly ProxyShard[]> | undefined;
+
+  /**
+   * `proxy`: a connection or pool to the proxy database. `shards`: its shard map when already read
+   * (inside a transaction, which a failed statement aborts, it could not be read after a failure).
+   */
+  constructor(
+    private readonly proxy: Queryable,
+    shards?: readonly ProxyShard[],
+  ) {
+    if (shards) this.shardMap = Promise.resolve(shards);
+  }
 
   async query<Row extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<{ rows: Row[] }> {
     try {
@@ -35,8 +50,8 @@ export class ProxyDatabase implements Queryable {
   }
 
   /** The shards, in partition order, as the loader recorded them on the proxy. */
-  shards(): Promise<ShardRow[]> {
-    this.shardMap ??= this.proxy.query<ShardRow>("SELECT partition, name, dates, host, port, dbname FROM shard_map ORDER BY partition").then(({ rows }) => rows);
+  shards(): Promise<readonly ProxyShard[]> {
+    this.shardMap ??= this.proxy.query<ProxyShard>("SELECT partition, name, dates, host, port, dbname FROM shard_map ORDER BY partition").then(({ rows }) => rows);
     this.shardMap.catch(() => (this.shardMap = undefined));
     return this.shardMap;
   }
@@ -82,3 +97,29 @@ function literal(value: unknown): string {
 }
 
 const escapeLiteral = (value: string): string => pg.escapeLiteral(value);
+
+/**
+ * Rows with the same `keys` merged, their `counts` added up (as numbers: bigint columns arrive as
+ * text): one database gives a row per key already, shards one each. No keys: one row of totals.
+ */
+export function sumRows<Row extends object, Count extends keyof Row>(rows: readonly Row[], keys: ReadonlyArray<keyof Row>, counts: readonly Count[]): Array<Omit<Row, Count> & Record<Count, number>> {
+  const merged = new Map<string, Omit<Row, Count> & Record<Count, number>>();
+  for (const row of rows) {
+    const key = JSON.stringify(keys.map((name) => row[name]));
+    const into = merged.get(key) ?? ({ ...row, ...Object.fromEntries(counts.map((name) => [name, 0])) } as Omit<Row, Count> & Record<Count, number>);
+    for (const name of counts) (into as Record<Count, number>)[name] += Number(row[name]);
+    merged.set(key, into);
+  }
+  if (keys.length === 0 && merged.size === 0) return [Object.fromEntries(counts.map((name) => [name, 0])) as Omit<Row, Count> & Record<Count, number>];
+  return [...merged.values()];
+}
+
+/**
+ * Rows in loading order with each article id once: the first. An id can be on two shards for a
+ * moment while a load moves a record whose date changed to another shard (each shard commits on
+ * its own); it is never counted twice.
+ */
+export function firstOfEachId<Row extends { id: string }>(rows: readonly Row[]): Row[] {
+  const seen = new Set<string>();
+  return rows.filter(({ id }) => !seen.has(id) && (seen.add(id), true));
+}

@@ -2,7 +2,8 @@
 // own server, test/support/postgres-cluster.ts): the loader routes each article to the shard of its
 // date, the shards number articles as one database would, the proxy's RUN ON ALL function answers
 // the match stage with the embedded engine's article sets, counts and ranked pages, a new seed file
-// becomes visible, and a stopped shard makes queries fail with an error naming it.
+// becomes visible, and a stopped shard makes queries fail with an error naming it. `npm start` over
+// the proxy answers every page and API request as the embedded server does, and 503 with a shard down.
 import { expect } from "chai";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -16,9 +17,11 @@ import { loadPostgres } from "../../src/index/postgres-writer.js";
 import { parseShardMap, type ShardMap } from "../../src/index/shard-map.js";
 import { matchInPostgres, phraseMatches, searchPostgres } from "../../src/search/postgres-match.js";
 import { ProxyDatabase } from "../../src/search/postgres-shards.js";
-import { corpusRecords, removeTempDirs, runBuildCli, tempDir, writeRecords, type SeedRecordJson } from "../support/index-fixtures.js";
+import { corpusRecords, removeTempDirs, runBuildCli, tempDir, waitUntil, writeRecords, type SeedRecordJson } from "../support/index-fixtures.js";
 import { startShardedClusters, type ShardedClusters } from "../support/postgres-cluster.js";
 import { expectSameMatches, expectSamePhrases, expectSameRanking } from "../support/postgres-conformance.js";
+import { startServer, type RunningServer } from "../support/server.js";
+import { expectSameAnswers, fetchText } from "../support/server-conformance.js";
 
 /** The fixture's stories are of July 2012: the shards split the month. */
 const SPLIT = { first: "..2012-07-13", second: "2012-07-14.." };
@@ -35,6 +38,8 @@ describe("PostgreSQL backend: date-range shards through PL/Proxy (real clusters)
   let proxyClient: pg.Client;
   let proxy: ProxyDatabase;
   let loaded: { code: number | null; stdout: string; stderr: string };
+  let embedded: RunningServer;
+  let sharded: RunningServer;
 
   before(async function () {
     this.timeout(240_000);
@@ -52,9 +57,12 @@ describe("PostgreSQL backend: date-range shards through PL/Proxy (real clusters)
     proxyClient = new pg.Client({ connectionString: clusters.proxy.url });
     await proxyClient.connect();
     proxy = new ProxyDatabase(proxyClient);
+    // `npm start` over the proxy, as an operator starts it, beside the embedded server on the same seeds.
+    [embedded, sharded] = await Promise.all([startServer({ seedsDir: seeds }), startServer({ seedsDir: seeds, extraArgs: ["--backend", "postgres", "--database-url", clusters.proxy.url] })]);
   });
 
   after(async () => {
+    await Promise.all([embedded?.stop(), sharded?.stop()]);
     await proxyClient?.end().catch(() => {});
     clusters?.stop();
     removeTempDirs();
@@ -112,6 +120,20 @@ describe("PostgreSQL backend: date-range shards through PL/Proxy (real clusters)
     await expectSameRanking(proxy, snapshot);
   });
 
+  it("serves every page and API answer over the shards as the embedded server does: summed totals and facets, merged timelines, exports in order, articles of either shard", async () => {
+    await expectSameAnswers(embedded.url, sharded.url, 500);
+  });
+
+  it("says in /healthz that it reads through the proxy, and over which shards", async () => {
+    const health = JSON.parse((await fetchText(sharded.url, "/healthz")).text) as { backend: string; articles: number; databases: { shards: Array<{ name: string; dates: string }> } };
+    expect(health).to.include({ backend: "postgres", articles: 400 });
+    expect(health.databases.shards).to.deep.equal([
+      { name: "news_s1", dates: SPLIT.first },
+      { name: "news_s2", dates: SPLIT.second },
+    ]);
+    expect(sharded.output()).to.match(/400 articles in 2 shards \(news_s1 \.\.2012-07-13, news_s2 2012-07-14\.\.\) through the proxy/);
+  });
+
   it("makes a new seed file visible through the proxy, each of its stories in the shard of its date", async () => {
     const marker = "分片新文件测试标记";
     const extra = corpusRecords(400, 404).map((record, i) => ({ ...record, title: `${marker}${record.title}`, date: i % 2 === 0 ? "2012-07-02" : "2012-07-20" }));
@@ -125,6 +147,13 @@ describe("PostgreSQL backend: date-range shards through PL/Proxy (real clusters)
     const { total } = await searchPostgres(proxy, { query: `"${marker}"`, page: 1, size: 10, sort: "newest" });
     expect(total).to.equal(4);
     expect((await shardRows<{ n: number }>(0, `SELECT count(*)::int AS n FROM articles WHERE title LIKE '${marker}%'`))[0]!.n).to.equal(2);
+    // The server sees the load of every shard within seconds (it polls their seed files through the proxy).
+    const seen = await waitUntil("the load seen by the server", 10_000, async () => {
+      const answer = JSON.parse((await fetchText(sharded.url, `/api/search?q=${encodeURIComponent(`"${marker}"`)}&sort=oldest&facets=month`)).text) as { total: number; hits: Array<{ id: string }>; facets: { month: Array<{ value: string; count: number }> } };
+      return answer.total > 0 ? answer : undefined;
+    }, 200);
+    expect(seen.total).to.equal(4);
+    expect(seen.facets.month).to.deep.equal([{ value: "2012-07", count: 4, filter: "date:2012-07" }]);
   });
 
   it("refuses an answer when a shard is down, naming the shard (never a smaller count)", async () => {
@@ -138,5 +167,20 @@ describe("PostgreSQL backend: date-range shards through PL/Proxy (real clusters)
     expect(failure).to.be.instanceOf(ShardUnavailableError);
     expect((failure as ShardUnavailableError).message, (failure as ShardUnavailableError).reason).to.contain("news_s2（2012-07-14..）");
     expect((failure as ShardUnavailableError).code).to.equal("shard_unavailable");
+    // The server: every answer that would miss the shard's articles is a 503 naming it, none a smaller count.
+    const id = FIRST[0]!.id; // on the first shard, which still answers: but is it on the second too?
+    for (const request of [
+      `/api/search?q=${encodeURIComponent("中国")}&facets=year,month`,
+      `/?q=${encodeURIComponent("中国")}`,
+      `/api/occurrences?q=${encodeURIComponent("中国")}`,
+      `/api/timeline?q=${encodeURIComponent("中国")}&by=month`,
+      `/api/search?q=${encodeURIComponent("中国")}&format=csv`,
+      `/api/articles/${encodeURIComponent(id)}`,
+    ]) {
+      const answer = await fetchText(sharded.url, request);
+      expect(answer.status, request).to.equal(503);
+      expect(answer.text, request).to.contain("news_s2（2012-07-14..）");
+      if (request.startsWith("/api/") && !request.includes("format=csv")) expect(JSON.parse(answer.text), request).to.include({ code: "shard_unavailable" });
+    }
   });
 });
