@@ -146,3 +146,13 @@ export function phraseGrams(phrase: string): number[] {
   if (codes.length === 1) return codes;
   return [...new Set(codes.slice(1).map((code, i) => pairCode(codes[i]!, code)))];
 }
+
+/**
+ * Rows (articles, or rows read from the shards) with each article id once: the first. A seed file
+ * may repeat an id; an id can be on two shards for a moment while a load moves a record whose date
+ * changed to another shard (each shard commits on its own): it is never loaded or counted twice.
+ */
+export function firstOfEachId<Row extends { id: string }>(rows: readonly Row[]): Row[] {
+  const seen = new Set<string>();
+  return rows.filter(({ id }) => !seen.has(id) && (seen.add(id), true));
+}

@@ -12,11 +12,11 @@ import { from as copyFrom } from "pg-copy-streams";
 import { analyzerIdentity } from "../analysis/analyze.js";
 import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
 import { userDictionaryOf } from "../analysis/user-dictionary.js";
-import { BuildRefusedError, SearchError, SkippedSeedError, type SeedFormatError } from "../errors.js";
+import { BuildRefusedError, SearchError, SeedFormatError, SkippedSeedError } from "../errors.js";
 import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
 import { duplicateIdProblem, type BuildProgress } from "./index-writer.js";
-import { addStatistics, copyText, emptyStatistics, encodeRows, ROW_COLUMNS, type EncodedRows, type FieldStatistics, type LoadedArticle } from "./postgres-rows.js";
+import { addStatistics, copyText, emptyStatistics, encodeRows, firstOfEachId, ROW_COLUMNS, type EncodedRows, type FieldStatistics, type LoadedArticle } from "./postgres-rows.js";
 import { articleIndexes, checkDatabase, POSTGRES_SCHEMA_VERSION, schemaStatements, shardStatements, TABLES, textColumns } from "./postgres-schema.js";
 import { TEXT_FIELDS } from "./schema.js";
 import { poolSizeFor, SegmentWorkerPool } from "./segment-pool.js";
@@ -77,6 +77,8 @@ interface Target {
   removed: string[];
   /** The articles table was empty: indexes are built after the rows are in. */
   bulk: boolean;
+  /** Files of toRead whose rows this load has replaced already. */
+  done: Set<string>;
 }
 
 export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
@@ -93,7 +95,7 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
     const identity = loadIdentity(map?.shards.map(({ dates }) => dates));
     for (const { shard, url } of urls) {
       const client = await connect(url, shard);
-      targets.push({ shard, client, accepts: shard && map ? (article) => shardOf(map, article.date) === shard : () => true, known: new Map(), toRead: new Set(), removed: [], bulk: false });
+      targets.push({ shard, client, accepts: shard && map ? (article) => shardOf(map, article.date) === shard : () => true, known: new Map(), toRead: new Set(), removed: [], bulk: false, done: new Set() });
       await prepare(client, identity, options.full ?? false, shard);
     }
 
@@ -160,13 +162,21 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
       // The file's articles are numbered alike in every shard, after everything loaded before.
       const docs = new Map(content.articles.map((article, i) => [article, nextDoc + i]));
       nextDoc += content.articles.length;
+      // An id twice in the file: its first line is loaded, whichever shard each line's date picks.
+      const firstLines = new Set(firstOfEachId(content.articles));
+      for (const article of content.articles) if (!firstLines.has(article)) problems.push(duplicateIdProblem(content.seed.file, article));
       for (const target of targets) {
         if (!target.toRead.has(content.seed.file)) continue;
         // A loaded file that cannot be read now keeps its rows (as the embedded build keeps its articles) until it reads again or goes away.
-        if (content.skipped && target.known.has(content.seed.file)) continue;
-        const file = { seed: content.seed, articles: parts(content, target).map((article) => ({ article, doc: docs.get(article)! })), skipped: content.skipped, known: target.known.has(content.seed.file) };
-        const duplicates = await inTransaction(target.client, () => replaceFile(target.client, file, pool, advance));
-        problems.push(...duplicates.map((article) => duplicateIdProblem(content.seed.file, article)));
+        if (content.skipped && target.known.has(content.seed.file)) {
+          target.done.add(content.seed.file);
+          continue;
+        }
+        const articles = parts(content, target).filter((article) => firstLines.has(article));
+        const file = { seed: content.seed, articles: articles.map((article) => ({ article, doc: docs.get(article)! })), skipped: content.skipped, known: target.known.has(content.seed.file) };
+        const elsewhere = (ids: readonly string[]): Promise<Map<string, string>> => heldByOtherShards(targets, target, ids);
+        problems.push(...(await inTransaction(target.client, () => replaceFile(target.client, file, pool, advance, elsewhere))));
+        target.done.add(content.seed.file);
       }
     }
     await pool?.close();
@@ -298,8 +308,33 @@ interface FileContent {
   known: boolean;
 }
 
-/** Replaces the file's rows with its articles; returns those left out because their id is already loaded (from another file or an earlier line). */
-async function replaceFile(client: pg.Client, { seed, articles, skipped, known }: FileContent, pool: SegmentWorkerPool | undefined, advance: (articles: number) => void): Promise<Article[]> {
+/**
+ * Where the other shards hold these ids (a description per id), leaving out the rows this load is
+ * about to replace (files still to be read there): an article whose date moved it to another shard
+ * is moved, an id that another file loaded into another shard is a duplicate.
+ */
+async function heldByOtherShards(targets: readonly Target[], target: Target, ids: readonly string[]): Promise<Map<string, string>> {
+  const held = new Map<string, string>();
+  for (const other of targets) {
+    if (other === target || !other.shard || ids.length === 0) continue;
+    const pending = [...other.toRead].filter((file) => !other.done.has(file));
+    const { rows } = await other.client.query<{ id: string; file: string }>("SELECT id, file FROM articles WHERE id = ANY($1::text[]) AND file <> ALL($2::text[])", [ids, pending]);
+    for (const { id, file } of rows) if (!held.has(id)) held.set(id, `shard ${other.shard.name} (${other.shard.dates}) from ${file}`);
+  }
+  return held;
+}
+
+/**
+ * Replaces the file's rows with its articles; returns the problems of those left out because their
+ * id is already loaded: here (from another file) or, `elsewhere`, on another shard.
+ */
+async function replaceFile(
+  client: pg.Client,
+  { seed, articles, skipped, known }: FileContent,
+  pool: SegmentWorkerPool | undefined,
+  advance: (articles: number) => void,
+  elsewhere: (ids: readonly string[]) => Promise<Map<string, string>>,
+): Promise<SeedFormatError[]> {
   if (known) {
     await uncountFile(client, seed.file);
     await client.query("DELETE FROM postings WHERE file = $1", [seed.file]);
@@ -311,12 +346,19 @@ async function replaceFile(client: pg.Client, { seed, articles, skipped, known }
     [seed.file, seed.sha256, seed.bytes, seed.mtimeNs ?? null, skipped ? JSON.stringify({ reason: skipped.reason, hint: skipped.hint }) : null],
   );
   // The first of several articles with one id is the one loaded, as in the embedded build; the others are duplicates.
-  const { rows: loaded } = await client.query<{ id: string }>("SELECT id FROM articles WHERE id = ANY($1::text[])", [articles.map(({ article }) => article.id)]);
+  const ids = articles.map(({ article }) => article.id);
+  const { rows: loaded } = await client.query<{ id: string }>("SELECT id FROM articles WHERE id = ANY($1::text[])", [ids]);
   const taken = new Set(loaded.map(({ id }) => id));
-  const duplicates: Article[] = [];
+  const onOtherShards = await elsewhere(ids);
+  const duplicates: SeedFormatError[] = [];
   const unique = articles.filter(({ article }) => {
-    if (taken.has(article.id)) {
-      duplicates.push(article);
+    const where = onOtherShards.get(article.id);
+    if (taken.has(article.id) || where !== undefined) {
+      duplicates.push(
+        where === undefined
+          ? duplicateIdProblem(seed.file, article)
+          : new SeedFormatError(seed.file, article.lineStart, `duplicate article id "${article.id}" (already loaded in ${where}; the date of this line would put it in another shard); skipped`),
+      );
       return false;
     }
     taken.add(article.id);

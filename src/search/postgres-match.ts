@@ -8,14 +8,14 @@
 import { namesOf } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import { TF_SLOTS } from "../index/headline-index.js";
-import { phraseGrams } from "../index/postgres-rows.js";
+import { firstOfEachId, phraseGrams } from "../index/postgres-rows.js";
 import { keywordColumnType, textColumns } from "../index/postgres-schema.js";
 import { BM25_K1, DATE_FILTER, TEXT_FIELDS, VALUE_FILTERS, type TextField, type ValueFilterName } from "../index/schema.js";
 import { MAX_TF } from "../index/word-index.js";
 import { analyzeAtom, type AnalyzedAtom } from "./candidates.js";
 import type { Field } from "./phrase-check.js";
 import type { Queryable } from "./postgres-pools.js";
-import { firstOfEachId, sumRows } from "./postgres-shards.js";
+import { sumRows } from "./postgres-shards.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { idf, saturate, type Ranked } from "./rank.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";

@@ -113,13 +113,3 @@ export function sumRows<Row extends object, Count extends keyof Row>(rows: reado
   if (keys.length === 0 && merged.size === 0) return [Object.fromEntries(counts.map((name) => [name, 0])) as Omit<Row, Count> & Record<Count, number>];
   return [...merged.values()];
 }
-
-/**
- * Rows in loading order with each article id once: the first. An id can be on two shards for a
- * moment while a load moves a record whose date changed to another shard (each shard commits on
- * its own); it is never counted twice.
- */
-export function firstOfEachId<Row extends { id: string }>(rows: readonly Row[]): Row[] {
-  const seen = new Set<string>();
-  return rows.filter(({ id }) => !seen.has(id) && (seen.add(id), true));
-}

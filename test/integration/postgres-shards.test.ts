@@ -156,6 +156,72 @@ describe("PostgreSQL backend: date-range shards through PL/Proxy (real clusters)
     expect(seen.facets.month).to.deep.equal([{ value: "2012-07", count: 4, filter: "date:2012-07" }]);
   });
 
+  /** The shard (0 or 1) that holds a record of this date. */
+  const shardOfDate = (date: string | undefined): number => (date === undefined || date.slice(0, 10) <= "2012-07-13" ? 0 : 1);
+  const shardsHolding = async (id: string): Promise<number[]> => {
+    const held: number[] = [];
+    for (const shard of [0, 1]) if ((await shardRows(shard, `SELECT 1 FROM articles WHERE id = ${pg.escapeLiteral(id)}`)).length > 0) held.push(shard);
+    return held;
+  };
+
+  it("moves an article whose date changed to the shard of its new date (a changed seed file), never loading it twice", async () => {
+    const moved = FIRST.findIndex((record) => shardOfDate(record.date) === 0);
+    const record = FIRST[moved]!;
+    expect(await shardsHolding(record.id)).to.deep.equal([0]);
+    writeRecords(path.join(seeds, "a.jsonl"), FIRST.map((other, i) => (i === moved ? { ...other, date: "2012-07-25" } : other)));
+    const summary = await loadPostgres({ seeds: [seeds], shards: map });
+    expect(summary.changed).to.deep.equal(["a.jsonl"]);
+    expect(summary.problems.map(String)).to.deep.equal([]);
+    expect(summary.articles).to.equal(404);
+    expect(await shardsHolding(record.id)).to.deep.equal([1]);
+    const article = await waitUntil("the move seen by the server", 10_000, async () => {
+      const answer = JSON.parse((await fetchText(sharded.url, `/api/articles/${encodeURIComponent(record.id)}`)).text) as { date?: string };
+      return answer.date?.startsWith("2012-07-25") ? answer : undefined;
+    }, 200);
+    expect(article.date).to.match(/^2012-07-25/);
+  });
+
+  it("refuses an id that another file would load into another shard, naming the shard that holds it", async () => {
+    const held = SECOND.find((record, i) => i >= 3 && shardOfDate(record.date) === 1)!;
+    writeRecords(path.join(seeds, "d.jsonl"), [{ ...held, title: `重复编号${held.title}`, date: "2012-07-02" }]);
+    const summary = await loadPostgres({ seeds: [seeds], shards: map });
+    expect(summary.added).to.deep.equal(["d.jsonl"]);
+    expect(summary.articles).to.equal(404);
+    expect(summary.problems.map(String)).to.deep.equal([
+      `SeedFormatError: d.jsonl:1: duplicate article id "${held.id}" (already loaded in shard news_s2 (2012-07-14..) from b.jsonl; the date of this line would put it in another shard); skipped`,
+    ]);
+    expect(await shardsHolding(held.id)).to.deep.equal([1]);
+    // A full load keeps the first file's, as the embedded build does, and says so again.
+    const full = await loadPostgres({ seeds: [seeds], shards: map, full: true });
+    expect(full.articles).to.equal(404);
+    expect(full.problems.map(String)).to.deep.equal(summary.problems.map(String));
+    expect(await shardsHolding(held.id)).to.deep.equal([1]);
+  });
+
+  it("counts an id on two shards once (as while a load moves it): totals, facets, pages and the article page", async () => {
+    const record = SECOND.find((other, i) => i >= 3 && shardOfDate(other.date) === 1)!;
+    const columns = (await shardRows<{ name: string }>(1, "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'articles' AND is_generated = 'NEVER' ORDER BY ordinal_position")).map(({ name }) => `"${name}"`);
+    const [row] = await shardRows<{ row: Record<string, unknown> }>(1, `SELECT row_to_json(a) AS row FROM articles a WHERE id = ${pg.escapeLiteral(record.id)}`);
+    // The copy a move inserts first: a later loading number, on the other shard.
+    const copy = JSON.stringify({ ...row!.row, doc: 1_000_000 });
+    await shardRows(0, `INSERT INTO articles (${columns.join(", ")}) SELECT ${columns.join(", ")} FROM json_populate_record(NULL::articles, ${pg.escapeLiteral(copy)})`);
+    try {
+      expect(await shardsHolding(record.id)).to.deep.equal([0, 1]);
+      const query = `"${fold(record.title)}"`;
+      const matches = await matchInPostgres(proxy, query);
+      expect(matches.ids.filter((id) => id === record.id)).to.have.length(1);
+      const answer = JSON.parse((await fetchText(sharded.url, `/api/search?q=${encodeURIComponent(query)}&facets=month`)).text) as { total: number; hits: Array<{ id: string }>; facets: { month: Array<{ count: number }> } };
+      expect(answer.total).to.equal(matches.total);
+      expect(answer.hits.filter(({ id }) => id === record.id)).to.have.length(1);
+      expect(answer.facets.month.reduce((sum, { count }) => sum + count, 0)).to.equal(answer.total);
+      const csv = (await fetchText(sharded.url, `/api/search?q=${encodeURIComponent(query)}&format=csv`)).text;
+      expect(csv.split("\n").filter((line) => line.includes(record.id))).to.have.length(1);
+      expect((await fetchText(sharded.url, `/api/articles/${encodeURIComponent(record.id)}`)).status).to.equal(200);
+    } finally {
+      await shardRows(0, `DELETE FROM articles WHERE id = ${pg.escapeLiteral(record.id)}`);
+    }
+  });
+
   it("refuses an answer when a shard is down, naming the shard (never a smaller count)", async () => {
     clusters.shards[1]!.cluster.stop();
     let failure: unknown;
