@@ -5,7 +5,7 @@ import { Option } from "commander";
 import { SearchError } from "../errors.js";
 import { rollbackIndex } from "../index/index-writer.js";
 import { parseShardMap } from "../index/shard-map.js";
-import { addBackendOptions, commonCommand, resolveBackend, resolveCommon } from "./options.js";
+import { addBackendOptions, commonCommand, resolveBackend, resolveCommon, type CommonOptions } from "./options.js";
 import { buildAndReport, describe, loadAndReport, watchSeeds } from "./report.js";
 
 async function main(): Promise<void> {
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   command.parse();
   const options = resolveCommon(command.opts());
   const debug = options.debug;
-  const { rollback, watch, shard = [], shardMap, proxyUrl } = command.opts<{ rollback: boolean; watch: boolean; shard?: string[]; shardMap?: string; proxyUrl?: string }>();
+  const { rollback, shard = [], shardMap, proxyUrl } = command.opts<{ rollback: boolean; shard?: string[]; shardMap?: string; proxyUrl?: string }>();
   try {
     const sharded = shard.length > 0 || shardMap !== undefined;
     if (sharded) {
@@ -35,14 +35,15 @@ async function main(): Promise<void> {
       if (databaseUrl !== undefined) throw new SearchError("give either --database-url or shards (--shard/--shard-map), not both", "keep --database-url for one database, or the shards and --proxy-url");
       if (shard.length > 0 && shardMap !== undefined) throw new SearchError("give the shards either as --shard options or as --shard-map, not both", "keep one of them");
       if (!proxyUrl) throw new SearchError("shards need --proxy-url: the PL/Proxy database the app servers query", "add --proxy-url postgres://user@host:port/proxy");
-      if (rollback || watch) throw new SearchError(`--${rollback ? "rollback" : "watch"} is not supported by the postgres backend yet`, "load without it (a load is incremental: run it again after the seeds change)");
-      await loadAndReport(options, { shards: parseShardMap(shard, shardMap), proxyUrl });
+      if (rollback) throw rollbackRefused();
+      const target = { shards: parseShardMap(shard, shardMap), proxyUrl };
+      await runAndWatch(options, (full) => loadAndReport({ ...options, full }, target));
       return;
     }
     const { backend, databaseUrl } = resolveBackend(command.opts());
     if (backend === "postgres" && databaseUrl) {
-      if (rollback || watch) throw new SearchError(`--${rollback ? "rollback" : "watch"} is not supported by the postgres backend yet`, "load without it (a load is incremental: run it again after the seeds change)");
-      await loadAndReport(options, { databaseUrl });
+      if (rollback) throw rollbackRefused();
+      await runAndWatch(options, (full) => loadAndReport({ ...options, full }, { databaseUrl }));
       return;
     }
     if (rollback) {
@@ -54,17 +55,29 @@ async function main(): Promise<void> {
       );
       return;
     }
-    if (!options.watch) {
-      await buildAndReport(options);
-      return;
-    }
-    const watcher = await watchSeeds(options);
-    await watcher.buildFirst(() => buildAndReport(options));
-    console.log(`watching ${options.seeds.join(", ")} for changes (Ctrl-C to stop)`);
+    await runAndWatch(options, (full) => buildAndReport(options, full));
   } catch (error) {
     console.error(describe(error, debug));
     process.exitCode = 1;
   }
+}
+
+/**
+ * Builds the index or loads the database (in full when --full); with --watch, again (only the
+ * new, changed and removed files) whenever the seeds change: servers see each build or load.
+ */
+async function runAndWatch(options: CommonOptions, run: (full: boolean) => Promise<unknown>): Promise<void> {
+  if (!options.watch) {
+    await run(options.full);
+    return;
+  }
+  const watcher = await watchSeeds(options, () => run(false));
+  await watcher.buildFirst(() => run(options.full));
+  console.log(`watching ${options.seeds.join(", ")} for changes (Ctrl-C to stop)`);
+}
+
+function rollbackRefused(): SearchError {
+  return new SearchError("--rollback is for the embedded index: a database keeps no previous generation", "restore the seed files as they were and load again (only the changed files are loaded)");
 }
 
 void main();

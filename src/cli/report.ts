@@ -147,7 +147,10 @@ export function buildAndReport(options: CommonOptions, full = options.full): Pro
  * `--backend postgres`: loads the seeds into the database or the shards (only new and changed files
  * unless `full`), reported as a build is; then sets up the shards' proxy.
  */
-export function loadAndReport(options: CommonOptions, target: { databaseUrl: string } | { shards: ShardMap; proxyUrl: string }): Promise<LoadSummary> {
+/** One database, or the shards of a shard map and the proxy the app servers query. */
+type LoadTarget = { databaseUrl: string } | { shards: ShardMap; proxyUrl: string };
+
+export function loadAndReport(options: CommonOptions, target: LoadTarget): Promise<LoadSummary> {
   return runAndReport(
     async (progress) => {
       const summary = await loadPostgres({ seeds: options.seeds, ...target, full: options.full, strict: options.strict, progress });
@@ -170,7 +173,10 @@ export function formatLoadSummary(summary: LoadSummary): string {
   ].join("\n");
 }
 
-/** `--watch`: incremental rebuilds as seed files change, each reported like the first; failures are printed and retried. */
-export function watchSeeds(options: CommonOptions): Promise<SeedWatcher> {
-  return SeedWatcher.start({ roots: options.seeds, rebuild: () => buildAndReport(options, false).then(() => {}), onError: (error) => console.error(describe(error, options.debug)) });
+/**
+ * `--watch`: incremental rebuilds (`rebuild`: the embedded build by default, or a database load) as
+ * seed files change, each reported like the first; failures are printed and retried.
+ */
+export function watchSeeds(options: CommonOptions, rebuild: () => Promise<unknown> = () => buildAndReport(options, false)): Promise<SeedWatcher> {
+  return SeedWatcher.start({ roots: options.seeds, rebuild: () => rebuild().then(() => {}), onError: (error) => console.error(describe(error, options.debug)) });
 }

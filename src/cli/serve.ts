@@ -96,7 +96,12 @@ async function serveEmbedded(options: CommonOptions, segmenter: Promise<void>): 
 
 /** A PostgreSQL database loaded by `npm run index -- --backend postgres` (and its standbys): nothing is built here. */
 async function servePostgres(options: CommonOptions, backend: BackendOptions, segmenter: Promise<void>): Promise<Serving> {
-  if (options.watch) throw new SearchError("--watch is not supported with --backend postgres", "keep the database up to date with `npm run index -- --backend postgres` (the server sees each load within seconds)");
+  if (options.watch) {
+    throw new SearchError(
+      "--watch is not for `npm start -- --backend postgres`: app servers only read, the loader writes",
+      "leave --watch out here, and keep the database up to date with `npm run index -- --backend postgres --database-url … --watch` (or --shard-map … --proxy-url … --watch); every server sees each load within seconds",
+    );
+  }
   await segmenter; // the database's identity names the analyzer, user dictionary included
   const source = await PostgresSource.open({ databaseUrl: backend.databaseUrl!, readUrls: backend.readUrls, size: backend.poolSize, pollMs: RELOAD_POLL_MS });
   return {

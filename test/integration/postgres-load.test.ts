@@ -12,7 +12,7 @@ import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
 import { phraseMatches } from "../../src/search/postgres-match.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
 import { TEXT_FIELDS } from "../../src/index/schema.js";
-import { corpusRecords, removeTempDirs, runBuildCli, tempDir, writeRecords } from "../support/index-fixtures.js";
+import { CliProcess, corpusRecords, removeTempDirs, runBuildCli, SERVE_CLI, tempDir, waitUntil, writeRecords } from "../support/index-fixtures.js";
 import { startCluster, type PostgresCluster } from "../support/postgres-cluster.js";
 import { expectSameMatches, expectSamePhrases, expectSameRanking } from "../support/postgres-conformance.js";
 
@@ -178,6 +178,42 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     const missing = await runBuildCli(["--backend", "postgres", "--seeds", seeds]);
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.contain("--database-url");
+  });
+
+  it("--watch loads again when a seed file appears, changes or goes away; npm start refuses --watch and says to watch with the loader", async () => {
+    const watched = path.join(tempDir("pg-watch"), "seeds");
+    mkdirSync(watched);
+    writeRecords(path.join(watched, "a.jsonl"), FIRST.slice(0, 20));
+    const fresh = await cluster.createDatabase("news_watch");
+    const count = async (sql: string): Promise<number> => {
+      const reader = new pg.Client({ connectionString: fresh });
+      await reader.connect();
+      try {
+        return (await reader.query<{ n: number }>(sql)).rows[0]!.n;
+      } finally {
+        await reader.end();
+      }
+    };
+    const watcher = new CliProcess(["--backend", "postgres", "--database-url", fresh, "--seeds", watched, "--watch"]);
+    try {
+      await watcher.waitFor(/watching .* for changes/, 60_000);
+      expect(await count("SELECT count(*)::int AS n FROM articles")).to.equal(20);
+      writeRecords(path.join(watched, "b.jsonl"), FIRST.slice(20, 30));
+      await waitUntil("the new file loaded", 30_000, async () => ((await count("SELECT count(*)::int AS n FROM articles WHERE file = 'b.jsonl'")) === 10 ? true : undefined), 200);
+      writeRecords(path.join(watched, "b.jsonl"), FIRST.slice(20, 25));
+      await waitUntil("the changed file's rows replaced", 30_000, async () => ((await count("SELECT count(*)::int AS n FROM articles WHERE file = 'b.jsonl'")) === 5 ? true : undefined), 200);
+      rmSync(path.join(watched, "a.jsonl"));
+      await waitUntil("the removed file's rows deleted", 30_000, async () => ((await count("SELECT count(*)::int AS n FROM articles")) === 5 ? true : undefined), 200);
+      expect(watcher.stdout).to.match(/database loaded[\s\S]*added: b\.jsonl/);
+      expect(watcher.child.exitCode, "still watching").to.equal(null);
+    } finally {
+      watcher.child.kill("SIGTERM");
+      await watcher.exited;
+    }
+    const server = await runBuildCli(["--backend", "postgres", "--database-url", fresh, "--seeds", watched, "--watch", "--port", "0"], [], SERVE_CLI);
+    expect(server.code).to.equal(1);
+    expect(server.stderr).to.contain("--watch is not for `npm start -- --backend postgres`");
+    expect(server.stderr).to.contain("npm run index -- --backend postgres --database-url … --watch");
   });
 });
 
