@@ -87,10 +87,14 @@ export class PostgresReader implements SearchReader {
   private articleCount: Promise<number> | undefined;
   private vocabulary: Promise<Vocabulary> | undefined;
 
-  /** `shards`: the database is a proxy (postgres-proxy.ts) over these shards; every statement runs on all of them. */
+  /**
+   * `shards`: the database is a proxy (postgres-proxy.ts) over these shards, and every statement
+   * runs on all of them; null: it holds the articles; undefined: not known yet (the database was
+   * down at the start), so each request asks first: a proxy is never read as if it held them.
+   */
   constructor(
     private readonly pools: DatabasePools,
-    private readonly shards?: readonly ProxyShard[],
+    private readonly shards: readonly ProxyShard[] | null | undefined,
   ) {}
 
   async status(): Promise<ReaderStatus> {
@@ -233,8 +237,8 @@ export class PostgresReader implements SearchReader {
     rowsOf: (row: ExportRow, groups: AnalyzedAtom[][]) => Iterable<Row>,
   ): Promise<RowStream<Row>> {
     const session = await this.pools.session();
-    const db = this.through(session.db);
     try {
+      const db = await this.through(session.db);
       const matches = await matchInPostgres(db, queryText, this.catalog);
       const ranked = await rankInPostgres(db, matches, { sort, page: 1, size: matches.total }, this.catalog);
       const columns = `${META_COLUMNS}${withText ? ", body, folded, title_length" : ""}`;
@@ -247,11 +251,12 @@ export class PostgresReader implements SearchReader {
 
   /** pools.read, through the proxy when the database is one. */
   private read<T>(budget: Budget | undefined, work: (db: Queryable) => Promise<T>): Promise<T> {
-    return this.pools.read(budget, (db) => work(this.through(db)));
+    return this.pools.read(budget, async (db) => work(await this.through(db)));
   }
 
-  private through(db: Queryable): Queryable {
-    return this.shards ? new ProxyDatabase(db, this.shards) : db;
+  private async through(db: Queryable): Promise<Queryable> {
+    const shards = this.shards === undefined ? await readProxyShards(db) : this.shards;
+    return shards ? new ProxyDatabase(db, shards) : db;
   }
 
   /** A promise kept in a cache field, forgotten (`forget`) when it fails, so that the next request tries again. */
@@ -394,7 +399,7 @@ export class PostgresSource implements ReaderSource {
     readonly pools: DatabasePools,
     private readonly options: PostgresServing,
   ) {
-    this.reader = new PostgresReader(pools);
+    this.reader = new PostgresReader(pools, undefined);
   }
 
   /** Refuses a database that holds no load, or one loaded by another analyzer (its terms would not match the queries'). */
@@ -433,7 +438,7 @@ export class PostgresSource implements ReaderSource {
     const topology = JSON.stringify(shards ?? null);
     if (topology !== this.topology) {
       // Known before the shards answer: a proxy is never read as if it held the articles.
-      this.reader = new PostgresReader(this.pools, shards);
+      this.reader = new PostgresReader(this.pools, shards ?? null);
       this.topology = topology;
       this.version = undefined;
     }
@@ -456,7 +461,7 @@ export class PostgresSource implements ReaderSource {
     }
     const version = `${expected} ${files}`;
     if (version !== this.version) {
-      if (this.version !== undefined) this.reader = new PostgresReader(this.pools, shards);
+      if (this.version !== undefined) this.reader = new PostgresReader(this.pools, shards ?? null);
       this.version = version;
     }
   }

@@ -18,7 +18,7 @@ import { parseShardMap, type ShardMap } from "../../src/index/shard-map.js";
 import { matchInPostgres, phraseMatches, searchPostgres } from "../../src/search/postgres-match.js";
 import { ProxyDatabase } from "../../src/search/postgres-shards.js";
 import { corpusRecords, removeTempDirs, runBuildCli, tempDir, waitUntil, writeRecords, type SeedRecordJson } from "../support/index-fixtures.js";
-import { startShardedClusters, type ShardedClusters } from "../support/postgres-cluster.js";
+import { pauseCluster, resumeCluster, startShardedClusters, type ShardedClusters } from "../support/postgres-cluster.js";
 import { expectSameMatches, expectSamePhrases, expectSameRanking } from "../support/postgres-conformance.js";
 import { startServer, type RunningServer } from "../support/server.js";
 import { expectSameAnswers, fetchText } from "../support/server-conformance.js";
@@ -219,6 +219,29 @@ describe("PostgreSQL backend: date-range shards through PL/Proxy (real clusters)
       expect((await fetchText(sharded.url, `/api/articles/${encodeURIComponent(record.id)}`)).status).to.equal(200);
     } finally {
       await shardRows(0, `DELETE FROM articles WHERE id = ${pg.escapeLiteral(record.id)}`);
+    }
+  });
+
+  it("serves the shards right away when the proxy comes up after the server started (never reading the proxy as if it held the articles)", async () => {
+    const expected = JSON.parse((await fetchText(sharded.url, `/api/search?q=${encodeURIComponent("会议")}&facets=year`)).text) as { total: number };
+    await proxyClient.end();
+    pauseCluster(clusters.proxy.cluster);
+    let early: RunningServer | undefined;
+    try {
+      early = await startServer({ seedsDir: seeds, extraArgs: ["--backend", "postgres", "--database-url", clusters.proxy.url] });
+      expect(early.output()).to.match(/cannot read the database yet/);
+      const down = await fetchText(early.url, `/api/search?q=${encodeURIComponent("会议")}`);
+      expect(down.status).to.equal(503);
+      resumeCluster(clusters.proxy.cluster);
+      // Before the server's next look at the database (every 2 s): the request itself finds the shards.
+      const answer = await fetchText(early.url, `/api/search?q=${encodeURIComponent("会议")}&facets=year`);
+      expect(answer.status, answer.text).to.equal(200);
+      expect((JSON.parse(answer.text) as { total: number }).total).to.equal(expected.total);
+    } finally {
+      await early?.stop();
+      proxyClient = new pg.Client({ connectionString: clusters.proxy.url });
+      await proxyClient.connect();
+      proxy = new ProxyDatabase(proxyClient);
     }
   });
 
