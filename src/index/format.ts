@@ -50,6 +50,11 @@ export interface SeedRecord {
    */
   duplicates?: number;
   /**
+   * The byline names of the file's articles (analyze.ts namesOf); absent when none. The index's
+   * articles are all analyzed with the names of all its files.
+   */
+  names?: string[];
+  /**
    * Why the file was left out of the last build that tried it (it could not be listed, read, decoded
    * or split), when it was. While the file is unchanged, every build reports it again without
    * reading it again. `sha256`/`articles`/`segments` above then describe the articles kept from

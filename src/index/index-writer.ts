@@ -4,7 +4,7 @@
 // in place; the next build removes what the dead one left behind.
 import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { analyzerIdentity } from "../analysis/analyze.js";
+import { analyzerIdentity, namesOfArticles } from "../analysis/analyze.js";
 import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
 import { userDictionaryOf } from "../analysis/user-dictionary.js";
 import { BuildRefusedError, IndexUnusableError, ioReason, SeedFormatError, SkippedSeedError } from "../errors.js";
@@ -169,12 +169,19 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
         fileArticles.push({ seed, articles: unique });
         report({ phase: "read", done: i + 1, total: plan.toRead.length });
       }
-      if (!repeatsKept) break;
-      readEverything();
+      if (repeatsKept) readEverything();
+      else {
+        // Every article is analyzed with the names of all bylines: kept segments whose text has a
+        // name that came or went are analyzed again (usually none: most new bylines are known names).
+        const stale = await segmentsWithChangedNames(options.indexDir, plan, indexNames(plan, fileArticles));
+        if (stale.size === 0) break;
+        plan = withoutSegments(plan, seeds, stale);
+      }
       [problems, fileArticles] = [[], []];
       duplicates.clear();
       unreadable.clear();
     }
+    const names = indexNames(plan, fileArticles);
 
     const articleCount = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
     const readAgain = new Set(plan.toRead.map((seed) => seed.file));
@@ -195,6 +202,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
         articles: articles.length,
         segments: [],
         ...(duplicates.has(seed.file) ? { duplicates: duplicates.get(seed.file) } : {}),
+        ...namesRecord(articles),
       };
       if (!failed) return record;
       const { reason, hint } = failed.error;
@@ -208,9 +216,9 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     if (options.strict) refuseSkipped(skipped);
     checkShrink(current, plan, articleCount + plan.keep.reduce((sum, segment) => sum + segment.articles, 0), skipped, options.allowShrink ?? false);
 
-    if (poolSizeFor(articleCount) > 0) pool = new SegmentWorkerPool(poolSizeFor(articleCount), jiebaWords);
+    if (poolSizeFor(articleCount) > 0) pool = new SegmentWorkerPool(poolSizeFor(articleCount), jiebaWords, names);
     const generation = (plan.previous?.generation ?? (await lastGenerationOnDisk(options.indexDir))) + 1;
-    const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, report, pool);
+    const { segments, seedSegments } = await writeSegments(options.indexDir, generation, fileArticles, names, report, pool);
     for (const record of readRecords) record.segments = seedSegments.get(record.file) ?? [];
     const allSegments = [...plan.keep, ...segments];
     const manifest: GenerationManifest = {
@@ -533,26 +541,72 @@ function withMerges(plan: Plan, seeds: readonly SeedFile[]): Plan {
   if (full.length === 0) return plan;
   const upTo = Math.max(...full);
   const dropped = new Set(open.filter((segment) => sizeClass(segment.articles) <= upTo).map((segment) => segment.name));
-  // A file is read whole: all its segments go, and with them the other files they hold.
-  const records = plan.previous.seeds;
+  const merged = withoutSegments(plan, seeds, dropped);
+  return { ...merged, segmentsMerged: plan.keep.length - merged.keep.length };
+}
+
+/** The plan with the `dropped` segments not kept: a file is read whole, so all its segments go, and with them the other files they hold. */
+function withoutSegments(plan: Plan, seeds: readonly SeedFile[], dropped: ReadonlySet<string>): Plan {
+  const gone = new Set(dropped);
+  const records = plan.previous?.seeds ?? [];
   for (let grown = true; grown; ) {
     grown = false;
     for (const record of records) {
-      if (!record.segments.some((name) => dropped.has(name)) || record.segments.every((name) => dropped.has(name))) continue;
-      for (const name of record.segments) dropped.add(name);
+      if (!record.segments.some((name) => gone.has(name)) || record.segments.every((name) => gone.has(name))) continue;
+      for (const name of record.segments) gone.add(name);
       grown = true;
     }
   }
-  const reread = new Set(records.filter((record) => record.segments.some((name) => dropped.has(name))).map((record) => record.file));
+  const reread = new Set(records.filter((record) => record.segments.some((name) => gone.has(name))).map((record) => record.file));
   for (const seed of plan.toRead) reread.add(seed.file);
-  const keep = plan.keep.filter((segment) => !dropped.has(segment.name));
-  return { ...plan, keep, toRead: seeds.filter((seed) => reread.has(seed.file)), segmentsMerged: plan.keep.length - keep.length };
+  return { ...plan, keep: plan.keep.filter((segment) => !gone.has(segment.name)), toRead: seeds.filter((seed) => reread.has(seed.file)) };
+}
+
+/** A seed record's `names` (absent when the file's articles have none). */
+function namesRecord(articles: readonly Article[]): Pick<SeedRecord, "names"> {
+  const names = namesOfArticles(articles);
+  return names.length === 0 ? {} : { names };
+}
+
+/** The byline names of the index the plan builds: of the files read now, and of the files whose segments it keeps. */
+function indexNames(plan: Plan, fileArticles: ReadonlyArray<{ articles: readonly Article[] }>): ReadonlySet<string> {
+  const names = new Set<string>();
+  const kept = new Set(plan.keep.map((segment) => segment.name));
+  const readNow = new Set(plan.toRead.map((seed) => seed.file));
+  for (const record of plan.previous?.seeds ?? []) {
+    if (readNow.has(record.file) || record.segments.length === 0 || !record.segments.every((name) => kept.has(name))) continue;
+    for (const name of record.names ?? []) names.add(name);
+  }
+  for (const { articles } of fileArticles) for (const name of namesOfArticles(articles)) names.add(name);
+  return names;
+}
+
+/**
+ * The kept segments whose folded text has a name that is in `names` and not in the names they were
+ * analyzed with, or the other way round: their terms would differ from an analysis now.
+ */
+async function segmentsWithChangedNames(indexDir: string, plan: Plan, names: ReadonlySet<string>): Promise<Set<string>> {
+  const before = new Set((plan.previous?.seeds ?? []).flatMap((record) => record.names ?? []));
+  const changed = [...names].filter((name) => !before.has(name)).concat([...before].filter((name) => !names.has(name)));
+  const stale = new Set<string>();
+  if (changed.length === 0) return stale;
+  // folded.bin is UTF-16LE; a match at an odd byte offset is not a real one, but only costs a re-analysis.
+  const needles = changed.map((name) => Buffer.from(name, "utf16le"));
+  for (const segment of plan.keep) {
+    const file = path.join(indexDir, SEGMENTS_DIR, segment.name, SEGMENT_FILES.folded);
+    const folded = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new IndexUnusableError(file, `${ioReason(error).what}, so the build cannot tell whether its articles mention a byline name that came or went`);
+    });
+    if (needles.some((needle) => folded.includes(needle))) stale.add(segment.name);
+  }
+  return stale;
 }
 
 async function writeSegments(
   indexDir: string,
   generation: number,
   fileArticles: ReadonlyArray<{ seed: SeedFile; articles: Article[] }>,
+  names: ReadonlySet<string>,
   report: (event: BuildProgress) => void,
   pool: SegmentWorkerPool | undefined,
 ): Promise<{ segments: SegmentRecord[]; seedSegments: Map<string, string[]> }> {
@@ -569,7 +623,7 @@ async function writeSegments(
     return { dir: path.join(indexDir, SEGMENTS_DIR, `${TEMP_PREFIX}${name}`), name, articles: chunk.articles };
   });
   const records = await runPool(jobs, pool?.size ?? 1, async (job, lane) => {
-    const record = await (pool ? pool.write(lane, job, advance) : writeSegment(job.dir, job.name, job.articles, () => advance(1)));
+    const record = await (pool ? pool.write(lane, job, advance) : writeSegment(job.dir, job.name, job.articles, names, () => advance(1)));
     await syncTree(job.dir);
     await rename(job.dir, path.join(indexDir, SEGMENTS_DIR, job.name));
     return record;

@@ -52,12 +52,12 @@ export interface LoadedArticle {
   article: Article;
 }
 
-/** Analyzes the articles (analyzeArticle, as the embedded build does) and encodes their rows. */
-export function encodeRows(articles: readonly LoadedArticle[]): EncodedRows {
+/** Analyzes the articles (analyzeArticle with the database's byline `names`, as the embedded build does) and encodes their rows. */
+export function encodeRows(articles: readonly LoadedArticle[], names: ReadonlySet<string>): EncodedRows {
   const stats = emptyStatistics();
   const lines: string[] = [];
   for (const { doc, article } of articles) {
-    const { folded, fieldTerms } = analyzeArticle(article);
+    const { folded, fieldTerms } = analyzeArticle(article, names);
     const fields = TEXT_FIELDS.flatMap(({ name }, i) => {
       const terms = fieldTerms[i]!;
       const frequencies: Record<string, number> = {};

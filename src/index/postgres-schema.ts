@@ -5,7 +5,7 @@ import { BuildRefusedError } from "../errors.js";
 import { KEYWORD_FIELDS, keywordField, TEXT_FIELDS, type KeywordFieldName } from "./schema.js";
 
 /** Bump when the tables below change: a database loaded under another version is loaded again in full. */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 
 /** The text field's display text, its terms with their frequencies ({term: tf}), and its number of terms (BM25's field length). */
 export const textColumns = (name: string): { text: string; tf: string; length: string } => ({ text: name, tf: `${name}_tf`, length: `${name}_terms` });
@@ -55,7 +55,8 @@ export function schemaStatements(): string[] {
     "CREATE TABLE IF NOT EXISTS load_identity (key text PRIMARY KEY, value text NOT NULL)",
     `CREATE TABLE IF NOT EXISTS seed_files (
       file text PRIMARY KEY, sha256 text NOT NULL, bytes bigint NOT NULL, mtime_ns text,
-      articles integer NOT NULL, duplicates integer NOT NULL DEFAULT 0, skipped jsonb)`,
+      articles integer NOT NULL, duplicates integer NOT NULL DEFAULT 0, skipped jsonb,
+      names text[] NOT NULL DEFAULT '{}')`,
     `CREATE TABLE IF NOT EXISTS articles (${articleColumns().join(", ")})`,
     // Global statistics for BM25, kept by the loader in the transaction that changes the articles.
     "CREATE TABLE IF NOT EXISTS term_stats (field text NOT NULL, term text NOT NULL, df integer NOT NULL, PRIMARY KEY (field, term))",

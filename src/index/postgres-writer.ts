@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { analyzerIdentity } from "../analysis/analyze.js";
+import { analyzerIdentity, namesOfArticles } from "../analysis/analyze.js";
 import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
 import { userDictionaryOf } from "../analysis/user-dictionary.js";
 import { BuildRefusedError, SearchError, SeedFormatError, SkippedSeedError } from "../errors.js";
@@ -65,6 +65,8 @@ interface KnownFile {
   sha256: string;
   bytes: number;
   mtimeNs?: string;
+  /** The byline names of the file's rows in this database (as the embedded manifest's SeedRecord.names). */
+  names: string[];
 }
 
 /** A database being loaded: one, or a shard with the dates it holds. */
@@ -101,7 +103,7 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
 
     const listings = [];
     for (const target of targets) {
-      const { rows: known } = await target.client.query<KnownFile>('SELECT file, sha256, bytes::float8 AS bytes, mtime_ns AS "mtimeNs" FROM seed_files');
+      const { rows: known } = await target.client.query<KnownFile>('SELECT file, sha256, bytes::float8 AS bytes, mtime_ns AS "mtimeNs", names FROM seed_files');
       const listing = await listSeedFiles(options.seeds, known.map((row) => ({ ...row, mtimeNs: row.mtimeNs ?? undefined })));
       target.known = new Map(known.map((row) => [row.file, row]));
       const now = new Set(listing.files.map((seed) => seed.file));
@@ -136,6 +138,23 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
       );
     }
 
+    // The lines loaded of each file in each database: the first of each id, of the dates it holds.
+    const firstLines = new Map(contents.map((content) => [content, new Set(firstOfEachId(content.articles))]));
+    const parts = (content: (typeof contents)[number], target: Target): Article[] =>
+      target.toRead.has(content.seed.file) ? content.articles.filter((article) => target.accepts(article) && firstLines.get(content)!.has(article)) : [];
+    // Every article is analyzed with the names of all bylines (analyze.ts withNames): files loaded
+    // before whose text has a name that came or went are loaded again (usually none).
+    const names = loadedNames(targets, contents, parts);
+    const stale = await filesWithChangedNames(targets, names);
+    for (const seed of listing.files.filter((seed) => stale.has(seed.file))) {
+      const content = await readSeedFile(seed).catch((error: unknown) => {
+        if (!(error instanceof SkippedSeedError)) throw error;
+        return { articles: [], problems: [], skipped: error };
+      });
+      contents.push({ seed, articles: content.articles, ...("skipped" in content ? { skipped: content.skipped } : {}) });
+      firstLines.set(contents.at(-1)!, new Set(firstOfEachId(content.articles)));
+    }
+
     const indexes = articleIndexes();
     let nextDoc = 1;
     for (const target of targets) {
@@ -149,10 +168,9 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
       for (const file of target.removed) await inTransaction(client, () => deleteFile(client, file));
     }
 
-    const parts = (content: (typeof contents)[number], target: Target): Article[] => (target.toRead.has(content.seed.file) ? content.articles.filter(target.accepts) : []);
     const total = contents.reduce((sum, content) => sum + targets.reduce((part, target) => part + parts(content, target).length, 0), 0);
     const workers = poolSizeFor(total);
-    if (workers > 0) pool = new SegmentWorkerPool(workers, jiebaWords);
+    if (workers > 0) pool = new SegmentWorkerPool(workers, jiebaWords, names);
     let done = 0;
     const advance = (articles: number): void => {
       done += articles;
@@ -163,8 +181,7 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
       const docs = new Map(content.articles.map((article, i) => [article, nextDoc + i]));
       nextDoc += content.articles.length;
       // An id twice in the file: its first line is loaded, whichever shard each line's date picks.
-      const firstLines = new Set(firstOfEachId(content.articles));
-      for (const article of content.articles) if (!firstLines.has(article)) problems.push(duplicateIdProblem(content.seed.file, article));
+      for (const article of content.articles) if (!firstLines.get(content)!.has(article)) problems.push(duplicateIdProblem(content.seed.file, article));
       for (const target of targets) {
         if (!target.toRead.has(content.seed.file)) continue;
         // A loaded file that cannot be read now keeps its rows (as the embedded build keeps its articles) until it reads again or goes away.
@@ -172,10 +189,16 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
           target.done.add(content.seed.file);
           continue;
         }
-        const articles = parts(content, target).filter((article) => firstLines.has(article));
-        const file = { seed: content.seed, articles: articles.map((article) => ({ article, doc: docs.get(article)! })), skipped: content.skipped, known: target.known.has(content.seed.file) };
+        const articles = parts(content, target);
+        const file = {
+          seed: content.seed,
+          articles: articles.map((article) => ({ article, doc: docs.get(article)! })),
+          skipped: content.skipped,
+          known: target.known.has(content.seed.file),
+          names: namesOfArticles(articles),
+        };
         const elsewhere = (ids: readonly string[]): Promise<Map<string, string>> => heldByOtherShards(targets, target, ids);
-        problems.push(...(await inTransaction(target.client, () => replaceFile(target.client, file, pool, advance, elsewhere))));
+        problems.push(...(await inTransaction(target.client, () => replaceFile(target.client, file, names, pool, advance, elsewhere))));
         target.done.add(content.seed.file);
       }
     }
@@ -219,6 +242,46 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
     await pool?.close();
     for (const { client } of targets) await client.end().catch(() => {});
   }
+}
+
+/**
+ * The byline names of the databases once this load is done: of the files it keeps as they are, of
+ * the unreadable files whose rows it keeps, and of what it loads now (`parts`).
+ */
+function loadedNames(targets: readonly Target[], contents: ReadonlyArray<{ seed: SeedFile; articles: Article[]; skipped?: SkippedSeedError }>, parts: (content: (typeof contents)[number], target: Target) => Article[]): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const target of targets) {
+    for (const [file, known] of target.known) if (!target.toRead.has(file) && !target.removed.includes(file)) for (const name of known.names) names.add(name);
+    for (const content of contents) {
+      if (!target.toRead.has(content.seed.file)) continue;
+      const kept = content.skipped && target.known.get(content.seed.file);
+      for (const name of kept ? kept.names : namesOfArticles(parts(content, target))) names.add(name);
+    }
+  }
+  return names;
+}
+
+/**
+ * The files loaded before, and kept by this load, whose text has a name that is in `names` and not
+ * in the names their rows were analyzed with, or the other way round; each is added to the toRead
+ * of the databases that hold it.
+ */
+async function filesWithChangedNames(targets: readonly Target[], names: ReadonlySet<string>): Promise<Set<string>> {
+  const before = new Set(targets.flatMap((target) => [...target.known.values()].flatMap((known) => known.names)));
+  const changed = [...names].filter((name) => !before.has(name)).concat([...before].filter((name) => !names.has(name)));
+  const stale = new Set<string>();
+  if (changed.length === 0) return stale;
+  for (const target of targets) {
+    const { rows } = await target.client.query<{ file: string }>("SELECT DISTINCT file FROM articles WHERE NOT (file = ANY($1::text[])) AND folded LIKE ANY($2::text[])", [
+      [...target.toRead, ...target.removed],
+      changed.map((name) => `%${name}%`), // names are CJK characters only: nothing to escape
+    ]);
+    for (const { file } of rows) {
+      target.toRead.add(file);
+      stale.add(file);
+    }
+  }
+  return stale;
 }
 
 /**
@@ -306,6 +369,8 @@ interface FileContent {
   skipped: SkippedSeedError | undefined;
   /** The file was loaded before: its rows are replaced. */
   known: boolean;
+  /** The byline names of `articles` (seed_files.names). */
+  names: string[];
 }
 
 /**
@@ -330,7 +395,8 @@ async function heldByOtherShards(targets: readonly Target[], target: Target, ids
  */
 async function replaceFile(
   client: pg.Client,
-  { seed, articles, skipped, known }: FileContent,
+  { seed, articles, skipped, known, names: fileNames }: FileContent,
+  names: ReadonlySet<string>,
   pool: SegmentWorkerPool | undefined,
   advance: (articles: number) => void,
   elsewhere: (ids: readonly string[]) => Promise<Map<string, string>>,
@@ -367,7 +433,7 @@ async function replaceFile(
 
   const stats = emptyStatistics();
   const rows = async function* (): AsyncGenerator<string> {
-    for await (const chunk of analyzed(unique, pool)) {
+    for await (const chunk of analyzed(unique, names, pool)) {
       addStatistics(stats, chunk.stats);
       yield chunk.copy;
       advance(chunk.articles);
@@ -376,7 +442,7 @@ async function replaceFile(
   await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY articles (${ROW_COLUMNS.map(([name]) => `"${name}"`).join(", ")}) FROM STDIN`)));
   await addFileStatistics(client, stats, unique.length);
   await addFilePostings(client, seed.file);
-  await client.query("UPDATE seed_files SET articles = $2, duplicates = $3 WHERE file = $1", [seed.file, unique.length, duplicates.length]);
+  await client.query("UPDATE seed_files SET articles = $2, duplicates = $3, names = $4 WHERE file = $1", [seed.file, unique.length, duplicates.length, fileNames]);
   return duplicates;
 }
 
@@ -384,11 +450,11 @@ async function replaceFile(
  * The articles' rows and statistics in order, chunk by chunk: on the pool's workers (each lane a
  * chunk at a time, a few chunks ahead of the COPY stream, so that memory stays bounded) or here.
  */
-async function* analyzed(articles: readonly LoadedArticle[], pool: SegmentWorkerPool | undefined): AsyncGenerator<EncodedRows & { articles: number }> {
+async function* analyzed(articles: readonly LoadedArticle[], names: ReadonlySet<string>, pool: SegmentWorkerPool | undefined): AsyncGenerator<EncodedRows & { articles: number }> {
   const chunks: LoadedArticle[][] = [];
   for (let from = 0; from < articles.length; from += CHUNK_ARTICLES) chunks.push(articles.slice(from, from + CHUNK_ARTICLES));
   if (!pool) {
-    for (const chunk of chunks) yield { ...encodeRows(chunk), articles: chunk.length };
+    for (const chunk of chunks) yield { ...encodeRows(chunk, names), articles: chunk.length };
     return;
   }
   const workers = pool;

@@ -24,9 +24,12 @@ export function poolSizeFor(articles: number): number {
 export class SegmentWorkerPool {
   private readonly workers: Worker[];
 
-  /** `userDictionary`: the operator's words in jieba's form (user-dictionary.ts), loaded by every worker. */
-  constructor(size: number, userDictionary?: string) {
-    const workerData: SegmentWorkerData = { userDictionary };
+  /**
+   * `userDictionary`: the operator's words in jieba's form (user-dictionary.ts), loaded by every
+   * worker; `names`: the byline names every article is analyzed with.
+   */
+  constructor(size: number, userDictionary: string | undefined, names: ReadonlySet<string>) {
+    const workerData: SegmentWorkerData = { userDictionary, names: [...names] };
     this.workers = Array.from({ length: size }, () => new Worker(new URL("./segment-worker.js", import.meta.url), { workerData }));
   }
 

@@ -18,6 +18,8 @@ export type WorkerJob = { kind: "segment"; job: SegmentJob } | { kind: "rows"; a
 
 export interface SegmentWorkerData {
   userDictionary: string | undefined;
+  /** The byline names of the index being built or loaded (analyze.ts withNames). */
+  names: string[];
 }
 
 export type SegmentWorkerMessage =
@@ -31,14 +33,16 @@ const PROGRESS_EVERY = 250;
 
 if (parentPort) {
   const port = parentPort;
-  await useUserDictionary((workerData as SegmentWorkerData).userDictionary);
+  const data = workerData as SegmentWorkerData;
+  await useUserDictionary(data.userDictionary);
   loadSegmenter();
+  const names: ReadonlySet<string> = new Set(data.names);
   // Reported, not thrown: an uncaught error would end the worker, and its lane with it.
   const fail = (error: unknown): void => port.postMessage({ type: "failed", error: error instanceof Error ? error : new Error(String(error)) } satisfies SegmentWorkerMessage);
   port.on("message", (message: WorkerJob) => {
     if (message.kind === "rows") {
       try {
-        port.postMessage({ type: "rows", rows: encodeRows(message.articles) } satisfies SegmentWorkerMessage);
+        port.postMessage({ type: "rows", rows: encodeRows(message.articles, names) } satisfies SegmentWorkerMessage);
       } catch (error) {
         fail(error);
       }
@@ -46,7 +50,7 @@ if (parentPort) {
     }
     const { job } = message;
     let done = 0;
-    void writeSegment(job.dir, job.name, job.articles, () => {
+    void writeSegment(job.dir, job.name, job.articles, names, () => {
       done++;
       if (done % PROGRESS_EVERY === 0) port.postMessage({ type: "progress", done: PROGRESS_EVERY } satisfies SegmentWorkerMessage);
     }).then((record) => {

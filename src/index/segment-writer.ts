@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
-import { documentTerms, namesOf } from "../analysis/analyze.js";
+import { documentTerms } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import type { Article } from "../types.js";
 import { serializeStore, type StoredArticleInput } from "./article-store.js";
@@ -19,11 +19,13 @@ const gzip = promisify(gzipCallback);
 
 const ANALYZERS: Record<TextField["analyzer"], (folded: string, names: ReadonlySet<string>) => string[]> = { "jieba-search": documentTerms };
 
-/** An article's folded text fields joined by "\n", and the index terms of each text field (TEXT_FIELDS order): what every backend indexes. */
-export function analyzeArticle(article: Article): { folded: string; fieldTerms: string[][] } {
+/**
+ * An article's folded text fields joined by "\n", and the index terms of each text field (TEXT_FIELDS
+ * order): what every backend indexes. `names`: the byline names of the whole index (indexNames).
+ */
+export function analyzeArticle(article: Article, names: ReadonlySet<string>): { folded: string; fieldTerms: string[][] } {
   // Folding is length-preserving, so each field's folded text is cut at its display length.
   const folded = fold(TEXT_FIELDS.map(({ name }) => article[name]).join("\n"));
-  const names = namesOf(article.authors);
   let start = 0;
   const fieldTerms = TEXT_FIELDS.map((field) => {
     const end = start + article[field.name].length;
@@ -34,18 +36,19 @@ export function analyzeArticle(article: Article): { folded: string; fieldTerms: 
   return { folded, fieldTerms };
 }
 
-/** Analyzes `articles` and writes the segment into `dir` (which must not exist yet). */
+/** Analyzes `articles` (with the index's byline `names`) and writes the segment into `dir` (which must not exist yet). */
 export async function writeSegment(
   dir: string,
   name: string,
   articles: readonly Article[],
+  names: ReadonlySet<string>,
   onArticle: () => void = () => {},
 ): Promise<SegmentRecord> {
   const words = TEXT_FIELDS.map((field) => (field.postings === "headline" ? new HeadlineIndexWriter() : new WordIndexBuilder()));
   const ngrams = new NgramIndexBuilder();
   const stored: StoredArticleInput[] = [];
   articles.forEach((article, local) => {
-    const { folded, fieldTerms } = analyzeArticle(article);
+    const { folded, fieldTerms } = analyzeArticle(article, names);
     const termCounts = fieldTerms.map((terms, i) => {
       words[i]!.add(local, terms);
       return terms.length;

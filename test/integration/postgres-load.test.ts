@@ -138,6 +138,38 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     await loadPostgres({ seeds: [seeds], databaseUrl: url });
   });
 
+  it("analyzes every row with the names of all bylines: a new name reloads the loaded files that spell it, and a name that goes too", async () => {
+    const termStats = async (): Promise<Map<string, number>> => {
+      const { rows } = await client.query<{ term: string; df: number }>("SELECT term, df FROM term_stats WHERE field = 'body'");
+      return new Map(rows.map(({ term, df }) => [term, df]));
+    };
+    const embeddedStats = async (): Promise<Map<string, number>> => {
+      const indexDir = path.join(tempDir("pg-names"), "index");
+      await buildIndex({ seeds: [seeds], indexDir });
+      return (await openIndex(indexDir)).termFrequencies();
+    };
+    writeRecords(path.join(seeds, "e.jsonl"), [{ id: "names-e1", title: "来信", body: "据周钊梁说，路修好了。", source: "generated" }]);
+    await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    expect((await termStats()).get("周钊梁")).to.equal(undefined);
+
+    writeRecords(path.join(seeds, "f.jsonl"), [{ id: "names-f1", title: "修路", body: "周钊梁报道", source: "generated", authors: ["周钊梁"] }]);
+    const named = await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    expect(named.added).to.deep.equal(["f.jsonl"]);
+    expect(named.articlesLoaded, "f1, and e1 again (a.jsonl and b.jsonl do not spell the name)").to.equal(2);
+    expect((await termStats()).get("周钊梁")).to.equal(2);
+    expect(await termStats()).to.deep.equal(await embeddedStats());
+    const { rows } = await client.query<{ names: string[] }>("SELECT names FROM seed_files WHERE file = 'f.jsonl'");
+    expect(rows[0]!.names).to.deep.equal(["周钊梁"]);
+
+    rmSync(path.join(seeds, "f.jsonl"));
+    const gone = await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    expect(gone.articlesLoaded, "e1 again").to.equal(1);
+    expect((await termStats()).get("周钊梁")).to.equal(undefined);
+    rmSync(path.join(seeds, "e.jsonl"));
+    await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    await expectStatisticsRecounted(client);
+  });
+
   it("keeps a loaded file's rows while it cannot be read, and leaves them as they were once it reads again", async () => {
     const file = path.join(seeds, "b.jsonl");
     const original = readFileSync(file);

@@ -25,6 +25,7 @@ export interface SeedRecordJson {
   body: string;
   source?: string;
   date?: string;
+  authors?: string[];
 }
 
 let corpus: SeedRecordJson[] | undefined;

@@ -21,17 +21,33 @@ describe("analyze: bylined names are one term", () => {
     expect(queryTerms("都镇强"), "without the name: 都 (a stop word) and 镇强").to.deep.equal(["镇强"]);
   });
 
+  it("keeps a name whole where jieba guessed another word across it (周钊梁说 → 周钊/梁说 alone)", () => {
+    const names = new Set(["周钊梁"]);
+    expect(queryTerms("周钊梁说")).to.not.include("周钊梁");
+    expect(queryTerms("周钊梁说", names)).to.deep.equal(["周钊梁", "说"]);
+    expect(documentTerms("据周钊梁说，", names)).to.include("周钊梁");
+  });
+
+  it("never cuts through a word of jieba's dictionary for a name (津文 in 天津文化)", () => {
+    const names = new Set(["津文"]);
+    expect(queryTerms("天津文化", names)).to.deep.equal(["天津", "文化"]);
+    expect(documentTerms("天津文化", names)).to.not.include("津文");
+    expect(queryTerms("津文", names)).to.deep.equal(["津文"]);
+  });
+
   describe("end to end", () => {
     const snapshot = indexOfRecords([
       { id: "n1", title: "乡村振兴见闻", body: "本台记者都镇强报道：村里新修了路。", source: "generated", authors: ["都镇强"] },
       { id: "n2", title: "首都镇强化管理", body: "首都镇强化基层治理。", source: "generated" },
       { id: "n3", title: "其他新闻", body: "没有这个名字。", source: "generated" },
+      { id: "n4", title: "读者来信", body: "感谢记者都镇强，他的报道帮了我们。", source: "generated" },
     ]);
 
-    it("a name query finds every article holding it, the bylined one first (it has the name as a term)", () => {
+    it("a name is a term in every article that spells it, bylined or not, and not inside other words (首都镇强化)", () => {
       const result = search(snapshot(), { query: "都镇强", page: 1, size: 10, sort: "relevance" });
-      expect(result.hits.map((hit) => hit.article.id)).to.deep.equal(["n1", "n2"]);
-      expect(snapshot().termFrequencies().get("都镇强")).to.equal(1);
+      expect(result.hits.map((hit) => hit.article.id)).to.have.members(["n1", "n2", "n4"]);
+      expect(result.hits.at(-1)!.article.id, "首都镇强化 only has the characters").to.equal("n2");
+      expect(snapshot().termFrequencies().get("都镇强")).to.equal(2);
     });
   });
 });
@@ -51,6 +67,48 @@ describe("names of the bundled pages' bylines and author lines", () => {
     for (const name of ["都镇强", "周钊梁", "梁敏婷", "张广烈"]) expect(queryTerms(name, names), name).to.deep.equal([name]);
     expect(queryTerms("都镇强"), "without the names").to.deep.equal(["镇强"]);
     expect(queryTerms("周钊梁"), "without the names").to.deep.equal(["周钊", "梁"]);
+  });
+});
+
+describe("names of the whole index in incremental builds", function () {
+  this.timeout(60_000);
+  let root: string;
+  const seeds = (): string => path.join(root, "seeds");
+  const put = (file: string, records: Array<Record<string, unknown>>): void =>
+    writeFileSync(path.join(seeds(), file), records.map((record) => JSON.stringify({ source: "generated", ...record })).join("\n"));
+  const build = (indexDir = "index", full = false) => buildIndex({ seeds: [seeds()], indexDir: path.join(root, indexDir), full });
+  const terms = async (indexDir = "index") => (await openIndex(path.join(root, indexDir))).termFrequencies();
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), "zh-news-names-incremental-"));
+    mkdirSync(seeds());
+    put("a.jsonl", [{ id: "a1", title: "来信", body: "据周钊梁说，路修好了。" }]);
+    put("b.jsonl", [{ id: "b1", title: "天气", body: "明天有雨。" }]);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("a new byline name re-analyzes the kept articles that spell it, and the index equals a full build", async () => {
+    await build();
+    expect((await terms()).get("周钊梁")).to.equal(undefined);
+    put("c.jsonl", [{ id: "c1", title: "修路", body: "周钊梁报道", authors: ["周钊梁"] }]);
+    const summary = await build();
+    expect(summary.articlesAnalyzed, "c1, and a1 (whose segment holds b1 too)").to.equal(3);
+    expect((await terms()).get("周钊梁")).to.equal(2);
+    await build("full", true);
+    expect([...(await terms())].sort()).to.deep.equal([...(await terms("full"))].sort());
+    expect((await readCurrentManifest(path.join(root, "index"))).seeds.find((record) => record.file === "c.jsonl")!.names).to.deep.equal(["周钊梁"]);
+  });
+
+  it("a name no kept article spells re-analyzes nothing else; a name that goes re-analyzes the articles that spell it", async () => {
+    put("c.jsonl", [{ id: "c1", title: "修路", body: "周钊梁报道", authors: ["周钊梁"] }]);
+    await build();
+    expect((await terms()).get("周钊梁")).to.equal(2);
+    put("d.jsonl", [{ id: "d1", title: "春耕", body: "李清照报道", authors: ["李清照"] }]);
+    expect((await build()).articlesAnalyzed, "d1 alone").to.equal(1);
+    rmSync(path.join(seeds(), "c.jsonl"));
+    await build();
+    expect((await terms()).get("周钊梁"), "a1 is cut as jieba cuts it again").to.equal(undefined);
+    await build("full", true);
+    expect([...(await terms())].sort()).to.deep.equal([...(await terms("full"))].sort());
   });
 });
 

@@ -32,7 +32,7 @@ describe("segment worker pool", function () {
   });
 
   it("writes several segments in turn on one worker, reporting progress for every article", async () => {
-    pool = new SegmentWorkerPool(1);
+    pool = new SegmentWorkerPool(1, undefined, new Set());
     let progressed = 0;
     for (const name of ["seg-a", "seg-b"]) {
       const record = await pool.write(0, { dir: path.join(dir, name), name, articles: [article(`${name}-1`), article(`${name}-2`)] }, (n) => (progressed += n));
@@ -43,7 +43,7 @@ describe("segment worker pool", function () {
   });
 
   it("rejects a segment that cannot be written, naming it, and the worker goes on with the next", async () => {
-    pool = new SegmentWorkerPool(1);
+    pool = new SegmentWorkerPool(1, undefined, new Set());
     const notADirectory = path.join(dir, "a-file");
     writeFileSync(notADirectory, "");
     let failure: unknown;
@@ -57,12 +57,14 @@ describe("segment worker pool", function () {
     expect(record).to.include({ name: "seg-y", articles: 1 });
   });
 
-  it("encodes the PostgreSQL loader's rows on a worker exactly as in this thread, between segment jobs", async () => {
-    pool = new SegmentWorkerPool(1);
-    const articles = [article("r-1"), { ...article("r-2"), title: "春耕\t备耕", body: "引号\"与反斜杠\\，换行\n之后", authors: ["王尚磊"], date: "2020-03-15" }];
+  it("encodes the PostgreSQL loader's rows on a worker exactly as in this thread, with the index's names, between segment jobs", async () => {
+    const names = new Set(["都镇强"]);
+    pool = new SegmentWorkerPool(1, undefined, names);
+    const articles = [article("r-1"), { ...article("r-2"), title: "春耕\t备耕", body: "引号\"与反斜杠\\，换行\n之后都镇强报道", authors: ["王尚磊"], date: "2020-03-15" }];
     const loaded = articles.map((article, i) => ({ article, doc: 10 + i }));
     const onWorker = await pool.rows(0, loaded);
-    expect(onWorker).to.deep.equal(encodeRows(loaded));
+    expect(onWorker).to.deep.equal(encodeRows(loaded, names));
+    expect(onWorker.stats[TEXT_FIELDS.findIndex(({ name }) => name === "body")]!.df.get("都镇强"), "a name of the index, not of the article").to.equal(1);
     expect(onWorker.copy.split("\n")).to.have.length(3); // two lines and the end: tabs and line breaks inside values are escaped
     expect(onWorker.stats[TEXT_FIELDS.findIndex(({ name }) => name === "title")]!.df.get("春耕")).to.equal(1);
     const record = await pool.write(0, { dir: path.join(dir, "seg-z"), name: "seg-z", articles }, () => {});
