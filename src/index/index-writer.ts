@@ -8,7 +8,7 @@ import { analyzerIdentity, namesOfArticles } from "../analysis/analyze.js";
 import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
 import { userDictionaryOf } from "../analysis/user-dictionary.js";
 import { BuildRefusedError, IndexUnusableError, ioReason, SeedFormatError, SkippedSeedError } from "../errors.js";
-import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedContent, type SeedFile } from "../ingest/read-seeds.js";
+import { INGEST_VERSION, listSeedFiles, readSeedFile, unlistedReason, type SeedContent, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
 import { ArticleStore, storedIds } from "./article-store.js";
 import {
@@ -267,13 +267,9 @@ interface UnlistedFile {
  */
 function heldAtListing(current: GenerationManifest | undefined, skipped: readonly SkippedSeedError[], roots: readonly string[]): Map<string, UnlistedFile> {
   const held = new Map<string, UnlistedFile>();
-  const folders = skipped.filter((error) => error.file.endsWith(path.sep));
-  const isRoot = (folder: string): boolean => roots.some((root) => `${root}${path.sep}` === folder);
   for (const record of current?.seeds ?? []) {
     if (record.articles === 0) continue;
-    const own = skipped.find((error) => error.file === record.file);
-    const folder = folders.find((error) => isRoot(error.file) || record.file.startsWith(error.file));
-    const error = own ?? (folder && new SkippedSeedError(record.file, `in ${folder.file}, which ${folder.reason}`, folder.hint!));
+    const error = unlistedReason(record.file, skipped, roots);
     if (error) held.set(record.file, { seed: { path: "", file: record.file, bytes: record.bytes, sha256: record.sha256 }, error });
   }
   return held;

@@ -13,7 +13,7 @@ import { analyzerIdentity, namesOfArticles } from "../analysis/analyze.js";
 import { backgroundLoadSettled, useUserDictionary } from "../analysis/jieba.js";
 import { userDictionaryOf } from "../analysis/user-dictionary.js";
 import { BuildRefusedError, SearchError, SeedFormatError, SkippedSeedError } from "../errors.js";
-import { INGEST_VERSION, listSeedFiles, readSeedFile, type SeedFile } from "../ingest/read-seeds.js";
+import { INGEST_VERSION, listSeedFiles, readSeedFile, unlistedReason, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
 import { duplicateIdProblem, type BuildProgress } from "./index-writer.js";
 import { addStatistics, copyText, emptyStatistics, encodeRows, firstOfEachId, ROW_COLUMNS, type EncodedRows, type FieldStatistics, type LoadedArticle } from "./postgres-rows.js";
@@ -108,7 +108,8 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
       target.known = new Map(known.map((row) => [row.file, row]));
       const now = new Set(listing.files.map((seed) => seed.file));
       for (const seed of listing.files) if (target.known.get(seed.file)?.sha256 !== seed.sha256) target.toRead.add(seed.file);
-      target.removed = known.filter((row) => !now.has(row.file)).map((row) => row.file);
+      // A loaded file the listing could not see (a dangling link, a folder it may not read) keeps its rows: only a file gone from the listing is deleted.
+      target.removed = known.filter((row) => !now.has(row.file) && !unlistedReason(row.file, listing.skipped, options.seeds)).map((row) => row.file);
       listings.push(listing);
     }
     const listing = listings[0]!;

@@ -229,6 +229,20 @@ export async function listSeedFiles(roots: readonly string[], known: readonly Kn
   return { files, skipped };
 }
 
+/**
+ * Why the listing could not see `file`, a file an earlier build or load indexed: it was skipped by
+ * name, or it lies in a folder that could not be listed (a root that could not be listed may have
+ * held any file). Undefined when the listing would have seen it: then it is gone, and only then may
+ * its articles be removed.
+ */
+export function unlistedReason(file: string, skipped: readonly SkippedSeedError[], roots: readonly string[]): SkippedSeedError | undefined {
+  const own = skipped.find((error) => error.file === file);
+  if (own) return own;
+  const isRoot = (folder: string): boolean => roots.some((root) => `${root}${path.sep}` === folder);
+  const folder = skipped.find((error) => error.file.endsWith(path.sep) && (isRoot(error.file) || file.startsWith(error.file)));
+  return folder && new SkippedSeedError(file, `in ${folder.file}, which ${folder.reason}`, folder.hint!);
+}
+
 /** sha256 and size, read in chunks: the file is not held in memory. */
 async function hashFile(filePath: string): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash("sha256");

@@ -3,7 +3,7 @@
 // keeps the global term statistics in step through incremental loads, and the database answers
 // sampled phrases with the embedded engine's exact article sets and occurrence counts.
 import { expect } from "chai";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { fold } from "../../src/analysis/fold.js";
@@ -167,6 +167,26 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     expect((await termStats()).get("周钊梁")).to.equal(undefined);
     rmSync(path.join(seeds, "e.jsonl"));
     await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    await expectStatisticsRecounted(client);
+  });
+
+  it("keeps a loaded file's rows while the listing cannot see it (a link whose target is gone: a missing mount), and deletes them once it is gone", async () => {
+    const store = tempDir("pg-store");
+    writeRecords(path.join(store, "g.jsonl"), corpusRecords(410, 415));
+    symlinkSync(path.join(store, "g.jsonl"), path.join(seeds, "g.jsonl"));
+    expect((await loadPostgres({ seeds: [seeds], databaseUrl: url })).articles).to.equal(405);
+
+    renameSync(store, `${store}-away`);
+    const unseen = await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    expect({ removed: unseen.removed, articles: unseen.articles, skipped: unseen.skipped.map(({ file }) => file) }).to.deep.equal({ removed: [], articles: 405, skipped: ["g.jsonl"] });
+
+    renameSync(`${store}-away`, store);
+    const back = await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    expect({ upToDate: back.upToDate, loaded: back.articlesLoaded, articles: back.articles }).to.deep.equal({ upToDate: true, loaded: 0, articles: 405 });
+
+    rmSync(path.join(seeds, "g.jsonl"));
+    const gone = await loadPostgres({ seeds: [seeds], databaseUrl: url });
+    expect({ removed: gone.removed, articles: gone.articles }).to.deep.equal({ removed: ["g.jsonl"], articles: 400 });
     await expectStatisticsRecounted(client);
   });
 
