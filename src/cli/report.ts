@@ -95,9 +95,15 @@ export function formatSummary(summary: BuildSummary): string {
   return lines.join("\n");
 }
 
-/** Skipped files and lines, for stderr: each says where, why and what to do. */
-function formatWarnings(summary: Pick<BuildSummary, "skipped" | "problems">): string {
+/** Skipped files and lines, and old files left behind, for stderr: each says where, why and what to do. */
+function formatWarnings(summary: Pick<BuildSummary, "skipped" | "problems"> & Partial<Pick<BuildSummary, "leftovers">>): string {
   const lines: string[] = [];
+  const leftovers = summary.leftovers ?? [];
+  if (leftovers.length > 0) {
+    lines.push(`warning: ${leftovers.length} file${leftovers.length === 1 ? "" : "s"} of replaced generations could not be deleted (the new generation is committed; the next build tries again, or delete them once the cause is fixed):`);
+    for (const leftover of leftovers.slice(0, 20)) lines.push(`  ${leftover}`);
+    if (leftovers.length > 20) lines.push(`  … and ${leftovers.length - 20} more`);
+  }
   if (summary.skipped.length > 0) {
     lines.push(`skipped ${summary.skipped.length} seed file${summary.skipped.length === 1 ? "" : "s"} (the rest is indexed; a file indexed before keeps its articles until it is readable again or gone):`);
   }

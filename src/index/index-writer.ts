@@ -86,6 +86,11 @@ export interface BuildSummary {
    * generation had articles of keep them (`kept`): only a file gone from the listing is removed.
    */
   skipped: SkippedSeedError[];
+  /**
+   * Files of replaced generations this build could not delete, each with why (the new generation
+   * is committed all the same; the next build tries again).
+   */
+  leftovers: string[];
 }
 
 interface Plan {
@@ -105,7 +110,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
   const release = acquireBuildLock(options.indexDir);
   let pool: SegmentWorkerPool | undefined;
   try {
-    await removeLeftovers(options.indexDir);
+    const leftovers = await removeLeftovers(options.indexDir);
     // Before anything compares analyzers: the operator's words are part of the analyzer.
     const jiebaWords = userDictionaryOf(options.seeds);
     await useUserDictionary(jiebaWords);
@@ -125,7 +130,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     if (plan.previous && plan.toRead.length === 0 && plan.removed.length === 0 && !staleSkips) {
       const skipped = skippedFiles(plan.previous.seeds, listing.skipped, unlisted, plan.previous.generation);
       if (options.strict) refuseSkipped(skipped);
-      return summarize(plan.previous, NO_CHANGES, plan, [], skipped, 0, started, true);
+      return { ...summarize(plan.previous, NO_CHANGES, plan, [], skipped, 0, started, true), leftovers };
     }
     plan = withMerges(plan, seeds);
     // Reading pages (normalize) and analyzing here use jieba: a starting server may be loading it.
@@ -239,9 +244,9 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     // Fix: with --full, plan.previous is undefined (nothing is reused), and pruning then deleted the
     // generation being replaced too; it is kept as the previous one, as after any other build.
     await commitGeneration(options.indexDir, manifest);
-    await pruneGenerations(options.indexDir, manifest, current);
+    leftovers.push(...(await pruneGenerations(options.indexDir, manifest, current)));
     const readNow = plan.toRead.map((seed) => seed.file).filter((file) => !unreadable.has(file));
-    return summarize(manifest, fileChanges(current, records, readNow), plan, problems, skipped, articleCount, started, false);
+    return { ...summarize(manifest, fileChanges(current, records, readNow), plan, problems, skipped, articleCount, started, false), leftovers };
   } finally {
     await pool?.close();
     release();
@@ -733,19 +738,22 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 /** Keeps the new generation and the one before it (for rollback); removes the rest and their segments. */
-async function pruneGenerations(indexDir: string, current: GenerationManifest, previous: GenerationManifest | undefined): Promise<void> {
+async function pruneGenerations(indexDir: string, current: GenerationManifest, previous: GenerationManifest | undefined): Promise<string[]> {
   const keepManifests = new Set([generationManifestFile(current.generation)]);
   const keepSegments = new Set(current.segments.map((segment) => segment.name));
   if (previous) {
     keepManifests.add(generationManifestFile(previous.generation));
     for (const segment of previous.segments) keepSegments.add(segment.name);
   }
+  const leftovers: string[] = [];
+  const remove = (target: string): Promise<void> => removeOrNote(target, leftovers);
   for (const name of await readdir(indexDir)) {
-    if (/^gen-\d+\.json$/.test(name) && !keepManifests.has(name)) await rm(path.join(indexDir, name), { force: true });
+    if (/^gen-\d+\.json$/.test(name) && !keepManifests.has(name)) await remove(path.join(indexDir, name));
   }
   for (const name of await readdir(path.join(indexDir, SEGMENTS_DIR))) {
-    if (!keepSegments.has(name)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
+    if (!keepSegments.has(name)) await remove(path.join(indexDir, SEGMENTS_DIR, name));
   }
+  return leftovers;
 }
 
 /**
@@ -754,7 +762,9 @@ async function pruneGenerations(indexDir: string, current: GenerationManifest, p
  * the commit); segments that no remaining manifest lists (killed while pruning). Readers open only
  * what a manifest names, so all of it is safe to delete.
  */
-async function removeLeftovers(indexDir: string): Promise<void> {
+async function removeLeftovers(indexDir: string): Promise<string[]> {
+  const leftovers: string[] = [];
+  const remove = (target: string): Promise<void> => removeOrNote(target, leftovers);
   const committed = await readCurrentManifest(indexDir).then(
     (manifest) => manifest.generation,
     () => lastGenerationOnDisk(indexDir),
@@ -763,15 +773,27 @@ async function removeLeftovers(indexDir: string): Promise<void> {
   for (const name of await readdir(indexDir)) {
     const generation = /^gen-(\d+)\.json$/.exec(name)?.[1];
     if (name.startsWith(TEMP_PREFIX) || (generation !== undefined && Number(generation) > committed)) {
-      await rm(path.join(indexDir, name), { recursive: true, force: true });
+      await remove(path.join(indexDir, name));
     } else if (generation !== undefined) {
       const manifest = await readFile(path.join(indexDir, name), "utf8").then((text) => JSON.parse(text) as GenerationManifest, () => undefined);
       for (const segment of manifest?.segments ?? []) named.add(segment.name);
     }
   }
   for (const name of await readdir(path.join(indexDir, SEGMENTS_DIR))) {
-    if (!named.has(name)) await rm(path.join(indexDir, SEGMENTS_DIR, name), { recursive: true, force: true });
+    if (!named.has(name)) await remove(path.join(indexDir, SEGMENTS_DIR, name));
   }
+  return leftovers;
+}
+
+/**
+ * Deletes `target`, or notes in `leftovers` why it could not. Nothing a manifest names is ever
+ * deleted, so a file left behind is a warning, not a failed build: readers never open it, and the
+ * next build tries again.
+ */
+function removeOrNote(target: string, leftovers: string[]): Promise<void> {
+  return rm(target, { recursive: true, force: true }).catch((error: unknown) => {
+    leftovers.push(`${target}: ${ioReason(error).what}`);
+  });
 }
 
 async function lastGenerationOnDisk(indexDir: string): Promise<number> {
@@ -823,7 +845,7 @@ function summarize(
   articlesAnalyzed: number,
   started: number,
   upToDate: boolean,
-): BuildSummary {
+): Omit<BuildSummary, "leftovers"> {
   return {
     generation: manifest.generation,
     upToDate,

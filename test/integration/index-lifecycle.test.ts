@@ -4,7 +4,7 @@
 // Crash safety and reload by a running server are in index-crash.test.ts and index-reload.test.ts.
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, appendFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, appendFileSync } from "node:fs";
 import path from "node:path";
 import { SearchError } from "../../src/errors.js";
 import { CURRENT_FILE, LOCK_FILE, SEGMENTS_DIR, generationManifestFile, type GenerationManifest } from "../../src/index/format.js";
@@ -26,6 +26,7 @@ import {
   tempDir,
   toJsonl,
   type SeedRecordJson,
+  unprivilegedPrefix,
   writeRecords,
 } from "../support/index-fixtures.js";
 import { REPO } from "../support/server.js";
@@ -358,6 +359,40 @@ describe("index lifecycle (integration)", function () {
       writeFileSync(path.join(index, CURRENT_FILE), `${generationManifestFile(generations[2]!.generation)}\n`);
       const previous = await openIndex(index, { verifyChecksums: true });
       expect(previous.size).to.equal(30);
+    });
+
+    it("a replaced generation's files that cannot be deleted are a warning: the build commits, exits 0, and the next one deletes them", async function () {
+      const prefix = unprivilegedPrefix();
+      if (prefix === undefined) this.skip(); // root, and nobody cannot read this checkout
+      const seeds = tempDir("seeds");
+      const indexParent = tempDir("index");
+      const index = path.join(indexParent, "index");
+      chmodSync(seeds, 0o755);
+      chmodSync(indexParent, 0o777);
+      const build = async (k: number): Promise<Awaited<ReturnType<typeof runBuildCli>>> => {
+        writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(600 + k, 610 + k));
+        return runBuildCli(["--seeds", seeds, "--index", index], prefix);
+      };
+      expect((await build(0)).code).to.equal(0);
+      const first = (await readCurrentManifest(index)).segments.map((segment) => path.join(index, SEGMENTS_DIR, segment.name));
+      expect((await build(1)).code).to.equal(0);
+      // Generation 1's segments go with the third build: one of them cannot be emptied (its folder is not writable).
+      chmodSync(first[0]!, 0o555);
+      try {
+        const third = await build(2);
+        expect(third.code, third.stderr).to.equal(0);
+        expect(third.stdout).to.match(/generation 3 committed/);
+        expect(third.stderr).to.match(/^warning: 1 file of replaced generations could not be deleted \(the new generation is committed; the next build tries again/m);
+        expect(third.stderr).to.include(`  ${first[0]}: permission denied (EACCES)`);
+        expect(third.stderr).to.not.match(/^\s+at /m, "no stack");
+        expect((await openIndex(index, { verifyChecksums: true })).size).to.equal(10);
+      } finally {
+        chmodSync(first[0]!, 0o755);
+      }
+      const fourth = await runBuildCli(["--seeds", seeds, "--index", index], prefix);
+      expect(fourth.code, fourth.stderr).to.equal(0);
+      expect(fourth.stderr).to.not.match(/could not be deleted/);
+      expect(existsSync(first[0]!), "deleted by the next build").to.equal(false);
     });
   });
 

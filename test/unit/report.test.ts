@@ -28,6 +28,7 @@ describe("build and load summaries", () => {
       segmentsMerged: 0,
       problems: [],
       skipped: [unreadable, kept],
+      leftovers: [],
     };
     expect(formatSummary(summary).split("\n")).to.deep.equal([
       "generation 5 committed",
