@@ -16,6 +16,8 @@ export interface ListeningChild {
   /** performance.now() just before the spawn. */
   spawnedAt: number;
   output: () => string;
+  /** Settles once an embedded server says it has warmed up (WARMED_UP); never for other children. */
+  warm: Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -30,8 +32,15 @@ export async function stopChildren(): Promise<void> {
 /** A server busy past its deadline may not get to its SIGTERM handler soon: it is killed after this long. */
 const KILL_AFTER_MS = 10_000;
 
-/** Runs `node <script> <args>` from the repository root and resolves once it prints its URL. */
-export async function spawnListening(script: string, args: readonly string[]): Promise<ListeningChild> {
+/** What an embedded server prints once what it derives from its index is built (src/cli/serve.ts). */
+const WARMED_UP = /warmed up in \d+ ms/;
+
+/**
+ * Runs `node <script> <args>` from the repository root and resolves once it prints its URL, or with
+ * `untilWarm`, once it also says it has warmed up: a server listens before its warm-up, and requests
+ * in those seconds (about 5 s on the full corpus) would be timed against the warm-up's own work.
+ */
+export async function spawnListening(script: string, args: readonly string[], { untilWarm = false } = {}): Promise<ListeningChild> {
   // The port comes from the arguments only, never from a PORT the caller's shell may have set.
   const env = { ...process.env };
   delete env.PORT;
@@ -61,8 +70,18 @@ export async function spawnListening(script: string, args: readonly string[]): P
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code} before listening:\n${output}`)));
     child.once("error", reject);
   });
+  const warm = new Promise<void>((resolve, reject) => {
+    const onData = (): void => {
+      if (WARMED_UP.test(output)) resolve();
+    };
+    onData();
+    child.stdout.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code} before it warmed up:\n${output}`)));
+  });
+  warm.catch(() => {}); // awaited only by those who ask for it
+  if (untilWarm) await warm;
   if (child.pid === undefined) throw new Error(`${script}: no pid`);
-  return { child, pid: child.pid, url, spawnedAt, output: () => output, stop };
+  return { child, pid: child.pid, url, spawnedAt, output: () => output, warm, stop };
 }
 
 /**

@@ -50,7 +50,7 @@ export async function cacheHitRate(url: string): Promise<number> {
 
 /** The server with its result cache off: every request searches and builds snippets. */
 export async function measureUncachedHttp(seedsDir: string, indexDir: string, paths: readonly string[], seconds: number, checks: Checks): Promise<HttpRun> {
-  const server = await spawnListening("dist/src/cli/serve.js", ["--seeds", seedsDir, "--index", indexDir, "--port", "0", "--result-cache", "0"]);
+  const server = await spawnListening("dist/src/cli/serve.js", ["--seeds", seedsDir, "--index", indexDir, "--port", "0", "--result-cache", "0"], { untilWarm: true });
   try {
     return await measureHttp("GET /api/search, result cache off", server.url, paths, seconds, checks);
   } finally {

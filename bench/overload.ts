@@ -48,7 +48,7 @@ async function secondsUntilIdle(pid: number, since: number): Promise<number> {
 }
 
 export async function measureOverload(seedsDir: string, indexDir: string, seconds: number, checks: Checks): Promise<OverloadFigures> {
-  const server = await spawnListening("dist/src/cli/serve.js", ["--seeds", seedsDir, "--index", indexDir, "--port", "0", "--result-cache", "0"]);
+  const server = await spawnListening("dist/src/cli/serve.js", ["--seeds", seedsDir, "--index", indexDir, "--port", "0", "--result-cache", "0"], { untilWarm: true });
   try {
     await autocannon({ url: server.url, connections: 1, amount: 20, requests: [{ path: CHEAP_PATH }] }); // warm
     let next = 0;

@@ -328,6 +328,7 @@ async function runScenarios(options: Options, work: string, run: StepRunner): Pr
   const serverFor = async (): Promise<ListeningChild> => {
     // A failed step stops every server, this one too.
     if (server?.child.exitCode !== null || server.child.signalCode !== null) server = await spawnListening("dist/src/cli/serve.js", ["--seeds", seedsDir, "--index", indexDir, "--port", "0"]);
+    await server.warm;
     return server;
   };
   await run.run(
