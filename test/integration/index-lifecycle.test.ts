@@ -26,7 +26,7 @@ import {
   tempDir,
   toJsonl,
   type SeedRecordJson,
-  unprivilegedPrefix,
+  unprivilegedBuild,
   writeRecords,
 } from "../support/index-fixtures.js";
 import { REPO } from "../support/server.js";
@@ -362,13 +362,9 @@ describe("index lifecycle (integration)", function () {
     });
 
     it("a replaced generation's files that cannot be deleted are a warning: the build commits, exits 0, and the next one deletes them", async function () {
-      const prefix = unprivilegedPrefix();
-      if (prefix === undefined) this.skip(); // root, and nobody cannot read this checkout
-      const seeds = tempDir("seeds");
-      const indexParent = tempDir("index");
-      const index = path.join(indexParent, "index");
-      chmodSync(seeds, 0o755);
-      chmodSync(indexParent, 0o777);
+      const unprivileged = unprivilegedBuild();
+      if (!unprivileged) return this.skip(); // root, and nobody cannot read this checkout
+      const { prefix, seeds, index } = unprivileged;
       const build = async (k: number): Promise<Awaited<ReturnType<typeof runBuildCli>>> => {
         writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(600 + k, 610 + k));
         return runBuildCli(["--seeds", seeds, "--index", index], prefix);

@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import type { GenerationManifest } from "../../src/index/format.js";
 import { openIndex, readCurrentManifest } from "../../src/index/index-reader.js";
 import { buildIndex } from "../../src/index/index-writer.js";
-import { corpusRecords, removeTempDirs, runBuildCli, tempDir, toJsonl, unprivilegedPrefix, writeRecords, type SeedRecordJson } from "../support/index-fixtures.js";
+import { corpusRecords, removeTempDirs, runBuildCli, tempDir, toJsonl, unprivilegedBuild, writeRecords, type SeedRecordJson } from "../support/index-fixtures.js";
 import { REPO } from "../support/server.js";
 
 const PAGE = readFileSync(path.join(REPO, "seeds", "000_74dd44bdc35d0dd1.txt"));
@@ -167,13 +167,9 @@ describe("seed files that become unreadable keep their articles (integration)", 
   });
 
   it("a file and a folder without read permission (mode 000, built as an unprivileged user) keep their articles", async function () {
-    const prefix = unprivilegedPrefix();
-    if (prefix === undefined) this.skip(); // root, and nobody cannot read this checkout
-    const seeds = tempDir("seeds");
-    const indexParent = tempDir("index");
-    const index = path.join(indexParent, "index");
-    chmodSync(seeds, 0o755);
-    chmodSync(indexParent, 0o777);
+    const unprivileged = unprivilegedBuild();
+    if (!unprivileged) return this.skip(); // root, and nobody cannot read this checkout
+    const { prefix, seeds, index } = unprivileged;
     mkdirSync(path.join(seeds, "sub"), { mode: 0o755 });
     writeRecords(path.join(seeds, "a.jsonl"), corpusRecords(0, 20));
     writeRecords(path.join(seeds, "sub", "c.jsonl"), corpusRecords(20, 30));

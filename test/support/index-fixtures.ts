@@ -2,7 +2,7 @@
 // corpus sample in test/fixtures, the build CLI as a child process, and a comparable "signature" of an index
 // (article ids and the output of many searches) to prove two indexes answer identically.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -283,4 +283,18 @@ export function unprivilegedPrefix(): string[] | undefined {
   const prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
   const probe = spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, BUILD_CLI, "--help"], { cwd: REPO, encoding: "utf8" });
   return probe.status === 0 ? prefix : undefined;
+}
+
+/**
+ * A seeds folder and an index path (in a folder of its own) that the user of unprivilegedPrefix()
+ * can use, and the build command's prefix; undefined where there is no such user (the caller skips).
+ */
+export function unprivilegedBuild(): { prefix: string[]; seeds: string; index: string } | undefined {
+  const prefix = unprivilegedPrefix();
+  if (prefix === undefined) return undefined;
+  const seeds = tempDir("seeds");
+  const indexParent = tempDir("index");
+  chmodSync(seeds, 0o755);
+  chmodSync(indexParent, 0o777);
+  return { prefix, seeds, index: path.join(indexParent, "index") };
 }
