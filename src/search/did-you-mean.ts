@@ -14,13 +14,13 @@ import { estimateCandidates, needleCandidates, needleInField, verifyNeedle, word
 import { type Atom, type ParsedQuery } from "./query-parser.js";
 import { VOCABULARY } from "./vocabulary.js";
 
-export type SuggestionReason = "homophone" | "typo" | "pinyin" | "date";
+export type SuggestionReason = "homophone" | "typo" | "pinyin" | "date" | "author";
 
 export interface Suggestion {
   /** The whole query to run instead (or in addition, for a filter). */
   query: string;
   reason: SuggestionReason;
-  /** For a filter: what it does, for people (只看 2019 年). */
+  /** For a filter: what it does, for people (只看 2019 年, 只看 都镇强 署名的报道). */
   label?: string;
 }
 
@@ -252,10 +252,12 @@ export interface Correction {
  */
 export function* correctionFor(snapshot: IndexSnapshot, typed: string, query: ParsedQuery, found: { total: number; relaxed: boolean }, budget: Budget): Steps<Correction | undefined> {
   const words: Array<{ atom: Atom; at: number; folded: string; nowhere: boolean }> = [];
+  const names = namesOfIndex(snapshot);
   for (const [at, group] of query.required.entries()) {
     for (const atom of group) {
       const folded = fold(atom.text);
-      if (atom.kind !== "words" || atom.text.length > MAX_WORD || folded.length < 2 || !isHan(folded)) continue;
+      // A byline's name is a word of the index, not a typo, even where no text holds it (bylineSuggestions).
+      if (atom.kind !== "words" || atom.text.length > MAX_WORD || folded.length < 2 || !isHan(folded) || names.has(folded)) continue;
       // Checked up to the first article that holds it: cheap, however common the word.
       words.push({ atom, at, folded, nowhere: !(yield* occursAnywhere(snapshot, folded, atom.field, budget)) });
     }
@@ -279,6 +281,23 @@ export function* correctionFor(snapshot: IndexSnapshot, typed: string, query: Pa
   let corrected = typed;
   for (const edit of [...edits].sort((a, b) => b.start - a.start)) corrected = corrected.slice(0, edit.start) + edit.to + corrected.slice(edit.end);
   return { query: corrected, replacements: edits.map(({ from, to, reason }) => ({ from, to, reason })), absent: anyAbsent };
+}
+
+/**
+ * A query word that is the name of one of the index's bylines (都镇强) is offered as the author
+ * filter: a byline is not in its article's text, so the word alone finds only stories that mention
+ * the reporter. The filter takes the word's place (都镇强 疫情 → 疫情 作者:都镇强).
+ */
+export function bylineSuggestions(typed: string, query: ParsedQuery, names: ReadonlySet<string>): Suggestion[] {
+  if (query.filters.author.length > 0 || names.size === 0) return [];
+  for (const group of query.required) {
+    const atom = group[0]!;
+    const name = fold(atom.text).trim();
+    if (group.length !== 1 || atom.kind !== "words" || atom.field !== "any" || !names.has(name)) continue;
+    const rest = `${typed.slice(0, atom.end - atom.text.length)} ${typed.slice(atom.end)}`.trim().replace(/\s+/g, " ");
+    return [{ query: `${rest} 作者:${name}`.trim(), reason: "author", label: `只看 ${name} 署名的报道` }];
+  }
+  return [];
 }
 
 /** A year, month or day written as a query word: 2019, 2019年, 2018年3月, 2018年3月5日. */

@@ -3,7 +3,7 @@
 // which filters apply, and what correction or suggestion the search would make.
 import type { IndexSnapshot } from "../index/index-reader.js";
 import { analyzeAtom, namesOfIndex } from "./candidates.js";
-import { correctionFor, dateSuggestions, type Correction, type Suggestion } from "./did-you-mean.js";
+import { bylineSuggestions, correctionFor, dateSuggestions, type Correction, type Suggestion } from "./did-you-mean.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
 import { parseQuery, type Atom, type QueryFilters, type QueryNote } from "./query-parser.js";
 import { searchSteps } from "./search.js";
@@ -69,6 +69,6 @@ export function* explainQuerySteps(snapshot: IndexSnapshot, text: string, budget
     notes: query.notes,
     expansions,
     correction,
-    suggestions: [...(correction ? [{ query: correction.query, reason: correction.replacements[0]!.reason }] : []), ...dateSuggestions(text, query)],
+    suggestions: [...(correction ? [{ query: correction.query, reason: correction.replacements[0]!.reason }] : []), ...bylineSuggestions(text, query, names), ...dateSuggestions(text, query)],
   };
 }

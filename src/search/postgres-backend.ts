@@ -17,7 +17,7 @@ import type { Article } from "../types.js";
 import type { ArticleRecord, OccurrencePage, Pacing, ReaderSource, ReaderStatus, RowStream, SearchReader, ShardDescription } from "./backend.js";
 import type { Budget } from "./budget.js";
 import type { AnalyzedAtom } from "./candidates.js";
-import { dateSuggestions } from "./did-you-mean.js";
+import { bylineSuggestions, dateSuggestions } from "./did-you-mean.js";
 import { facetList, topFacetValues, type Facets } from "./facets.js";
 import { Catalog, matchInPostgres, occurrencesIn, rankInPostgres, type PostgresMatches } from "./postgres-match.js";
 import { DatabasePools, type PoolOptions, type Queryable } from "./postgres-pools.js";
@@ -112,27 +112,39 @@ export class PostgresReader implements SearchReader {
 
   search(request: SearchRequest, pacing: Pacing): Promise<SearchResult> {
     return this.read(pacing.budget, async (db) => {
-      const matches = await matchInPostgres(db, request.query, this.catalog);
-      const ranked = await rankInPostgres(db, matches, request, this.catalog);
-      const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
-      const rows = await articlesByDoc<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(db, `${META_COLUMNS}, body, folded, title_length`, page.map(({ doc }) => doc));
-      const hits: SearchHit[] = page.map(({ doc, score }) => {
-        const row = rows.get(doc)!;
-        return { doc, score, article: metaOf(row), body: row.body, ...matchesInText(row.folded, titleEnd(row.folded, row.title_length), matches.groups) };
-      });
-      const result: SearchResult = {
-        query: matches.query,
-        total: matches.total,
-        relaxed: matches.relaxed,
-        itemCounts: matches.itemCounts,
-        phrases: matches.phrases,
-        hits,
-        suggestions: dateSuggestions(request.query, matches.query),
-        expansions: matches.expansions,
-      };
-      if (request.facets && request.facets.length > 0) result.facets = await countFacetsIn(db, matches.docs, request.facets, matches.query);
-      return result;
+      const typed = await this.searchAsTyped(db, request.query, request);
+      // As the embedded engine does (search.ts searchSteps): a reporter's name that no story's text holds finds the stories under that byline.
+      const bylines = bylineSuggestions(request.query, typed.query, await this.catalog.bylineNames(db));
+      if ((typed.total === 0 || typed.relaxed) && bylines.length > 0 && request.correct !== false) {
+        const byline = bylines[0]!.query;
+        const bylined = await this.searchAsTyped(db, byline, request);
+        if (bylined.total > 0 && (typed.total === 0 || !bylined.relaxed)) return { ...bylined, suggestions: dateSuggestions(byline, bylined.query), corrected: { from: request.query, to: byline } };
+      }
+      return { ...typed, suggestions: [...bylines, ...typed.suggestions] };
     });
+  }
+
+  private async searchAsTyped(db: Queryable, queryText: string, request: SearchRequest): Promise<SearchResult> {
+    const matches = await matchInPostgres(db, queryText, this.catalog);
+    const ranked = await rankInPostgres(db, matches, request, this.catalog);
+    const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
+    const rows = await articlesByDoc<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(db, `${META_COLUMNS}, body, folded, title_length`, page.map(({ doc }) => doc));
+    const hits: SearchHit[] = page.map(({ doc, score }) => {
+      const row = rows.get(doc)!;
+      return { doc, score, article: metaOf(row), body: row.body, ...matchesInText(row.folded, titleEnd(row.folded, row.title_length), matches.groups) };
+    });
+    const result: SearchResult = {
+      query: matches.query,
+      total: matches.total,
+      relaxed: matches.relaxed,
+      itemCounts: matches.itemCounts,
+      phrases: matches.phrases,
+      hits,
+      suggestions: dateSuggestions(queryText, matches.query),
+      expansions: matches.expansions,
+    };
+    if (request.facets && request.facets.length > 0) result.facets = await countFacetsIn(db, matches.docs, request.facets, matches.query);
+    return result;
   }
 
   occurrences(request: SearchRequest, pacing: Pacing): Promise<OccurrencePage> {

@@ -8,7 +8,7 @@ import { DATE_FILTER, VALUE_FILTERS, type FacetFieldName } from "../index/schema
 import type { TextRange } from "../types.js";
 import { Budget, runToEnd, type Steps } from "./budget.js";
 import { analyzeAtom, atomHolds, excludes, namesOfIndex, relaxedMatches, strictMatches, verifiedOf, type AnalyzedAtom } from "./candidates.js";
-import { correctionFor, dateSuggestions, type Suggestion } from "./did-you-mean.js";
+import { bylineSuggestions, correctionFor, dateSuggestions, type Suggestion } from "./did-you-mean.js";
 import { filter, type DocSet } from "./doc-sets.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
 import { countOccurrences, findNeedle, type Field } from "./phrase-check.js";
@@ -160,7 +160,14 @@ export function search(snapshot: IndexSnapshot, request: SearchRequest): SearchR
 
 export function* searchSteps(snapshot: IndexSnapshot, request: SearchRequest, budget: Budget): Steps<SearchResult> {
   const typed = yield* searchAsTyped(snapshot, request.query, request, budget);
-  const dates = dateSuggestions(request.query, typed.query);
+  const bylines = bylineSuggestions(request.query, typed.query, namesOfIndex(snapshot));
+  // A reporter's name that no story's text holds (with the rest of the query): the stories under that byline, shown as a correction is.
+  if ((typed.total === 0 || typed.relaxed) && bylines.length > 0 && request.correct !== false) {
+    const byline = bylines[0]!.query;
+    const bylined = yield* searchAsTyped(snapshot, byline, request, budget);
+    if (bylined.total > 0 && (typed.total === 0 || !bylined.relaxed)) return { ...bylined, suggestions: dateSuggestions(byline, bylined.query), corrected: { from: request.query, to: byline } };
+  }
+  const dates = [...bylines, ...dateSuggestions(request.query, typed.query)];
   const correction = yield* correctionFor(snapshot, request.query, typed.query, typed, budget);
   if (!correction) return { ...typed, suggestions: dates };
   // As search engines do: when the typed words find nothing, only some of them do, or articles only

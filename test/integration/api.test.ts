@@ -283,6 +283,25 @@ describe("server (integration)", function () {
     expect(plain, "no correction, nothing said").not.to.include('id="corrected"');
   });
 
+  it("a reporter's name finds the stories under that byline (bylines are not in the text), as a correction, and offers it as a filter", async () => {
+    const filtered = await api(`/api/search?q=${encodeURIComponent("作者:都镇强")}`);
+    expect(filtered.body.total).to.be.greaterThan(0);
+    const { body } = await api(`/api/search?q=${encodeURIComponent("都镇强")}`);
+    expect({ from: body.corrected_from, query: body.query, total: body.total }).to.deep.equal({ from: "都镇强", query: "作者:都镇强", total: filtered.body.total });
+    const typed = await api(`/api/search?q=${encodeURIComponent("都镇强")}&correct=0`);
+    expect(typed.body.total).to.equal(0);
+    expect(typed.body.suggestions).to.deep.equal([{ query: "作者:都镇强", reason: "author", label: "只看 都镇强 署名的报道" }]);
+    // With other words: the byline takes the name's place, and the other words stay.
+    const together = await api(`/api/search?q=${encodeURIComponent("都镇强 潍坊")}`);
+    expect({ from: together.body.corrected_from, query: together.body.query, relaxed: together.body.relaxed }).to.deep.equal({ from: "都镇强 潍坊", query: "潍坊 作者:都镇强", relaxed: false });
+    expect(together.body.total).to.be.within(1, filtered.body.total as number);
+    const page = await (await fetch(`${server.url}/?q=${encodeURIComponent("都镇强")}&correct=0`)).text();
+    expect(page).to.include('data-reason="author"').and.include("只看 都镇强 署名的报道");
+    const explained = await api(`/api/analyze?q=${encodeURIComponent("都镇强")}`);
+    expect(explained.body.correction, "a name is no typo").to.equal(null);
+    expect(explained.body.suggestions).to.deep.equal([{ query: "作者:都镇强", reason: "author", label: "只看 都镇强 署名的报道" }]);
+  });
+
   it("COVID-19 also finds 新冠肺炎 (a synonym), the literal match first, and the page says how it searched", async () => {
     const { body } = await api(`/api/search?q=${encodeURIComponent("COVID-19")}&size=50`);
     expect(body.expansions).to.deep.equal([{ from: "COVID-19", to: ["新冠肺炎", "新型冠状病毒肺炎"], reason: "synonym" }]);

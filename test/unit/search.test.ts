@@ -318,12 +318,21 @@ describe("search (end to end over a temporary index)", function () {
 
     for (const [query, expected] of cases) {
       it(`${query} → ${expected.join(", ") || "nothing"}`, () => {
-        const result = run(query);
+        // As typed (no correction): the oracle reads the query language, not what a search offers instead.
+        const result = search(snapshot, { query, page: 1, size: 100, sort: "relevance", correct: false });
         expect(sortedIds(result)).to.deep.equal(expected);
         expect(oracle(query).ids, "the oracle agrees").to.deep.equal(expected);
         expect(result.total).to.equal(expected.length);
       });
     }
+
+    it("a byline's name that no text holds (潘希强) finds the stories under that byline, as a correction; nothing corrects the name", () => {
+      const result = run("潘希强");
+      expect({ ids: sortedIds(result), corrected: result.corrected }).to.deep.equal({ ids: ["s05"], corrected: { from: "潘希强", to: "作者:潘希强" } });
+      const typed = search(snapshot, { query: "潘希强", page: 1, size: 10, sort: "relevance", correct: false });
+      expect(typed.suggestions).to.deep.equal([{ query: "作者:潘希强", reason: "author", label: "只看 潘希强 署名的报道" }]);
+      expect(run("潘希强 疫情").corrected, "his stories hold no 疫情: nothing to show instead").to.equal(undefined);
+    });
 
     it("browses without words: filters alone list every record they keep, newest first on equal scores", () => {
       for (const query of ["date:2020-03", "author:王尚磊", "source:qilu -疫情", "date:2020-04-02"]) {
