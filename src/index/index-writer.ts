@@ -150,6 +150,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
     let fileArticles: Array<{ seed: SeedFile; articles: Article[] }> = [];
     const duplicates = new Map<string, number>();
     const unreadable = new Map<string, { error: SkippedSeedError; kept?: KeptArticles }>();
+    let names: ReadonlySet<string> = new Set();
     for (;;) {
       const keptIds = await idsOfSegments(options.indexDir, plan.keep);
       const takenIds = new Set(keptIds);
@@ -178,7 +179,8 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
       else {
         // Every article is analyzed with the names of all bylines: kept segments whose text has a
         // name that came or went are analyzed again (usually none: most new bylines are known names).
-        const stale = await segmentsWithChangedNames(options.indexDir, plan, indexNames(plan, fileArticles));
+        names = indexNames(plan, fileArticles);
+        const stale = await segmentsWithChangedNames(options.indexDir, plan, names);
         if (stale.size === 0) break;
         plan = withoutSegments(plan, seeds, stale);
       }
@@ -186,7 +188,6 @@ export async function buildIndex(options: BuildOptions): Promise<BuildSummary> {
       duplicates.clear();
       unreadable.clear();
     }
-    const names = indexNames(plan, fileArticles);
 
     const articleCount = fileArticles.reduce((sum, { articles }) => sum + articles.length, 0);
     const readAgain = new Set(plan.toRead.map((seed) => seed.file));

@@ -120,16 +120,12 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
 
     const problems: SeedFormatError[] = [];
     const skipped = [...listing.skipped];
-    const contents: Array<{ seed: SeedFile; articles: Article[]; skipped?: SkippedSeedError }> = [];
+    const contents: LoadedFile[] = [];
     for (const [i, seed] of toRead.entries()) {
-      // One bad file is left out (its rows too), not the load.
-      const content = await readSeedFile(seed).catch((error: unknown) => {
-        if (!(error instanceof SkippedSeedError)) throw error;
-        skipped.push(error);
-        return { articles: [], problems: [], skipped: error };
-      });
+      const content = await readOrSkip(seed);
+      if (content.skipped) skipped.push(content.skipped);
       problems.push(...content.problems);
-      contents.push({ seed, articles: content.articles, ...("skipped" in content ? { skipped: content.skipped } : {}) });
+      contents.push(content);
       options.progress?.({ phase: "read", done: i + 1, total: toRead.length });
     }
     if (options.strict && skipped.length > 0) {
@@ -141,19 +137,16 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
 
     // The lines loaded of each file in each database: the first of each id, of the dates it holds.
     const firstLines = new Map(contents.map((content) => [content, new Set(firstOfEachId(content.articles))]));
-    const parts = (content: (typeof contents)[number], target: Target): Article[] =>
+    const parts = (content: LoadedFile, target: Target): Article[] =>
       target.toRead.has(content.seed.file) ? content.articles.filter((article) => target.accepts(article) && firstLines.get(content)!.has(article)) : [];
     // Every article is analyzed with the names of all bylines (analyze.ts withNames): files loaded
     // before whose text has a name that came or went are loaded again (usually none).
     const names = loadedNames(targets, contents, parts);
     const stale = await filesWithChangedNames(targets, names);
     for (const seed of listing.files.filter((seed) => stale.has(seed.file))) {
-      const content = await readSeedFile(seed).catch((error: unknown) => {
-        if (!(error instanceof SkippedSeedError)) throw error;
-        return { articles: [], problems: [], skipped: error };
-      });
-      contents.push({ seed, articles: content.articles, ...("skipped" in content ? { skipped: content.skipped } : {}) });
-      firstLines.set(contents.at(-1)!, new Set(firstOfEachId(content.articles)));
+      const content = await readOrSkip(seed);
+      contents.push(content);
+      firstLines.set(content, new Set(firstOfEachId(content.articles)));
     }
 
     const indexes = articleIndexes();
@@ -196,7 +189,6 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
           articles: articles.map((article) => ({ article, doc: docs.get(article)! })),
           skipped: content.skipped,
           known: target.known.has(content.seed.file),
-          names: namesOfArticles(articles),
         };
         const elsewhere = (ids: readonly string[]): Promise<Map<string, string>> => heldByOtherShards(targets, target, ids);
         problems.push(...(await inTransaction(target.client, () => replaceFile(target.client, file, names, pool, advance, elsewhere))));
@@ -245,11 +237,30 @@ export async function loadPostgres(options: LoadOptions): Promise<LoadSummary> {
   }
 }
 
+/** A seed file as read for a load, or skipped (`skipped` says why, and it has no articles). */
+interface LoadedFile {
+  seed: SeedFile;
+  articles: Article[];
+  problems: SeedFormatError[];
+  skipped?: SkippedSeedError;
+}
+
+/** One bad file is left out (its rows too), not the load. */
+function readOrSkip(seed: SeedFile): Promise<LoadedFile> {
+  return readSeedFile(seed).then(
+    ({ articles, problems }) => ({ seed, articles, problems }),
+    (error: unknown) => {
+      if (!(error instanceof SkippedSeedError)) throw error;
+      return { seed, articles: [], problems: [], skipped: error };
+    },
+  );
+}
+
 /**
  * The byline names of the databases once this load is done: of the files it keeps as they are, of
  * the unreadable files whose rows it keeps, and of what it loads now (`parts`).
  */
-function loadedNames(targets: readonly Target[], contents: ReadonlyArray<{ seed: SeedFile; articles: Article[]; skipped?: SkippedSeedError }>, parts: (content: (typeof contents)[number], target: Target) => Article[]): ReadonlySet<string> {
+function loadedNames(targets: readonly Target[], contents: readonly LoadedFile[], parts: (content: LoadedFile, target: Target) => Article[]): ReadonlySet<string> {
   const names = new Set<string>();
   for (const target of targets) {
     for (const [file, known] of target.known) if (!target.toRead.has(file) && !target.removed.includes(file)) for (const name of known.names) names.add(name);
@@ -370,8 +381,6 @@ interface FileContent {
   skipped: SkippedSeedError | undefined;
   /** The file was loaded before: its rows are replaced. */
   known: boolean;
-  /** The byline names of `articles` (seed_files.names). */
-  names: string[];
 }
 
 /**
@@ -396,7 +405,7 @@ async function heldByOtherShards(targets: readonly Target[], target: Target, ids
  */
 async function replaceFile(
   client: pg.Client,
-  { seed, articles, skipped, known, names: fileNames }: FileContent,
+  { seed, articles, skipped, known }: FileContent,
   names: ReadonlySet<string>,
   pool: SegmentWorkerPool | undefined,
   advance: (articles: number) => void,
@@ -443,6 +452,7 @@ async function replaceFile(
   await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY articles (${ROW_COLUMNS.map(([name]) => `"${name}"`).join(", ")}) FROM STDIN`)));
   await addFileStatistics(client, stats, unique.length);
   await addFilePostings(client, seed.file);
+  const fileNames = namesOfArticles(articles.map(({ article }) => article));
   await client.query("UPDATE seed_files SET articles = $2, duplicates = $3, names = $4 WHERE file = $1", [seed.file, unique.length, duplicates.length, fileNames]);
   return duplicates;
 }
