@@ -187,6 +187,9 @@ function* bestCandidate(
   const foundSome = found.total > 0 && !found.relaxed;
   // A rare word of a query that finds articles is meant unless its correction finds many more with the rest of the query.
   const leastTogether = foundSome && original > 0 ? RATIO * found.total : 1;
+  // No candidate can be found with the rest of the query in more articles than have the rest: most
+  // rare words of queries that find their article stop here, before any text is proposed.
+  if (context && context.length < leastTogether) return undefined;
   const readingOfTyped = pinyinKey(text);
   // The fewest articles any correction needs (below): the lists' bound rules most candidates out unread.
   const least = original === 0 ? MIN_CORRECTED : RATIO_SEEN * (original + 1);
@@ -194,9 +197,9 @@ function* bestCandidate(
   const estimated: Candidate[] = [];
   const proposed = yield* proposals(snapshot, text, context, { scan: original === 0, vocabulary: !foundSome, least }, budget);
   for (const candidate of proposed) {
-    // The rarest pair's articles: no more can hold the candidate.
+    // The rarest pair's articles: no more can hold the candidate, nor hold it with the rest of the query.
     const estimate = estimateCandidates(snapshot, candidate);
-    if (estimate < least) continue;
+    if (estimate < least || estimate < leastTogether) continue;
     // Reading a candidate's pinyin costs more than the checks that rule most candidates out: it is read last.
     let reason: Replacement["reason"] | undefined;
     const reasonOf = (): Replacement["reason"] => (reason ??= pinyinKey(candidate) === readingOfTyped ? "homophone" : "typo");
