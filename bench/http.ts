@@ -48,11 +48,12 @@ export async function cacheHitRate(url: string): Promise<number> {
   return hits / Math.max(1, hits + misses);
 }
 
-/** The server with its result cache off: every request searches and builds snippets. */
-export async function measureUncachedHttp(seedsDir: string, indexDir: string, paths: readonly string[], seconds: number, checks: Checks): Promise<HttpRun> {
-  const server = await spawnListening("dist/src/cli/serve.js", ["--seeds", seedsDir, "--index", indexDir, "--port", "0", "--result-cache", "0"], { untilWarm: true });
+/** The server with its result cache off: every request searches and builds snippets; in `workers` processes (--workers). */
+export async function measureUncachedHttp(seedsDir: string, indexDir: string, paths: readonly string[], seconds: number, checks: Checks, workers = 1): Promise<HttpRun> {
+  const args = ["--seeds", seedsDir, "--index", indexDir, "--port", "0", "--result-cache", "0", "--workers", String(workers)];
+  const server = await spawnListening("dist/src/cli/serve.js", args, { untilWarm: true });
   try {
-    return await measureHttp("GET /api/search, result cache off", server.url, paths, seconds, checks);
+    return await measureHttp(`GET /api/search, result cache off${workers > 1 ? `, ${workers} workers` : ""}`, server.url, paths, seconds, checks);
   } finally {
     await server.stop();
   }

@@ -31,6 +31,11 @@ type MeasuredFigures = {
   http_uncached_rps: number;
   http_uncached_p99_ms: number;
   http_uncached_ratio: number;
+  /** The same with --workers (one process per core). */
+  http_uncached_workers: number;
+  http_uncached_workers_rps: number;
+  http_uncached_workers_p99_ms: number;
+  http_uncached_workers_ratio: number;
 } & BuildFigures &
   LoadFigures &
   QueryFigures &
@@ -45,6 +50,7 @@ export const FIGURE_KEYS = [
   "articles", "raw_bytes", "index_bytes", "disk_ratio", "build_ratio", "incremental_ratio", "load_ratio",
   "http_rps", "http_p99_ms", "http_requests", "hello_rps", "hello_p99_ms", "http_ratio", "http_cache_hit_rate",
   "http_uncached_rps", "http_uncached_p99_ms", "http_uncached_ratio",
+  "http_uncached_workers", "http_uncached_workers_rps", "http_uncached_workers_p99_ms", "http_uncached_workers_ratio",
   "floor_s", "floor_before_s", "floor_after_s", "build_s", "incremental_s",
   "load_ms", "load_floor_ms", "rss_mb",
   "keyword_p50_ms", "keyword_p99_ms", "phrase_p50_ms", "phrase_p99_ms", "keyword_queries", "phrase_queries", "keyword_success10",

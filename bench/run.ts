@@ -123,6 +123,10 @@ async function main(): Promise<void> {
     if (uncachedRps !== null) {
       console.log(`with the cache off: ${Math.round(uncachedRps)} req/s, ratio ${uncachedRatio === null ? "— (no hello floor)" : uncachedRatio.toFixed(2)}, p99 ${uncachedP99!.toFixed(0)} ms`);
     }
+    const { http_uncached_workers: workers, http_uncached_workers_rps: workersRps, http_uncached_workers_ratio: workersRatio, http_uncached_workers_p99_ms: workersP99 } = figures;
+    if (workersRps !== null) {
+      console.log(`with the cache off, --workers ${workers}: ${Math.round(workersRps)} req/s, ratio ${workersRatio === null ? "— (no hello floor)" : workersRatio.toFixed(2)}, p99 ${workersP99!.toFixed(0)} ms`);
+    }
     if (figures.overload_cheap_p99_ms !== null) {
       console.log(
         `\noverload: while ${WORST_CLIENTS} clients sent the worst queries (${figures.overload_worst_ok} answered, ${figures.overload_worst_503} stopped or refused with 503),` +
@@ -247,6 +251,9 @@ async function withDeadline<T>(work: Promise<T>, seconds: number): Promise<T> {
 }
 
 /** How long a step that loads servers may take: its seconds of load, a minute per server start and one to spare, stretched by loadStretch(). */
+/** Worker processes of the second cache-off run: one per core, and at least two (so that it measures --workers at all). */
+const uncachedWorkers = (): number => Math.max(2, os.availableParallelism());
+
 function deadlineS(loadSeconds: number, starts: number): number {
   return Math.round((loadSeconds * 2 + starts * 60 + 60) * loadStretch());
 }
@@ -354,12 +361,15 @@ async function runScenarios(options: Options, work: string, run: StepRunner): Pr
   await server?.stop();
   await run.run(
     "http-uncached",
-    `${CONNECTIONS} connections for ${options.duration} s, result cache off`,
+    `${CONNECTIONS} connections for ${options.duration} s, result cache off: one process, then --workers ${uncachedWorkers()}`,
     async () => {
       const uncached = await measureUncachedHttp(seedsDir, indexDir, paths, options.duration, checks);
       Object.assign(figures, { http_uncached_rps: uncached.rps, http_uncached_p99_ms: uncached.p99_ms });
+      const workers = uncachedWorkers();
+      const spread = await measureUncachedHttp(seedsDir, indexDir, paths, options.duration, checks, workers);
+      Object.assign(figures, { http_uncached_workers: workers, http_uncached_workers_rps: spread.rps, http_uncached_workers_p99_ms: spread.p99_ms });
     },
-    { missing: indexReady, deadlineS: deadlineS(options.duration, 1) },
+    { missing: indexReady, deadlineS: deadlineS(options.duration * 2, 2) },
   );
   await run.run(
     "hello",
@@ -373,6 +383,7 @@ async function runScenarios(options: Options, work: string, run: StepRunner): Pr
   if (figures.hello_rps !== null) {
     if (figures.http_rps !== null) figures.http_ratio = figures.http_rps / figures.hello_rps;
     if (figures.http_uncached_rps !== null) figures.http_uncached_ratio = figures.http_uncached_rps / figures.hello_rps;
+    if (figures.http_uncached_workers_rps !== null) figures.http_uncached_workers_ratio = figures.http_uncached_workers_rps / figures.hello_rps;
   }
   await run.run(
     "overload",

@@ -2,6 +2,7 @@
 // the search page and API, picking up generations committed by other builds without a restart.
 import { InvalidArgumentError, Option } from "commander";
 import type { Server } from "node:http";
+import os from "node:os";
 import { IndexUnusableError, ioError, SearchError } from "../errors.js";
 import { LiveIndex } from "../index/live-index.js";
 import { segmenterReady, useUserDictionary } from "../analysis/jieba.js";
@@ -15,6 +16,7 @@ import { createApp, DEFAULT_RESULT_CACHE_ENTRIES } from "../web/app.js";
 import { createHttpServer } from "../web/http-server.js";
 import { DEFAULT_SCHEDULER } from "../web/query-scheduler.js";
 import { buildAndReport, describe, watchSeeds } from "./report.js";
+import { isWorker, reportToPrimary, superviseWorkers } from "./serve-workers.js";
 import { addBackendOptions, commonCommand, resolveBackend, resolveCommon, type BackendOptions, type CommonOptions } from "./options.js";
 
 const RELOAD_POLL_MS = 2000;
@@ -31,6 +33,13 @@ function parseBudget(value: string): number {
 
 function parseQueueLength(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("give a whole number of queries (0 refuses every search that needs more than one slice).");
+  return Number(value);
+}
+
+/** Worker processes: a number, or `auto` for one per core the machine offers. */
+function parseWorkers(value: string): number {
+  if (value === "auto") return os.availableParallelism();
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("give a whole number of processes, at least 1, or auto (one per core).");
   return Number(value);
 }
 
@@ -76,10 +85,21 @@ interface Serving {
   close(): Promise<void>;
 }
 
-/** The embedded index, brought up to date and followed as other builds commit generations. */
-async function serveEmbedded(options: CommonOptions, segmenter: Promise<void>): Promise<Serving> {
+/** Brings the index up to date (and starts --watch); returns how to stop watching. */
+async function prepareAndWatch(options: CommonOptions): Promise<{ live: LiveIndex; stopWatching: () => void }> {
   const watcher = options.watch ? await watchSeeds(options) : undefined;
   const live = watcher ? await watcher.buildFirst(() => prepareIndex(options)) : await prepareIndex(options);
+  return { live, stopWatching: () => watcher?.close() };
+}
+
+/**
+ * The embedded index, brought up to date and followed as other builds commit generations. A worker
+ * of --workers only opens it: its primary builds and watches.
+ */
+async function serveEmbedded(options: CommonOptions, segmenter: Promise<void>): Promise<Serving> {
+  const { live, stopWatching } = isWorker()
+    ? { live: await LiveIndex.open(options.index, { verifyChecksums: true }), stopWatching: () => {} }
+    : await prepareAndWatch(options);
   await segmenter;
   live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
     if (error) console.error(`kept serving the previous index: ${describe(error, options.debug)}`);
@@ -89,19 +109,23 @@ async function serveEmbedded(options: CommonOptions, segmenter: Promise<void>): 
     source: embeddedSource(live),
     describe: async () => `${live.current().size} articles, generation ${live.current().manifest.generation}`,
     warmUp: () => live.prepareWith(warmUp),
-    stopWatching: () => watcher?.close(),
+    stopWatching,
     close: async () => live.close(),
   };
 }
 
 /** A PostgreSQL database loaded by `npm run index -- --backend postgres` (and its standbys): nothing is built here. */
-async function servePostgres(options: CommonOptions, backend: BackendOptions, segmenter: Promise<void>): Promise<Serving> {
+function refuseWatchOverPostgres(options: CommonOptions): void {
   if (options.watch) {
     throw new SearchError(
       "--watch is not for `npm start -- --backend postgres`: app servers only read, the loader writes",
       "leave --watch out here, and keep the database up to date with `npm run index -- --backend postgres --database-url … --watch` (or --shard-map … --proxy-url … --watch); every server sees each load within seconds",
     );
   }
+}
+
+async function servePostgres(options: CommonOptions, backend: BackendOptions, segmenter: Promise<void>): Promise<Serving> {
+  refuseWatchOverPostgres(options);
   await segmenter; // the database's identity names the analyzer, user dictionary included
   const source = await PostgresSource.open({ databaseUrl: backend.databaseUrl!, readUrls: backend.readUrls, size: backend.poolSize, pollMs: RELOAD_POLL_MS });
   return {
@@ -135,12 +159,29 @@ async function main(): Promise<void> {
       new Option("--expensive-queries <n>", "searches longer than a slice that may take turns at once; one more gets 503 server_busy with Retry-After")
         .default(DEFAULT_SCHEDULER.expensiveQueries)
         .argParser(parseQueueLength),
+    )
+    .addOption(
+      new Option("--workers <n>", "processes answering requests, each with its own copy of the index in memory (auto: one per core)")
+        .default(1)
+        .argParser(parseWorkers),
     );
   addBackendOptions(command, true);
   command.parse();
-  const raw = command.opts<{ port: number; resultCache: number; queryBudget: number; expensiveQueries: number }>();
+  const raw = command.opts<{ port: number; resultCache: number; queryBudget: number; expensiveQueries: number; workers: number }>();
   const options = resolveCommon(command.opts());
   const backend = resolveBackend(command.opts());
+  if (raw.workers > 1 && !isWorker()) {
+    // The primary answers nothing: it makes the index ready once (and watches), then its workers serve it.
+    let stopWatching = (): void => {};
+    if (backend.backend === "postgres") refuseWatchOverPostgres(options);
+    else {
+      const prepared = await prepareAndWatch(options);
+      prepared.live.close();
+      stopWatching = prepared.stopWatching;
+    }
+    superviseWorkers(raw.workers, stopWatching);
+    return;
+  }
   // The operator's words and synonyms beside the seeds, before jieba loads (a build sets the same words).
   await useUserDictionary(userDictionaryOf(options.seeds));
   useSynonyms(findBesideSeeds(options.seeds, SYNONYM_FILE));
@@ -151,12 +192,19 @@ async function main(): Promise<void> {
   const server: Server = createHttpServer(app).listen(raw.port, async () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : raw.port;
-    console.log(`zh-news-search: ${await serving.describe()}`);
-    console.log(`listening on http://localhost:${port}`);
+    const description = await serving.describe();
+    // A worker's primary speaks for all of them (serve-workers.ts).
+    if (isWorker()) reportToPrimary({ kind: "listening", port, description });
+    else {
+      console.log(`zh-news-search: ${description}`);
+      console.log(`listening on http://localhost:${port}`);
+    }
     if (!serving.warmUp) return;
     const started = performance.now();
     await serving.warmUp();
-    console.log(`warmed up in ${Math.round(performance.now() - started)} ms`);
+    const ms = Math.round(performance.now() - started);
+    if (isWorker()) reportToPrimary({ kind: "warm", ms });
+    else console.log(`warmed up in ${ms} ms`);
   });
   server.on("error", (error) => {
     console.error(describe(ioError(`cannot listen on port ${raw.port}`, error), options.debug));

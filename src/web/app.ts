@@ -39,7 +39,8 @@ export function createApp(source: ReaderSource, options: AppOptions = {}): Expre
   app.get("/healthz", async (_request, response) => {
     const reader = source.current();
     const { articles, generation, builtAt, databases } = await reader.status();
-    response.json({ status: "ok", backend: reader.backend, articles, generation, built_at: builtAt, ...(databases ? { databases } : {}), result_cache: answers.cacheStats() });
+    // pid: which process answered, when --workers runs several.
+    response.json({ status: "ok", backend: reader.backend, pid: process.pid, articles, generation, built_at: builtAt, ...(databases ? { databases } : {}), result_cache: answers.cacheStats() });
   });
   app.use("/api", apiRouter(source, answers));
   app.use(pagesRouter(source, answers));

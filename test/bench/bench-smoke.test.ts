@@ -16,6 +16,7 @@ const FIGURES = [
   "build_ratio", "build_s", "floor_s", "incremental_ratio", "incremental_s", "load_ms", "load_ratio",
   "keyword_p50_ms", "keyword_p99_ms", "phrase_p50_ms", "phrase_p99_ms", "http_ratio", "http_rps", "http_p99_ms",
   "rss_mb", "disk_ratio", "http_cache_hit_rate", "http_uncached_rps", "http_uncached_ratio", "http_uncached_p99_ms",
+  "http_uncached_workers", "http_uncached_workers_rps", "http_uncached_workers_ratio", "http_uncached_workers_p99_ms",
   "suggest_p50_ms", "suggest_p99_ms",
   "facets_p50_ms", "facets_p99_ms", "timeline_ms", "timeline_articles", "export_s", "export_rows", "export_rss_growth_mb",
   "overload_cheap_p50_ms", "overload_cheap_p99_ms", "overload_cheap_requests", "overload_worst_ok", "overload_worst_503", "overload_idle_s",
@@ -56,7 +57,7 @@ describe("bench (smoke)", function () {
     }
     expect(report.articles).to.equal(300);
     // Each scenario checked its answers (the bench exits non-zero on a failed check).
-    for (const scenario of ["jieba floor", "full build", "incremental build", "phrase ", "title ", "load floor", "server: first answer", "GET /api/search", "GET /api/search, result cache off", "express hello-world", "overload, cheap query", "overload, worst queries", "facets of", "timeline of", "export of"]) {
+    for (const scenario of ["jieba floor", "full build", "incremental build", "phrase ", "title ", "load floor", "server: first answer", "GET /api/search", "GET /api/search, result cache off", "GET /api/search, result cache off, ", "express hello-world", "overload, cheap query", "overload, worst queries", "facets of", "timeline of", "export of"]) {
       expect(report.checks.some((check) => check.startsWith(scenario)), `a check of "${scenario}" in ${report.checks.length} checks`).to.equal(true);
     }
     for (const [key, target] of Object.entries(report.targets)) {

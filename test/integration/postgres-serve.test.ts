@@ -1,4 +1,4 @@
-// `npm start -- --backend postgres` against a real cluster: the server started as a user starts it,
+// `npm start -- --backend postgres --workers 2` against a real cluster: the server started as a user starts it,
 // beside the embedded server on the same seeds, must answer the same pages and API JSON (results,
 // snippets, facets, occurrences, timeline, article pages, exports); see a new load within seconds;
 // answer 501 for what it does not offer, 503 query_too_expensive past its budget, and 503
@@ -30,7 +30,7 @@ describe("PostgreSQL backend: serving (real cluster, real servers)", function ()
     cpSync(path.join(REPO, "test/fixtures/records.jsonl"), path.join(seeds, "records.jsonl"));
     writeRecords(path.join(seeds, "xwlb.jsonl"), corpusRecords(0, 400));
     await loadPostgres({ seeds: [seeds], databaseUrl: url });
-    [embedded, database] = await Promise.all([startServer({ seedsDir: seeds }), startServer({ seedsDir: seeds, extraArgs: ["--backend", "postgres", "--database-url", url] })]);
+    [embedded, database] = await Promise.all([startServer({ seedsDir: seeds }), startServer({ seedsDir: seeds, extraArgs: ["--backend", "postgres", "--database-url", url, "--workers", "2"] })]);
   });
 
   after(async () => {

@@ -7,10 +7,13 @@ import path from "node:path";
 
 export interface RunningServer {
   url: string;
+  /** The process started (with --workers, the primary). */
+  pid: number;
   seedsDir: string;
   indexDir: string;
   output: () => string;
-  stop: () => Promise<void>;
+  /** SIGTERM, then resolves with the exit code once the process has exited. */
+  stop: () => Promise<number | null>;
 }
 
 export const REPO = process.cwd();
@@ -56,15 +59,19 @@ export async function startServer(
   });
   return {
     url,
+    pid: child.pid!,
     seedsDir,
     indexDir,
     output: () => output,
     stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
+      new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
         child.kill("SIGTERM");
-      }).then(removeMade),
+      }).then((code) => {
+        removeMade();
+        return code;
+      }),
   };
 }
 
