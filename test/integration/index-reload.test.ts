@@ -90,7 +90,7 @@ describe("index reload by a running server (integration)", function () {
   it("/healthz reports the generation, build time and article count being served", async () => {
     const manifest = await readCurrentManifest(index);
     const { result_cache, ...served } = await health();
-    expect(served).to.deep.equal({ status: "ok", backend: "embedded", generation: manifest.generation, built_at: manifest.builtAt, articles: manifest.counts.articles });
+    expect(served).to.deep.equal({ status: "ok", backend: "embedded", pid: server.pid, generation: manifest.generation, built_at: manifest.builtAt, articles: manifest.counts.articles });
     expect(result_cache.search).to.have.all.keys("entries", "hits", "misses");
   });
 
