@@ -2,7 +2,7 @@
 // figures of issue 5, each beside a floor measured in the same run, each checked for correct answers.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe } from "../src/cli/report.js";
@@ -100,6 +100,11 @@ async function main(): Promise<void> {
     .parse();
   const options = command.opts<Options>();
   for (const file of [options.corpus, options.queries]) if (!existsSync(file)) command.error(`error: no such file: ${file}`);
+  // Before the run, not after minutes of it: the folder of --json (bench/results/ is not in a clone).
+  if (options.json) {
+    const folder = path.dirname(path.resolve(options.json));
+    await mkdir(folder, { recursive: true }).catch((error: Error) => command.error(`error: cannot create ${folder} for --json: ${error.message}`));
+  }
   if (options.build && !options.index) command.error("error: --build only applies with --index (without --index every run builds)");
   if (options.only && !options.only.includes("build") && !options.index) command.error("error: --only without build needs --index <dir> holding an index of this corpus");
   if (options.only?.includes("build") && options.index && !options.build) command.error("error: --only build with --index needs --build too (it rebuilds the index there)");
