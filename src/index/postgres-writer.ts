@@ -316,11 +316,24 @@ async function prepare(client: pg.Client, identity: string, full: boolean, shard
   const { rows: locked } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS locked", [LOAD_LOCK]);
   if (!locked[0]!.locked) throw new BuildRefusedError(`another load into ${shard ? `shard ${shard.name}` : "this database"} is running`, "wait for it to finish, then load again");
   await client.query(`SET maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
+  await preferLz4(client);
   const loadedUnder = await loadedIdentity(client);
   if (full || (loadedUnder !== undefined && loadedUnder !== identity)) await dropTables(client);
   for (const statement of schemaStatements()) await client.query(statement);
   if (shard) for (const statement of shardStatements()) await client.query(statement);
   await client.query("INSERT INTO load_identity (key, value) VALUES ('identity', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [identity]);
+}
+
+/**
+ * The long values this loader writes (folded text, gram arrays, term frequencies) are compressed
+ * with lz4 instead of PostgreSQL's default pglz: several times faster to compress, and faster to
+ * read back for BM25. Each value records its method, so rows of either kind are read alike; a
+ * server built without lz4 refuses the setting (22023) and keeps pglz.
+ */
+async function preferLz4(client: pg.Client): Promise<void> {
+  await client.query("SET default_toast_compression = 'lz4'").catch((error: { code?: string }) => {
+    if (error.code !== "22023") throw error;
+  });
 }
 
 /** A connection, or an error that says which server (or shard) could not be reached (without the password) and why. */

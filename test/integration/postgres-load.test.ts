@@ -71,6 +71,15 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     }
   });
 
+  it("compresses the long values with lz4, not pglz", async () => {
+    // Values under about 2 KB are stored as they are (no method); the gram arrays of a story are longer.
+    const { rows } = await client.query<{ method: string | null; values: number }>(
+      "SELECT pg_column_compression(grams) AS method, count(*)::int AS values FROM articles GROUP BY 1 ORDER BY 1",
+    );
+    expect(rows.filter(({ method }) => method !== null).map(({ method }) => method)).to.deep.equal(["lz4"]);
+    expect(rows.find(({ method }) => method === "lz4")!.values).to.be.greaterThan(100);
+  });
+
   it("writes the metadata columns of schema.ts, derived ones included", async () => {
     const doc = snapshot.findArticle(FIRST[7]!.id)!;
     const { rows } = await client.query<{ source: string; date: string; year: string; month: string; author: string[]; file: string }>(
