@@ -102,8 +102,10 @@ async function serveEmbedded(options: CommonOptions, segmenter: Promise<void>): 
     : await prepareAndWatch(options);
   await segmenter;
   live.watch(RELOAD_POLL_MS, ({ generation, error }) => {
-    if (error) console.error(`kept serving the previous index: ${describe(error, options.debug)}`);
-    else if (generation !== undefined) console.log(`now serving generation ${generation}`);
+    // Each worker of --workers follows on its own: its lines say which one it is.
+    const who = isWorker() ? `worker ${process.pid} ` : "";
+    if (error) console.error(`${who}kept serving the previous index: ${describe(error, options.debug)}`);
+    else if (generation !== undefined) console.log(`${who}now serving generation ${generation}`);
   });
   return {
     source: embeddedSource(live),

@@ -88,7 +88,9 @@ describe("npm start -- --workers 2", function () {
       return generations.every(({ generation }) => generation > before.generation) ? true : undefined;
     }, 200);
     const answers = await searchEverywhere('"青鸾振翅计划"', 6);
-    expect(new Set(answers.map(({ pid }) => pid)).size).to.equal(2);
+    const pids = new Set(answers.map(({ pid }) => pid));
+    expect(pids.size).to.equal(2);
+    for (const pid of pids) expect(server.output()).to.match(new RegExp(`worker ${pid} now serving generation \\d+`));
     for (const { ids } of answers) expect(ids).to.deep.equal(["wk-1"]);
   });
 
