@@ -85,7 +85,7 @@ interface Serving {
   close(): Promise<void>;
 }
 
-/** Brings the index up to date (and starts --watch); returns how to stop watching. */
+/** Brings the index up to date (and starts --watch): the index, opened, and how to stop watching. */
 async function prepareAndWatch(options: CommonOptions): Promise<{ live: LiveIndex; stopWatching: () => void }> {
   const watcher = options.watch ? await watchSeeds(options) : undefined;
   const live = watcher ? await watcher.buildFirst(() => prepareIndex(options)) : await prepareIndex(options);
@@ -116,7 +116,7 @@ async function serveEmbedded(options: CommonOptions, segmenter: Promise<void>): 
   };
 }
 
-/** A PostgreSQL database loaded by `npm run index -- --backend postgres` (and its standbys): nothing is built here. */
+/** --watch builds, and app servers over PostgreSQL never do (so neither does the primary of their --workers). */
 function refuseWatchOverPostgres(options: CommonOptions): void {
   if (options.watch) {
     throw new SearchError(
@@ -126,6 +126,7 @@ function refuseWatchOverPostgres(options: CommonOptions): void {
   }
 }
 
+/** A PostgreSQL database loaded by `npm run index -- --backend postgres` (and its standbys): nothing is built here. */
 async function servePostgres(options: CommonOptions, backend: BackendOptions, segmenter: Promise<void>): Promise<Serving> {
   refuseWatchOverPostgres(options);
   await segmenter; // the database's identity names the analyzer, user dictionary included
