@@ -255,10 +255,10 @@ async function withDeadline<T>(work: Promise<T>, seconds: number): Promise<T> {
   }
 }
 
-/** How long a step that loads servers may take: its seconds of load, a minute per server start and one to spare, stretched by loadStretch(). */
 /** Worker processes of the second cache-off run: one per core, and at least two (so that it measures --workers at all). */
 const uncachedWorkers = (): number => Math.max(2, os.availableParallelism());
 
+/** How long a step that loads servers may take: its seconds of load, a minute per server start and one to spare, stretched by loadStretch(). */
 function deadlineS(loadSeconds: number, starts: number): number {
   return Math.round((loadSeconds * 2 + starts * 60 + 60) * loadStretch());
 }

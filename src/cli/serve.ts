@@ -178,6 +178,8 @@ async function main(): Promise<void> {
     let stopWatching = (): void => {};
     if (backend.backend === "postgres") refuseWatchOverPostgres(options);
     else {
+      // Opening it here reads the index once more than the workers do, but only the builder may
+      // rebuild a damaged index (prepareIndex), and a worker that found one would stop them all.
       const prepared = await prepareAndWatch(options);
       prepared.live.close();
       stopWatching = prepared.stopWatching;
