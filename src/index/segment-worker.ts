@@ -5,7 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { loadSegmenter, useUserDictionary } from "../analysis/jieba.js";
 import type { Article } from "../types.js";
 import type { SegmentRecord } from "./format.js";
-import { encodeRows, type EncodedRows, type LoadedArticle } from "./postgres-rows.js";
+import { encodeRows, transferablesOf, type EncodedRows, type LoadedArticle } from "./postgres-rows.js";
 import { writeSegment } from "./segment-writer.js";
 
 export interface SegmentJob {
@@ -42,7 +42,8 @@ if (parentPort) {
   port.on("message", (message: WorkerJob) => {
     if (message.kind === "rows") {
       try {
-        port.postMessage({ type: "rows", rows: encodeRows(message.articles, names) } satisfies SegmentWorkerMessage);
+        const rows = encodeRows(message.articles, names);
+        port.postMessage({ type: "rows", rows } satisfies SegmentWorkerMessage, transferablesOf(rows));
       } catch (error) {
         fail(error);
       }

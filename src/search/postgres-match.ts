@@ -9,7 +9,7 @@ import { namesOf } from "../analysis/analyze.js";
 import { fold } from "../analysis/fold.js";
 import { TF_SLOTS } from "../index/headline-index.js";
 import { firstOfEachId, phraseGrams } from "../index/postgres-rows.js";
-import { keywordColumnType, textColumns } from "../index/postgres-schema.js";
+import { GRAM_INDEX_PARTS, keywordColumnType, textColumns } from "../index/postgres-schema.js";
 import { BM25_K1, DATE_FILTER, TEXT_FIELDS, VALUE_FILTERS, type TextField, type ValueFilterName } from "../index/schema.js";
 import { MAX_TF } from "../index/word-index.js";
 import { analyzeAtom, type AnalyzedAtom } from "./candidates.js";
@@ -44,8 +44,8 @@ export interface PostgresMatches {
   expansions: Expansion[];
 }
 
-/** Up to this many characters (code points), a phrase is held by exactly the articles whose grams hold it. */
-const GRAM_EXACT_CHARS = 2;
+/** Up to this many UTF-16 units, a phrase is held by exactly the articles whose grams hold it. */
+const GRAM_EXACT_UNITS = 2;
 
 /** A Latin letter or digit of folded text, as phrase-check.ts isLatinUnit. */
 const LATIN = /[a-z0-9]/;
@@ -64,17 +64,19 @@ class Sql {
     return field === "title" ? "left(folded, title_length)" : "folded";
   }
 
+  /** Articles the gram index proposes for the needle: every one that holds it, and some that do not when it is longer than GRAM_EXACT_UNITS. */
+  candidates(needle: string): string {
+    const codes = this.param(phraseGrams(needle));
+    // Each part's condition names its part, so that the planner can use that part's partial index.
+    return `(${Array.from({ length: GRAM_INDEX_PARTS }, (_, part) => `(gram_part = ${part} AND grams @> ${codes}::int[])`).join(" OR ")})`;
+  }
+
   /**
    * Articles whose field holds the needle exactly, as phrase-check.ts decides: the gram index
    * proposes, strpos decides; a query word with Latin text at an end must stand alone.
    */
-  /** Articles the gram index proposes for the needle: every one that holds it, and some that do not when it is longer than GRAM_EXACT_CHARS. */
-  candidates(needle: string): string {
-    return `grams @> ${this.param(phraseGrams(needle))}::bigint[]`;
-  }
-
   needle(needle: string, field: Field, wholeWord: boolean): string {
-    const short = Array.from(needle).length <= GRAM_EXACT_CHARS;
+    const short = needle.length <= GRAM_EXACT_UNITS;
     const candidates = this.candidates(needle);
     const latinStart = wholeWord && LATIN.test(needle.charAt(0));
     const latinEnd = wholeWord && LATIN.test(needle.charAt(needle.length - 1));
@@ -82,7 +84,7 @@ class Sql {
       const pattern = `${latinStart ? "(^|[^a-z0-9])" : ""}${needle.replace(/[\\^$.|?*+()[\]{}]/g, (char) => `\\${char}`)}${latinEnd ? "($|[^a-z0-9])" : ""}`;
       return `(${candidates} AND ${Sql.fieldText(field)} ~ ${this.param(pattern)})`;
     }
-    // One or two characters anywhere: the grams are exactly the articles that hold them.
+    // One or two UTF-16 units anywhere (a character, or two of the BMP): the grams are exactly the articles that hold them.
     if (short && field === "any") return candidates;
     return `(${candidates} AND strpos(${Sql.fieldText(field)}, ${this.param(needle)}) > 0)`;
   }

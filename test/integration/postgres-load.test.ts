@@ -72,9 +72,9 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
   });
 
   it("compresses the long values with lz4, not pglz", async () => {
-    // Values under about 2 KB are stored as they are (no method); the gram arrays of a story are longer.
+    // Values under about 2 KB are stored as they are (no method); the folded text of most stories is longer.
     const { rows } = await client.query<{ method: string | null; values: number }>(
-      "SELECT pg_column_compression(grams) AS method, count(*)::int AS values FROM articles GROUP BY 1 ORDER BY 1",
+      "SELECT pg_column_compression(folded) AS method, count(*)::int AS values FROM articles GROUP BY 1 ORDER BY 1",
     );
     expect(rows.filter(({ method }) => method !== null).map(({ method }) => method)).to.deep.equal(["lz4"]);
     expect(rows.find(({ method }) => method === "lz4")!.values).to.be.greaterThan(100);
