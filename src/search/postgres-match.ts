@@ -50,6 +50,13 @@ const GRAM_EXACT_UNITS = 2;
 /** A Latin letter or digit of folded text, as phrase-check.ts isLatinUnit. */
 const LATIN = /[a-z0-9]/;
 
+/**
+ * Articles whose grams hold all the codes of the int[] parameter `codes`, through the gram index:
+ * each part's condition names its part, so that the planner can use that part's partial index.
+ */
+export const gramCandidates = (codes: string): string =>
+  `(${Array.from({ length: GRAM_INDEX_PARTS }, (_, part) => `(gram_part = ${part} AND grams @> ${codes}::int[])`).join(" OR ")})`;
+
 /** The SQL of one query, with its parameters. */
 class Sql {
   readonly values: unknown[] = [];
@@ -66,9 +73,7 @@ class Sql {
 
   /** Articles the gram index proposes for the needle: every one that holds it, and some that do not when it is longer than GRAM_EXACT_UNITS. */
   candidates(needle: string): string {
-    const codes = this.param(phraseGrams(needle));
-    // Each part's condition names its part, so that the planner can use that part's partial index.
-    return `(${Array.from({ length: GRAM_INDEX_PARTS }, (_, part) => `(gram_part = ${part} AND grams @> ${codes}::int[])`).join(" OR ")})`;
+    return gramCandidates(this.param(phraseGrams(needle)));
   }
 
   /**

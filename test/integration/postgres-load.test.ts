@@ -9,7 +9,9 @@ import pg from "pg";
 import { fold } from "../../src/analysis/fold.js";
 import { buildIndex } from "../../src/index/index-writer.js";
 import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
-import { phraseMatches } from "../../src/search/postgres-match.js";
+import { phraseGrams } from "../../src/index/postgres-rows.js";
+import { articleIndexes, GRAM_INDEX_PARTS, READ_SETTINGS } from "../../src/index/postgres-schema.js";
+import { gramCandidates, phraseMatches } from "../../src/search/postgres-match.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
 import { TEXT_FIELDS } from "../../src/index/schema.js";
 import { CliProcess, corpusRecords, removeTempDirs, runBuildCli, SERVE_CLI, tempDir, waitUntil, writeRecords } from "../support/index-fixtures.js";
@@ -68,6 +70,21 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
       const row = fields.find(({ field }) => field === name)!;
       expect(Number(row.articles)).to.equal(snapshot.size);
       expect(Math.max(1, Number(row.terms) / snapshot.size)).to.be.closeTo(snapshot.averageTermCounts[name], 1e-9);
+    }
+  });
+
+  it("builds every search index after a first load, and a phrase is looked up in each part of the gram index", async () => {
+    const { rows } = await client.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE tablename = 'articles'");
+    expect(rows.map(({ name }) => name)).to.include.members(articleIndexes().map(({ name }) => name));
+    await client.query("BEGIN");
+    try {
+      for (const [name, value] of Object.entries(READ_SETTINGS)) await client.query(`SET LOCAL ${name} = ${value}`);
+      const { rows: plan } = await client.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) SELECT doc FROM articles WHERE ${gramCandidates("$1")}`, [phraseGrams("防疫")]);
+      const text = JSON.stringify(plan[0]!["QUERY PLAN"]);
+      for (let part = 0; part < GRAM_INDEX_PARTS; part++) expect(text).to.include(`"Index Name":"articles_grams_${part}"`);
+      expect(text).not.to.include("Seq Scan");
+    } finally {
+      await client.query("ROLLBACK");
     }
   });
 
