@@ -19,7 +19,7 @@ export function keywordColumnType(name: KeywordFieldName): "text" | "text[]" {
 /**
  * The gram index is this many GIN indexes, each over the rows of one gram_part: PostgreSQL 15 builds
  * a GIN index on one core, and the parts are built side by side (the full corpus's 44 million gram
- * keys: 38-46 s as one index, 21 s as two on two cores). A query asks every part (postgres-match.ts).
+ * keys: 38-46 s as one index, 18-25 s as two on two cores). A query asks every part (postgres-match.ts).
  */
 export const GRAM_INDEX_PARTS = 2;
 
