@@ -542,12 +542,15 @@ async function countFile(client: pg.Client, file: string): Promise<void> {
   );
   for (const { name } of TEXT_FIELDS) {
     await client.query(
-      `INSERT INTO field_stats (field, articles, terms) SELECT $2, count(*), coalesce(sum(${textColumns(name).length}), 0) FROM articles WHERE file = $1
+      `INSERT INTO field_stats (field, articles, terms) SELECT $2, articles, terms FROM (${fileFieldCounts(name)}) AS added
        ON CONFLICT (field) DO UPDATE SET articles = field_stats.articles + EXCLUDED.articles, terms = field_stats.terms + EXCLUDED.terms`,
       [file, name],
     );
   }
 }
+
+/** The articles of file $1 and their terms in the text field: what the file adds to the field's row of field_stats. */
+const fileFieldCounts = (field: string): string => `SELECT count(*) AS articles, coalesce(sum(${textColumns(field).length}), 0) AS terms FROM articles WHERE file = $1`;
 
 /** Takes the file's loaded articles out of the global statistics, countFile undone (before its postings and rows are deleted). */
 async function uncountFile(client: pg.Client, file: string): Promise<void> {
@@ -559,7 +562,7 @@ async function uncountFile(client: pg.Client, file: string): Promise<void> {
   for (const { name } of TEXT_FIELDS) {
     await client.query(
       `UPDATE field_stats SET articles = field_stats.articles - gone.articles, terms = field_stats.terms - gone.terms
-       FROM (SELECT count(*) AS articles, coalesce(sum(${textColumns(name).length}), 0) AS terms FROM articles WHERE file = $1) AS gone WHERE field_stats.field = $2`,
+       FROM (${fileFieldCounts(name)}) AS gone WHERE field_stats.field = $2`,
       [file, name],
     );
   }
