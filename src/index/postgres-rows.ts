@@ -4,7 +4,7 @@
 // thread for a small one.
 import type { Article } from "../types.js";
 import { dateSortKey } from "./article-store.js";
-import { textColumns } from "./postgres-schema.js";
+import { termFrequency, textColumns } from "./postgres-schema.js";
 import { COLUMN_KEYWORDS, TEXT_FIELDS, type ColumnKeywordName } from "./schema.js";
 import { analyzeArticle } from "./segment-writer.js";
 
@@ -84,8 +84,9 @@ export function encodeRows(articles: readonly LoadedArticle[], names: ReadonlySe
           distinct.push([term, list]);
         }
       }
-      const frequencies = distinct.map(([term, list]) => `${JSON.stringify(term)}:${list[list.length - 2]!}`);
-      return [copyText(article[name]), copyText(`{${frequencies.join(",")}}`), String(terms.length)];
+      let frequencies = "";
+      for (const [term, list] of distinct) frequencies += termFrequency(term, list[list.length - 2]!);
+      return [copyText(article[name]), copyText(frequencies), String(terms.length)];
     });
     const dateKey = dateSortKey(article.date);
     lines.push(
