@@ -34,6 +34,18 @@ export interface EncodedRows {
   copy: Uint8Array<ArrayBuffer>;
   /** The chunk's BM25 postings, per text field (TEXT_FIELDS order). */
   postings: ChunkPostings[];
+  /** The chunk's single-unit postings. */
+  units: ChunkUnits;
+}
+
+/**
+ * A chunk's single-unit postings (the unit_postings table): its distinct UTF-16 units, ascending,
+ * how many of its articles hold each, and those articles in turn (ascending).
+ */
+export interface ChunkUnits {
+  units: Int32Array<ArrayBuffer>;
+  counts: Int32Array<ArrayBuffer>;
+  docs: Int32Array<ArrayBuffer>;
 }
 
 /** A chunk's postings of one text field: its distinct terms, and for each in turn its articles (ascending), term frequencies and field lengths. */
@@ -48,7 +60,13 @@ export interface ChunkPostings {
 }
 
 /** The transferable buffers of encoded rows (postMessage's transfer list). */
-export const transferablesOf = ({ copy, postings }: EncodedRows): ArrayBuffer[] => [copy.buffer, ...postings.flatMap(({ counts, docs, tfs, lengths }) => [counts.buffer, docs.buffer, tfs.buffer, lengths.buffer])];
+export const transferablesOf = ({ copy, postings, units }: EncodedRows): ArrayBuffer[] => [
+  copy.buffer,
+  ...postings.flatMap(({ counts, docs, tfs, lengths }) => [counts.buffer, docs.buffer, tfs.buffer, lengths.buffer]),
+  units.units.buffer,
+  units.counts.buffer,
+  units.docs.buffer,
+];
 
 /** The values of a keyword column, as the embedded store keeps them (article-store.ts). */
 const KEYWORD_VALUES: Record<ColumnKeywordName, (article: Article) => string | string[]> = {
@@ -67,8 +85,10 @@ export interface LoadedArticle {
 export function encodeRows(articles: readonly LoadedArticle[], names: ReadonlySet<string>): EncodedRows {
   const lines: string[] = [];
   const postings = TEXT_FIELDS.map(() => new Map<string, number[]>()); // term → [doc, tf, length, doc, tf, length, …]
+  const texts: FoldedText[] = [];
   for (const { doc, article } of articles) {
     const { folded, fieldTerms } = analyzeArticle(article, names);
+    texts.push({ doc, folded });
     const fields = TEXT_FIELDS.flatMap(({ name }, i) => {
       const terms = fieldTerms[i]!;
       // The article's term frequencies are counted in the chunk's postings (its last triple is this
@@ -97,7 +117,7 @@ export function encodeRows(articles: readonly LoadedArticle[], names: ReadonlySe
         copyText(folded),
         // In characters (code points), as PostgreSQL's left() counts them.
         String(Array.from(folded.slice(0, article.title.length)).length),
-        `{${grams(folded).join(",")}}`,
+        `{${pairGrams(folded).join(",")}}`,
         // NULL sorts undated articles last, as -Infinity does in the embedded engine.
         Number.isFinite(dateKey) ? String(dateKey) : NULL,
         copyText(JSON.stringify({ byline: article.byline, lineStart: article.lineStart, lineEnd: article.lineEnd, bodyLines: article.bodyLines })),
@@ -109,7 +129,46 @@ export function encodeRows(articles: readonly LoadedArticle[], names: ReadonlySe
       ].join("\t") + "\n",
     );
   }
-  return { copy: new TextEncoder().encode(lines.join("")), postings: postings.map(packPostings) };
+  return { copy: new TextEncoder().encode(lines.join("")), postings: postings.map(packPostings), units: chunkUnits(texts) };
+}
+
+export interface FoldedText {
+  doc: number;
+  folded: string;
+}
+
+/** Every UTF-16 unit has a code below this (the unit_postings keys). */
+const UNIT_CODES = 0x10000;
+const LINE_BREAK = 0x0a;
+
+/** The chunk's single-unit postings: each distinct unit of each text but the line break, counted in a first pass and written in a second (typed arrays, no map). */
+export function chunkUnits(texts: readonly FoldedText[]): ChunkUnits {
+  const lastDoc = new Int32Array(UNIT_CODES);
+  const eachDistinctUnit = (visit: (unit: number, doc: number) => void): void => {
+    lastDoc.fill(-1);
+    for (const { doc, folded } of texts) {
+      for (let i = 0; i < folded.length; i++) {
+        const unit = folded.charCodeAt(i);
+        if (unit === LINE_BREAK || lastDoc[unit] === doc) continue;
+        lastDoc[unit] = doc;
+        visit(unit, doc);
+      }
+    }
+  };
+  const heldBy = new Int32Array(UNIT_CODES);
+  eachDistinctUnit((unit) => heldBy[unit]!++);
+  const units: number[] = [];
+  const next = new Int32Array(UNIT_CODES);
+  let total = 0;
+  for (let unit = 0; unit < UNIT_CODES; unit++) {
+    if (heldBy[unit] === 0) continue;
+    units.push(unit);
+    next[unit] = total;
+    total += heldBy[unit]!;
+  }
+  const docs = new Int32Array(total);
+  eachDistinctUnit((unit, doc) => (docs[next[unit]!++] = doc));
+  return { units: Int32Array.from(units), counts: Int32Array.from(units, (unit) => heldBy[unit]!), docs };
 }
 
 function packPostings(terms: ReadonlyMap<string, readonly number[]>): ChunkPostings {
@@ -134,14 +193,19 @@ function packPostings(terms: ReadonlyMap<string, readonly number[]>): ChunkPosti
  * Built here rather than by SQL from the rows' term frequencies: 74,545 stories' 13.6 million
  * postings took PostgreSQL's aggregate 14-16 s, their binary COPY from here takes 7 s.
  */
+/** What a chunk gives the file's postings. */
+type PostingsChunk = Pick<EncodedRows, "postings" | "units">;
+
 export class FilePostings {
-  private readonly chunks: Array<readonly ChunkPostings[]> = [];
+  private readonly chunks: PostingsChunk[] = [];
   /** Per field, each term's runs in the chunks: [chunk, first posting, postings, chunk, …]. Nothing is copied until the rows are written. */
   private readonly runs = TEXT_FIELDS.map(() => new Map<string, number[]>());
+  /** Each unit's runs in the chunks, alike (indexed by unit: no map). */
+  private readonly unitRuns: Array<number[] | undefined> = new Array<number[] | undefined>(UNIT_CODES);
 
-  add(chunk: readonly ChunkPostings[]): void {
+  add(chunk: PostingsChunk): void {
     const index = this.chunks.push(chunk) - 1;
-    chunk.forEach(({ terms, counts }, i) => {
+    chunk.postings.forEach(({ terms, counts }, i) => {
       if (counts.length === 0) return;
       const runs = this.runs[i]!;
       let at = 0;
@@ -152,6 +216,8 @@ export class FilePostings {
         at += counts[t]!;
       });
     });
+    const { units, counts } = chunk.units;
+    for (let u = 0, at = 0; u < units.length; at += counts[u]!, u++) (this.unitRuns[units[u]!] ??= []).push(index, at, counts[u]!);
   }
 
   /**
@@ -159,34 +225,50 @@ export class FilePostings {
    * a batch of rows at a time: PostgreSQL takes binary int4 arrays several times faster than it
    * parses their text.
    */
-  *copyBinary(file: string): Generator<Buffer> {
-    yield BINARY_COPY_HEADER;
+  termRows(file: string): Generator<Buffer> {
     const fileBytes = Buffer.from(file);
-    for (const [i, { name }] of TEXT_FIELDS.entries()) {
-      const fieldBytes = Buffer.from(name);
-      const runs = [...this.runs[i]!];
-      for (let from = 0; from < runs.length; from += 1_000) {
-        const batch = runs.slice(from, from + 1_000).map(([term, list]) => {
-          const postings = list.reduce((sum, value, r) => (r % 3 === 2 ? sum + value : sum), 0);
-          const termBytes = Buffer.from(term);
-          const texts = [fileBytes, fieldBytes, termBytes];
-          const row = new BinaryRow(2 + texts.reduce((sum, text) => sum + 4 + text.length, 0) + POSTING_ARRAYS.length * int4ArrayBytes(postings));
-          row.int16(texts.length + POSTING_ARRAYS.length);
-          for (const text of texts) row.bytes(text);
-          for (const key of POSTING_ARRAYS) {
-            row.int4ArrayHeader(postings);
-            for (let r = 0; r < list.length; r += 3) {
-              const values = this.chunks[list[r]!]![i]![key];
-              for (let at = list[r + 1]!, end = at + list[r + 2]!; at < end; at++) row.int4Element(values[at]!);
-            }
-          }
-          return row.filled();
-        });
-        yield Buffer.concat(batch);
+    return binaryCopy(
+      TEXT_FIELDS.flatMap(({ name }, i) => {
+        const fieldBytes = Buffer.from(name);
+        const arrays = POSTING_ARRAYS.map((key) => (chunk: PostingsChunk) => chunk.postings[i]![key]);
+        return [...this.runs[i]!].map(([term, runs]) => () => this.row([fileBytes, fieldBytes, Buffer.from(term)], runs, arrays));
+      }),
+    );
+  }
+
+  /** The rows of the unit_postings table (file, unit, docs) in COPY's binary format, units ascending. */
+  unitRows(file: string): Generator<Buffer> {
+    const fileBytes = Buffer.from(file);
+    const docs = [(chunk: PostingsChunk) => chunk.units.docs];
+    return binaryCopy(this.unitRuns.flatMap((runs, unit) => (runs ? [() => this.row([fileBytes, unit], runs, docs)] : [])));
+  }
+
+  /** A row of the leading fields (text or int4), then one int4[] per `arrays`, gathered from the runs' chunks. */
+  private row(fields: ReadonlyArray<Buffer | number>, runs: readonly number[], arrays: ReadonlyArray<(chunk: PostingsChunk) => Int32Array>): Buffer {
+    let postings = 0;
+    for (let r = 2; r < runs.length; r += 3) postings += runs[r]!;
+    const row = new BinaryRow(2 + fields.reduce<number>((sum, field) => sum + 4 + (typeof field === "number" ? 4 : field.length), 0) + arrays.length * int4ArrayBytes(postings));
+    row.int16(fields.length + arrays.length);
+    for (const field of fields) {
+      if (typeof field === "number") row.int4Value(field);
+      else row.bytes(field);
+    }
+    for (const valuesOf of arrays) {
+      row.int4ArrayHeader(postings);
+      for (let r = 0; r < runs.length; r += 3) {
+        const values = valuesOf(this.chunks[runs[r]!]!);
+        for (let at = runs[r + 1]!, end = at + runs[r + 2]!; at < end; at++) row.int4Value(values[at]!);
       }
     }
-    yield BINARY_COPY_TRAILER;
+    return row.filled();
   }
+}
+
+/** A binary COPY's data: its header, the rows (each written when its batch is due, so that memory holds one batch), its trailer. */
+function* binaryCopy(rows: ReadonlyArray<() => Buffer>): Generator<Buffer> {
+  yield BINARY_COPY_HEADER;
+  for (let from = 0; from < rows.length; from += 1_000) yield Buffer.concat(rows.slice(from, from + 1_000).map((row) => row()));
+  yield BINARY_COPY_TRAILER;
 }
 
 /** COPY's binary format (the PostgreSQL manual's "Binary Format"): the signature, no flags, no header extension. */
@@ -242,7 +324,8 @@ class BinaryRow {
     return this.int4(int4ArrayBytes(length) - 4).int4(1).int4(0).int4(INT4_OID).int4(length).int4(1);
   }
 
-  int4Element(value: number): void {
+  /** An int4 field, or an element of an int4[]: its length, then its value. */
+  int4Value(value: number): void {
     this.int4(4).int4(value);
   }
 }
@@ -262,35 +345,31 @@ export function arrayLiteral(values: readonly string[]): string {
 }
 
 /**
- * The gram codes of the folded text: every distinct UTF-16 unit and pair of adjacent units, none
- * across a line break. An article holds a phrase of one or two units exactly when its grams do,
- * and a longer one only if it holds each of the phrase's pairs (the candidates that the phrase
- * check then confirms). 32-bit integers: the GIN index over an int4[] compares no collation (a
- * quarter of a text[]'s build time), and codes that are V8's small integers are gathered and
- * written faster than the 42-bit code point pairs they replace.
+ * The gram codes of the folded text: every distinct pair of adjacent UTF-16 units, none across a
+ * line break. An article holds a phrase of two units exactly when its grams hold the pair's code,
+ * and a longer one only if they hold each of its pairs (the candidates that the phrase check then
+ * confirms); a phrase of one unit is looked up in the unit postings (chunkUnits). 32-bit integers:
+ * the GIN index over an int4[] compares no collation (a quarter of a text[]'s build time), and
+ * codes that are V8's small integers are gathered and written faster than the 42-bit code point
+ * pairs they replace. Single units are not grams: they were a third of the index's keys (and a
+ * sixth of its build time), each with a long list of articles that a table of postings holds better.
  */
-export function grams(folded: string): number[] {
+export function pairGrams(folded: string): Int32Array {
   const found = new Set<number>();
-  for (const line of folded.split("\n")) {
-    for (let i = 0; i < line.length; i++) {
-      const unit = line.charCodeAt(i);
-      found.add(unit);
-      if (i > 0) found.add(pairCode(line.charCodeAt(i - 1), unit));
-    }
+  for (let i = 1; i < folded.length; i++) {
+    const first = folded.charCodeAt(i - 1);
+    const second = folded.charCodeAt(i);
+    if (first !== LINE_BREAK && second !== LINE_BREAK) found.add(pairCode(first, second));
   }
-  return [...found];
+  // Ascending: the GIN build sorts each row's keys, and finds sorted ones sorted at once (about 10% of its time).
+  return Int32Array.from(found).sort();
 }
 
-/**
- * A pair's code: the first unit in the high 16 bits, as a signed 32-bit integer (int4). Never a
- * single unit's code (0 to 0xFFFF): the first unit of a pair is never 0, as text in PostgreSQL
- * holds no NUL.
- */
+/** A pair's code: the first unit in the high 16 bits, as a signed 32-bit integer (int4). */
 const pairCode = (first: number, second: number): number => (first << 16) | second;
 
-/** The codes a phrase's articles all hold (grams above): its one unit, or each of its pairs. */
+/** The codes an article holding the phrase (of two units or more) holds (pairGrams above): each of its pairs. */
 export function phraseGrams(phrase: string): number[] {
-  if (phrase.length === 1) return [phrase.charCodeAt(0)];
   const codes = new Set<number>();
   for (let i = 1; i < phrase.length; i++) codes.add(pairCode(phrase.charCodeAt(i - 1), phrase.charCodeAt(i)));
   return [...codes];

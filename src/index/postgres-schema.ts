@@ -5,7 +5,7 @@ import { BuildRefusedError } from "../errors.js";
 import { KEYWORD_FIELDS, keywordField, TEXT_FIELDS, type KeywordFieldName } from "./schema.js";
 
 /** Bump when the tables below change: a database loaded under another version is loaded again in full. */
-export const POSTGRES_SCHEMA_VERSION = 6;
+export const POSTGRES_SCHEMA_VERSION = 7;
 
 /** The text field's display text, its terms with their frequencies (termFrequencies below), and its number of terms (BM25's field length). */
 export const textColumns = (name: string): { text: string; tf: string; length: string } => ({ text: name, tf: `${name}_tf`, length: `${name}_terms` });
@@ -53,7 +53,7 @@ function articleColumns(): string[] {
     "folded text NOT NULL",
     // The title's length in characters (code points): left(folded, title_length) is the title.
     "title_length integer NOT NULL",
-    // The codes of every distinct UTF-16 unit and pair of units of `folded` (postgres-rows.ts grams): the phrase index.
+    // The codes of every distinct pair of UTF-16 units of `folded` (postgres-rows.ts pairGrams): the phrase index.
     "grams integer[] NOT NULL",
     // Which of the GRAM_INDEX_PARTS gram indexes holds the row's grams.
     `gram_part smallint GENERATED ALWAYS AS (doc % ${GRAM_INDEX_PARTS}) STORED`,
@@ -96,6 +96,12 @@ export function schemaStatements(): string[] {
       docs integer[] NOT NULL, tfs integer[] NOT NULL, lengths integer[] NOT NULL)`,
     "CREATE INDEX IF NOT EXISTS postings_term ON postings (field, term)",
     "CREATE INDEX IF NOT EXISTS postings_file ON postings (file)",
+    // The articles holding each UTF-16 unit of `folded` (line breaks aside), per seed file: a phrase
+    // of one unit is looked up here, not in the gram index (postgres-rows.ts pairGrams says why).
+    `CREATE TABLE IF NOT EXISTS unit_postings (
+      file text NOT NULL REFERENCES seed_files (file) ON DELETE CASCADE, unit integer NOT NULL, docs integer[] NOT NULL)`,
+    "CREATE INDEX IF NOT EXISTS unit_postings_unit ON unit_postings (unit)",
+    "CREATE INDEX IF NOT EXISTS unit_postings_file ON unit_postings (file)",
   ];
 }
 
@@ -143,7 +149,7 @@ export function shardStatements(): string[] {
 }
 
 /** The tables, dropped by a full load or a change of schema or analyzer. */
-export const TABLES = ["postings", "articles", "seed_files", "term_stats", "field_stats", "load_identity"] as const;
+export const TABLES = ["postings", "unit_postings", "articles", "seed_files", "term_stats", "field_stats", "load_identity"] as const;
 
 /**
  * Refuses a database where pg_trgm would leave Chinese unindexed: with a `C` character type,

@@ -455,6 +455,7 @@ async function replaceFile(
   if (known) {
     await uncountFile(client, seed.file);
     await client.query("DELETE FROM postings WHERE file = $1", [seed.file]);
+    await client.query("DELETE FROM unit_postings WHERE file = $1", [seed.file]);
     await client.query("DELETE FROM articles WHERE file = $1", [seed.file]);
   }
   await client.query(
@@ -486,12 +487,13 @@ async function replaceFile(
   const rows = async function* (): AsyncGenerator<Buffer> {
     for await (const chunk of analyzed(unique, names, pool)) {
       yield Buffer.from(chunk.copy.buffer, chunk.copy.byteOffset, chunk.copy.byteLength);
-      postings.add(chunk.postings);
+      postings.add(chunk);
       advance(chunk.articles);
     }
   };
   await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY articles (${ROW_COLUMNS.map((name) => `"${name}"`).join(", ")}) FROM STDIN`)));
-  await pipeline(Readable.from(postings.copyBinary(seed.file)), client.query(copyFrom("COPY postings (file, field, term, docs, tfs, lengths) FROM STDIN (FORMAT binary)")));
+  await pipeline(Readable.from(postings.termRows(seed.file)), client.query(copyFrom("COPY postings (file, field, term, docs, tfs, lengths) FROM STDIN (FORMAT binary)")));
+  await pipeline(Readable.from(postings.unitRows(seed.file)), client.query(copyFrom("COPY unit_postings (file, unit, docs) FROM STDIN (FORMAT binary)")));
   await countFile(client, seed.file);
   const fileNames = namesOfArticles(articles.map(({ article }) => article));
   await client.query("UPDATE seed_files SET articles = $2, duplicates = $3, names = $4 WHERE file = $1", [seed.file, unique.length, duplicates.length, fileNames]);

@@ -44,7 +44,7 @@ export interface PostgresMatches {
   expansions: Expansion[];
 }
 
-/** Up to this many UTF-16 units, a phrase is held by exactly the articles whose grams hold it. */
+/** Up to this many UTF-16 units, a phrase is held by exactly the articles that candidates() proposes. */
 const GRAM_EXACT_UNITS = 2;
 
 /** A Latin letter or digit of folded text, as phrase-check.ts isLatinUnit. */
@@ -56,6 +56,13 @@ const LATIN = /[a-z0-9]/;
  */
 export const gramCandidates = (codes: string): string =>
   `(${Array.from({ length: GRAM_INDEX_PARTS }, (_, part) => `(gram_part = ${part} AND grams @> ${codes}::int[])`).join(" OR ")})`;
+
+/**
+ * Articles holding the UTF-16 unit of the int parameter `unit`, from its postings: an array the
+ * planner computes once (an InitPlan), then looks up in the doc index, so that the condition
+ * combines with the others' indexes (AND, OR) like the gram index does.
+ */
+export const unitCandidates = (unit: string): string => `doc = ANY(ARRAY(SELECT unnest(docs) FROM unit_postings WHERE unit = ${unit}::int))`;
 
 /** The SQL of one query, with its parameters. */
 class Sql {
@@ -71,9 +78,9 @@ class Sql {
     return field === "title" ? "left(folded, title_length)" : "folded";
   }
 
-  /** Articles the gram index proposes for the needle: every one that holds it, and some that do not when it is longer than GRAM_EXACT_UNITS. */
+  /** Articles the unit postings or the gram index propose for the needle: every one that holds it, and some that do not when it is longer than GRAM_EXACT_UNITS. */
   candidates(needle: string): string {
-    return gramCandidates(this.param(phraseGrams(needle)));
+    return needle.length === 1 ? unitCandidates(this.param(needle.charCodeAt(0))) : gramCandidates(this.param(phraseGrams(needle)));
   }
 
   /**
@@ -89,7 +96,7 @@ class Sql {
       const pattern = `${latinStart ? "(^|[^a-z0-9])" : ""}${needle.replace(/[\\^$.|?*+()[\]{}]/g, (char) => `\\${char}`)}${latinEnd ? "($|[^a-z0-9])" : ""}`;
       return `(${candidates} AND ${Sql.fieldText(field)} ~ ${this.param(pattern)})`;
     }
-    // One or two UTF-16 units anywhere (a character, or two of the BMP): the grams are exactly the articles that hold them.
+    // One or two UTF-16 units anywhere (a character, or two of the BMP): the candidates are exactly the articles that hold them.
     if (short && field === "any") return candidates;
     return `(${candidates} AND strpos(${Sql.fieldText(field)}, ${this.param(needle)}) > 0)`;
   }

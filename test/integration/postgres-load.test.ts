@@ -9,9 +9,9 @@ import pg from "pg";
 import { fold } from "../../src/analysis/fold.js";
 import { buildIndex } from "../../src/index/index-writer.js";
 import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
-import { phraseGrams } from "../../src/index/postgres-rows.js";
+import { chunkUnits, phraseGrams } from "../../src/index/postgres-rows.js";
 import { articleIndexes, GRAM_INDEX_PARTS, markedTerm, READ_SETTINGS, termFrequency, termFrequencyIn } from "../../src/index/postgres-schema.js";
-import { gramCandidates, phraseMatches } from "../../src/search/postgres-match.js";
+import { gramCandidates, phraseMatches, unitCandidates } from "../../src/search/postgres-match.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
 import { TEXT_FIELDS } from "../../src/index/schema.js";
 import { CliProcess, corpusRecords, removeTempDirs, runBuildCli, SERVE_CLI, tempDir, waitUntil, writeRecords } from "../support/index-fixtures.js";
@@ -91,7 +91,7 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     expect(rows[0]!.same).to.equal(true);
   });
 
-  it("builds every search index after a first load, and a phrase is looked up in each part of the gram index", async () => {
+  it("builds every search index after a first load, and a phrase is looked up in each part of the gram index, a character in its postings", async () => {
     const { rows } = await client.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE tablename = 'articles'");
     expect(rows.map(({ name }) => name)).to.include.members(articleIndexes().map(({ name }) => name));
     await client.query("BEGIN");
@@ -101,6 +101,16 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
       const text = JSON.stringify(plan[0]!["QUERY PLAN"]);
       for (let part = 0; part < GRAM_INDEX_PARTS; part++) expect(text).to.include(`"Index Name":"articles_grams_${part}"`);
       expect(text).not.to.include("Seq Scan");
+      // One character, or'ed with a pair: its postings once, then the doc index, in the same bitmap as the gram index's.
+      const { rows: unitPlan } = await client.query<{ "QUERY PLAN": unknown }>(
+        `EXPLAIN (FORMAT JSON) SELECT doc FROM articles WHERE ${unitCandidates("$1")} OR ${gramCandidates("$2")}`,
+        ["疫".charCodeAt(0), phraseGrams("防疫")],
+      );
+      const unitText = JSON.stringify(unitPlan[0]!["QUERY PLAN"]);
+      expect(unitText).to.include(`"Index Name":"unit_postings_unit"`);
+      expect(unitText).to.include(`"Index Name":"articles_doc_key"`);
+      expect(unitText).to.include("BitmapOr");
+      expect(unitText).not.to.include("Seq Scan");
     } finally {
       await client.query("ROLLBACK");
     }
@@ -313,8 +323,14 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
   });
 });
 
-/** term_stats and field_stats as a load from scratch would compute them. */
+/** term_stats, field_stats and the unit postings as a load from scratch would compute them. */
 async function expectStatisticsRecounted(client: pg.Client): Promise<void> {
+  const { rows: texts } = await client.query<{ doc: number; folded: string }>("SELECT doc, folded FROM articles ORDER BY doc");
+  const { units, counts, docs } = chunkUnits(texts);
+  let at = 0;
+  const expected = [...units].map((unit, u) => ({ unit, docs: [...docs.slice(at, (at += counts[u]!))] }));
+  const { rows: stored } = await client.query<{ unit: number; docs: number[] }>("SELECT unit, array_agg(doc ORDER BY doc) AS docs FROM unit_postings, unnest(docs) AS doc GROUP BY unit ORDER BY unit");
+  expect(stored).to.deep.equal(expected);
   for (const { name } of TEXT_FIELDS) {
     const { rows: kept } = await client.query<{ term: string; df: number }>("SELECT term, df FROM term_stats WHERE field = $1 ORDER BY term", [name]);
     const { rows: recounted } = await client.query<{ term: string; df: number }>(
