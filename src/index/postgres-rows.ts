@@ -32,8 +32,6 @@ export const ROW_COLUMNS: readonly string[] = [
 export interface EncodedRows {
   /** The articles' rows in COPY's text format, one line per article ending in "\n", as UTF-8. */
   copy: Uint8Array<ArrayBuffer>;
-  /** The chunk's BM25 postings, per text field (TEXT_FIELDS order). */
-  postings: ChunkPostings[];
   /** The chunk's single-unit postings. */
   units: ChunkUnits;
 }
@@ -48,11 +46,11 @@ export interface ChunkUnits {
   docs: Int32Array<ArrayBuffer>;
 }
 
-/** A chunk's postings of one text field: its distinct terms, and for each in turn its articles (ascending), term frequencies and field lengths. */
-export interface ChunkPostings {
+/** The postings of one text field gathered by a TermPostings: its distinct terms, and for each in turn its articles, term frequencies and field lengths. */
+export interface PackedPostings {
   /** The terms joined by NUL, which text never holds. */
   terms: string;
-  /** How many of the chunk's articles hold each term. */
+  /** How many of the articles hold each term. */
   counts: Int32Array<ArrayBuffer>;
   docs: Int32Array<ArrayBuffer>;
   tfs: Int32Array<ArrayBuffer>;
@@ -60,13 +58,11 @@ export interface ChunkPostings {
 }
 
 /** The transferable buffers of encoded rows (postMessage's transfer list). */
-export const transferablesOf = ({ copy, postings, units }: EncodedRows): ArrayBuffer[] => [
-  copy.buffer,
-  ...postings.flatMap(({ counts, docs, tfs, lengths }) => [counts.buffer, docs.buffer, tfs.buffer, lengths.buffer]),
-  units.units.buffer,
-  units.counts.buffer,
-  units.docs.buffer,
-];
+export const transferablesOf = ({ copy, units }: EncodedRows): ArrayBuffer[] => [copy.buffer, units.units.buffer, units.counts.buffer, units.docs.buffer];
+
+/** The transferable buffers of packed postings. */
+export const postingsTransferables = (postings: readonly PackedPostings[]): ArrayBuffer[] =>
+  postings.flatMap(({ counts, docs, tfs, lengths }) => [counts.buffer, docs.buffer, tfs.buffer, lengths.buffer]);
 
 /** The values of a keyword column, as the embedded store keeps them (article-store.ts). */
 const KEYWORD_VALUES: Record<ColumnKeywordName, (article: Article) => string | string[]> = {
@@ -81,32 +77,56 @@ export interface LoadedArticle {
   article: Article;
 }
 
-/** Analyzes the articles (analyzeArticle with the database's byline `names`, as the embedded build does) and encodes their rows. */
-export function encodeRows(articles: readonly LoadedArticle[], names: ReadonlySet<string>): EncodedRows {
+/**
+ * BM25 postings gathered over any number of chunks: a worker lane's share of a seed file, kept by
+ * the worker between its chunks, so that each term is looked up once per article in one map (the
+ * loader's thread merged a map per chunk: 10 s of a full load's main thread). `collection` names the
+ * file's load, so that a worker never adds a failed load's postings to the next one's.
+ */
+export class TermPostings {
+  /** Per field, term → [doc, tf, length, doc, tf, length, …]. A Map, not an object: jieba's terms as object keys would each be interned first. */
+  private readonly fields = TEXT_FIELDS.map(() => new Map<string, number[]>());
+
+  constructor(readonly collection: number) {}
+
+  /**
+   * Counts the article's terms of field `i` (one lookup per term: the article's triple is the last
+   * of each of its terms' lists) and returns its term frequencies column (postgres-schema.ts).
+   */
+  count(i: number, doc: number, terms: readonly string[]): string {
+    const postings = this.fields[i]!;
+    const distinct: number[][] = [];
+    const distinctTerms: string[] = [];
+    for (const term of terms) {
+      let list = postings.get(term);
+      if (!list) postings.set(term, (list = []));
+      if (list[list.length - 3] === doc) list[list.length - 2]!++;
+      else {
+        list.push(doc, 1, terms.length);
+        distinct.push(list);
+        distinctTerms.push(term);
+      }
+    }
+    let frequencies = "";
+    distinct.forEach((list, t) => (frequencies += termFrequency(distinctTerms[t]!, list[list.length - 2]!)));
+    return frequencies;
+  }
+
+  pack(): PackedPostings[] {
+    return this.fields.map(packPostings);
+  }
+}
+
+/** Analyzes the articles (analyzeArticle with the database's byline `names`, as the embedded build does), counts their terms in `postings` and encodes their rows. */
+export function encodeRows(articles: readonly LoadedArticle[], names: ReadonlySet<string>, postings: TermPostings): EncodedRows {
   const lines: string[] = [];
-  const postings = TEXT_FIELDS.map(() => new Map<string, number[]>()); // term → [doc, tf, length, doc, tf, length, …]
   const texts: FoldedText[] = [];
   for (const { doc, article } of articles) {
     const { folded, fieldTerms } = analyzeArticle(article, names);
     texts.push({ doc, folded });
     const fields = TEXT_FIELDS.flatMap(({ name }, i) => {
       const terms = fieldTerms[i]!;
-      // The article's term frequencies are counted in the chunk's postings (its last triple is this
-      // article's): one lookup per term. A Map, not an object: jieba's terms as object keys would
-      // each be interned first.
-      const distinct: Array<[string, number[]]> = [];
-      for (const term of terms) {
-        let list = postings[i]!.get(term);
-        if (!list) postings[i]!.set(term, (list = []));
-        if (list[list.length - 3] === doc) list[list.length - 2]!++;
-        else {
-          list.push(doc, 1, terms.length);
-          distinct.push([term, list]);
-        }
-      }
-      let frequencies = "";
-      for (const [term, list] of distinct) frequencies += termFrequency(term, list[list.length - 2]!);
-      return [copyText(article[name]), copyText(frequencies), String(terms.length)];
+      return [copyText(article[name]), copyText(postings.count(i, doc, terms)), String(terms.length)];
     });
     const dateKey = dateSortKey(article.date);
     lines.push(
@@ -129,7 +149,7 @@ export function encodeRows(articles: readonly LoadedArticle[], names: ReadonlySe
       ].join("\t") + "\n",
     );
   }
-  return { copy: new TextEncoder().encode(lines.join("")), postings: postings.map(packPostings), units: chunkUnits(texts) };
+  return { copy: new TextEncoder().encode(lines.join("")), units: chunkUnits(texts) };
 }
 
 export interface FoldedText {
@@ -171,7 +191,7 @@ export function chunkUnits(texts: readonly FoldedText[]): ChunkUnits {
   return { units: Int32Array.from(units), counts: Int32Array.from(units, (unit) => heldBy[unit]!), docs };
 }
 
-function packPostings(terms: ReadonlyMap<string, readonly number[]>): ChunkPostings {
+function packPostings(terms: ReadonlyMap<string, readonly number[]>): PackedPostings {
   const lists = [...terms.values()];
   const size = lists.reduce((sum, list) => sum + list.length / 3, 0);
   const packed = { terms: [...terms.keys()].join("\0"), counts: new Int32Array(terms.size), docs: new Int32Array(size), tfs: new Int32Array(size), lengths: new Int32Array(size) };
@@ -188,24 +208,25 @@ function packPostings(terms: ReadonlyMap<string, readonly number[]>): ChunkPosti
 }
 
 /**
- * The BM25 postings of a seed file (postgres-schema.ts), gathered chunk by chunk in loading order
- * (so each term's articles stay ascending), then written for COPY: a row per field and term.
- * Built here rather than by SQL from the rows' term frequencies: 74,545 stories' 13.6 million
- * postings took PostgreSQL's aggregate 14-16 s, their binary COPY from here takes 7 s.
+ * The BM25 and unit postings of a seed file (postgres-schema.ts), gathered from the workers' lanes
+ * and chunks, then written for COPY: a row per field and term, and per unit. A term's articles come
+ * lane by lane, so not in ascending order (BM25 adds each article's score whatever the order); a
+ * unit's come chunk by chunk, ascending. Built here rather than by SQL from the rows' term
+ * frequencies: 74,545 stories' 13.6 million postings took PostgreSQL's aggregate 14-16 s, their
+ * binary COPY from here takes 7 s.
  */
-/** What a chunk gives the file's postings. */
-type PostingsChunk = Pick<EncodedRows, "postings" | "units">;
-
 export class FilePostings {
-  private readonly chunks: PostingsChunk[] = [];
-  /** Per field, each term's runs in the chunks: [chunk, first posting, postings, chunk, …]. Nothing is copied until the rows are written. */
+  private readonly lanes: PackedPostings[][] = [];
+  private readonly chunks: ChunkUnits[] = [];
+  /** Per field, each term's runs in the lanes: [lane, first posting, postings, lane, …]. Nothing is copied until the rows are written. */
   private readonly runs = TEXT_FIELDS.map(() => new Map<string, number[]>());
   /** Each unit's runs in the chunks, alike (indexed by unit: no map). */
   private readonly unitRuns: Array<number[] | undefined> = new Array<number[] | undefined>(UNIT_CODES);
 
-  add(chunk: PostingsChunk): void {
-    const index = this.chunks.push(chunk) - 1;
-    chunk.postings.forEach(({ terms, counts }, i) => {
+  /** A lane's postings (TermPostings.pack). */
+  addTerms(lane: readonly PackedPostings[]): void {
+    const index = this.lanes.push([...lane]) - 1;
+    lane.forEach(({ terms, counts }, i) => {
       if (counts.length === 0) return;
       const runs = this.runs[i]!;
       let at = 0;
@@ -216,7 +237,12 @@ export class FilePostings {
         at += counts[t]!;
       });
     });
-    const { units, counts } = chunk.units;
+  }
+
+  /** A chunk's unit postings, in loading order. */
+  addUnits(chunk: ChunkUnits): void {
+    const index = this.chunks.push(chunk) - 1;
+    const { units, counts } = chunk;
     for (let u = 0, at = 0; u < units.length; at += counts[u]!, u++) (this.unitRuns[units[u]!] ??= []).push(index, at, counts[u]!);
   }
 
@@ -230,8 +256,8 @@ export class FilePostings {
     return binaryCopy(
       TEXT_FIELDS.flatMap(({ name }, i) => {
         const fieldBytes = Buffer.from(name);
-        const arrays = POSTING_ARRAYS.map((key) => (chunk: PostingsChunk) => chunk.postings[i]![key]);
-        return [...this.runs[i]!].map(([term, runs]) => () => this.row([fileBytes, fieldBytes, Buffer.from(term)], runs, arrays));
+        const arrays = POSTING_ARRAYS.map((key) => (lane: number) => this.lanes[lane]![i]![key]);
+        return [...this.runs[i]!].map(([term, runs]) => () => postingsRow([fileBytes, fieldBytes, Buffer.from(term)], runs, arrays));
       }),
     );
   }
@@ -239,29 +265,29 @@ export class FilePostings {
   /** The rows of the unit_postings table (file, unit, docs) in COPY's binary format, units ascending. */
   unitRows(file: string): Generator<Buffer> {
     const fileBytes = Buffer.from(file);
-    const docs = [(chunk: PostingsChunk) => chunk.units.docs];
-    return binaryCopy(this.unitRuns.flatMap((runs, unit) => (runs ? [() => this.row([fileBytes, unit], runs, docs)] : [])));
+    const docs = [(chunk: number) => this.chunks[chunk]!.docs];
+    return binaryCopy(this.unitRuns.flatMap((runs, unit) => (runs ? [() => postingsRow([fileBytes, unit], runs, docs)] : [])));
   }
+}
 
-  /** A row of the leading fields (text or int4), then one int4[] per `arrays`, gathered from the runs' chunks. */
-  private row(fields: ReadonlyArray<Buffer | number>, runs: readonly number[], arrays: ReadonlyArray<(chunk: PostingsChunk) => Int32Array>): Buffer {
-    let postings = 0;
-    for (let r = 2; r < runs.length; r += 3) postings += runs[r]!;
-    const row = new BinaryRow(2 + fields.reduce<number>((sum, field) => sum + 4 + (typeof field === "number" ? 4 : field.length), 0) + arrays.length * int4ArrayBytes(postings));
-    row.int16(fields.length + arrays.length);
-    for (const field of fields) {
-      if (typeof field === "number") row.int4Value(field);
-      else row.bytes(field);
-    }
-    for (const valuesOf of arrays) {
-      row.int4ArrayHeader(postings);
-      for (let r = 0; r < runs.length; r += 3) {
-        const values = valuesOf(this.chunks[runs[r]!]!);
-        for (let at = runs[r + 1]!, end = at + runs[r + 2]!; at < end; at++) row.int4Value(values[at]!);
-      }
-    }
-    return row.filled();
+/** A binary COPY row of the leading fields (text or int4), then one int4[] per `arrays`, gathered from the runs ([source, first, count, …]) of each array's sources. */
+function postingsRow(fields: ReadonlyArray<Buffer | number>, runs: readonly number[], arrays: ReadonlyArray<(source: number) => Int32Array>): Buffer {
+  let postings = 0;
+  for (let r = 2; r < runs.length; r += 3) postings += runs[r]!;
+  const row = new BinaryRow(2 + fields.reduce<number>((sum, field) => sum + 4 + (typeof field === "number" ? 4 : field.length), 0) + arrays.length * int4ArrayBytes(postings));
+  row.int16(fields.length + arrays.length);
+  for (const field of fields) {
+    if (typeof field === "number") row.int4Value(field);
+    else row.bytes(field);
   }
+  for (const valuesOf of arrays) {
+    row.int4ArrayHeader(postings);
+    for (let r = 0; r < runs.length; r += 3) {
+      const values = valuesOf(runs[r]!);
+      for (let at = runs[r + 1]!, end = at + runs[r + 2]!; at < end; at++) row.int4Value(values[at]!);
+    }
+  }
+  return row.filled();
 }
 
 /** A binary COPY's data: its header, the rows (each written when its batch is due, so that memory holds one batch), its trailer. */

@@ -19,7 +19,7 @@ import { BuildRefusedError, SearchError, SeedFormatError, SkippedSeedError } fro
 import { INGEST_VERSION, listSeedFiles, readSeedFile, unlistedReason, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
 import { duplicateIdProblem, type BuildProgress } from "./index-writer.js";
-import { encodeRows, FilePostings, firstOfEachId, ROW_COLUMNS, type EncodedRows, type LoadedArticle } from "./postgres-rows.js";
+import { encodeRows, FilePostings, firstOfEachId, ROW_COLUMNS, TermPostings, type EncodedRows, type LoadedArticle } from "./postgres-rows.js";
 import { articleIndexes, checkDatabase, POSTGRES_SCHEMA_VERSION, schemaStatements, shardStatements, TABLES, textColumns } from "./postgres-schema.js";
 import { TEXT_FIELDS } from "./schema.js";
 import { poolSizeFor, SegmentWorkerPool } from "./segment-pool.js";
@@ -485,9 +485,8 @@ async function replaceFile(
 
   const postings = new FilePostings();
   const rows = async function* (): AsyncGenerator<Buffer> {
-    for await (const chunk of analyzed(unique, names, pool)) {
+    for await (const chunk of analyzed(unique, names, pool, postings)) {
       yield Buffer.from(chunk.copy.buffer, chunk.copy.byteOffset, chunk.copy.byteLength);
-      postings.add(chunk);
       advance(chunk.articles);
     }
   };
@@ -500,15 +499,31 @@ async function replaceFile(
   return duplicates;
 }
 
+/** Numbers each file's analysis, so that a worker never counts a failed load's terms in the next one's postings. */
+let collections = 0;
+
 /**
- * The articles' rows and statistics in order, chunk by chunk: on the pool's workers (each lane a
- * chunk at a time, a few chunks ahead of the COPY stream, so that memory stays bounded) or here.
+ * The articles' rows in order, chunk by chunk, their postings gathered into `postings`: on the
+ * pool's workers (each lane a chunk at a time, a few chunks ahead of the COPY stream, so that
+ * memory stays bounded; each lane's term postings asked for at the end) or here.
  */
-async function* analyzed(articles: readonly LoadedArticle[], names: ReadonlySet<string>, pool: SegmentWorkerPool | undefined): AsyncGenerator<EncodedRows & { articles: number }> {
+async function* analyzed(
+  articles: readonly LoadedArticle[],
+  names: ReadonlySet<string>,
+  pool: SegmentWorkerPool | undefined,
+  postings: FilePostings,
+): AsyncGenerator<EncodedRows & { articles: number }> {
   const chunks: LoadedArticle[][] = [];
   for (let from = 0; from < articles.length; from += CHUNK_ARTICLES) chunks.push(articles.slice(from, from + CHUNK_ARTICLES));
+  const collection = ++collections;
   if (!pool) {
-    for (const chunk of chunks) yield { ...encodeRows(chunk, names), articles: chunk.length };
+    const terms = new TermPostings(collection);
+    for (const chunk of chunks) {
+      const rows = encodeRows(chunk, names, terms);
+      postings.addUnits(rows.units);
+      yield { ...rows, articles: chunk.length };
+    }
+    postings.addTerms(terms.pack());
     return;
   }
   const workers = pool;
@@ -517,7 +532,7 @@ async function* analyzed(articles: readonly LoadedArticle[], names: ReadonlySet<
   const results: Array<Promise<EncodedRows> | undefined> = [];
   const dispatch = (i: number): void => {
     const lane = i % workers.size;
-    const result = lanes[lane]!.then(() => workers.rows(lane, chunks[i]!));
+    const result = lanes[lane]!.then(() => workers.rows(lane, chunks[i]!, collection));
     // Marked handled: a failing chunk further ahead must not be an unhandled rejection while an earlier one is awaited.
     lanes[lane] = result.catch(() => {});
     results[i] = result;
@@ -527,8 +542,10 @@ async function* analyzed(articles: readonly LoadedArticle[], names: ReadonlySet<
     const result = await results[i]!;
     results[i] = undefined;
     if (i + ahead < chunks.length) dispatch(i + ahead);
+    postings.addUnits(result.units);
     yield { ...result, articles: chunks[i]!.length };
   }
+  for (let lane = 0; lane < workers.size; lane++) postings.addTerms(await workers.postings(lane, collection));
 }
 
 /**

@@ -8,7 +8,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { SegmentRecord } from "./format.js";
-import type { EncodedRows, LoadedArticle } from "./postgres-rows.js";
+import type { EncodedRows, LoadedArticle, PackedPostings } from "./postgres-rows.js";
 import type { SegmentJob, SegmentWorkerData, SegmentWorkerMessage, WorkerJob } from "./segment-worker.js";
 
 /** Below this many new articles, starting worker threads (a second jieba each, ~1 s) costs more than it saves. */
@@ -44,11 +44,18 @@ export class SegmentWorkerPool {
     return message.record;
   }
 
-  /** The PostgreSQL rows of `articles` (postgres-rows.ts encodeRows), analyzed on worker `lane`. */
-  async rows(lane: number, articles: LoadedArticle[]): Promise<EncodedRows> {
-    const message = await this.run(lane, { kind: "rows", articles }, `analyzing ${articles.length} articles of ${articles[0]?.article.file ?? "no file"}`, () => {});
+  /** The PostgreSQL rows of `articles` (postgres-rows.ts encodeRows), analyzed on worker `lane`, which keeps their terms' postings in `collection`'s. */
+  async rows(lane: number, articles: LoadedArticle[], collection: number): Promise<EncodedRows> {
+    const message = await this.run(lane, { kind: "rows", articles, collection }, `analyzing ${articles.length} articles of ${articles[0]?.article.file ?? "no file"}`, () => {});
     if (message.type !== "rows") throw new Error(`segment worker answered ${message.type} to a rows job`);
     return message.rows;
+  }
+
+  /** The postings that worker `lane` gathered in `collection` (and then forgets). */
+  async postings(lane: number, collection: number): Promise<PackedPostings[]> {
+    const message = await this.run(lane, { kind: "postings", collection }, "packing postings", () => {});
+    if (message.type !== "postings") throw new Error(`segment worker answered ${message.type} to a postings job`);
+    return message.postings;
   }
 
   private run(lane: number, job: WorkerJob, what: string, advance: (articles: number) => void): Promise<Exclude<SegmentWorkerMessage, { type: "progress" | "failed" }>> {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { encodeRows, ROW_COLUMNS } from "../../src/index/postgres-rows.js";
+import { encodeRows, ROW_COLUMNS, TermPostings } from "../../src/index/postgres-rows.js";
 import { SegmentWorkerPool } from "../../src/index/segment-pool.js";
 import type { Article } from "../../src/types.js";
 
@@ -64,8 +64,19 @@ describe("segment worker pool", function () {
     pool = new SegmentWorkerPool(1, undefined, names);
     const articles = [article("r-1"), { ...article("r-2"), title: "春耕\t备耕", body: "引号\"与反斜杠\\，换行\n之后都镇强报道", authors: ["王尚磊"], date: "2020-03-15" }];
     const loaded = articles.map((article, i) => ({ article, doc: 10 + i }));
-    const onWorker = await pool.rows(0, loaded);
-    expect(onWorker).to.deep.equal(encodeRows(loaded, names));
+    const onWorker = await pool.rows(0, loaded, 1);
+    const here = new TermPostings(1);
+    expect(onWorker).to.deep.equal(encodeRows(loaded, names, here));
+    // The lane keeps the terms' postings over its chunks of the file until asked; a failed load's (collection 2, never asked) are not the next one's.
+    const more = [{ article: { ...article("r-3"), body: "春耕" }, doc: 12 }];
+    expect(await pool.rows(0, more, 1)).to.deep.equal(encodeRows(more, names, here));
+    expect(await pool.postings(0, 1)).to.deep.equal(here.pack());
+    await pool.rows(0, more, 2);
+    await pool.rows(0, loaded, 3);
+    const third = new TermPostings(3);
+    encodeRows(loaded, names, third);
+    expect(await pool.postings(0, 3)).to.deep.equal(third.pack());
+    expect(await pool.postings(0, 3), "asked twice: none the second time").to.deep.equal(new TermPostings(3).pack());
     const lines = new TextDecoder().decode(onWorker.copy).split("\n");
     expect(lines).to.have.length(3); // two lines and the end: tabs and line breaks inside values are escaped
     // Each entry: \u0001 term \u0002 frequency (postgres-schema.ts termFrequency).
