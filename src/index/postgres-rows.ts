@@ -1,7 +1,8 @@
-// Article[] → the rows of the PostgreSQL articles table in COPY's text format, and their BM25
-// postings (from which the loader's SQL derives the global statistics). Pure and synchronous: it
-// runs on the segment pool's worker threads (segment-worker.ts) for a large load, in the loader's
-// thread for a small one.
+// Article[] → the rows of the PostgreSQL articles table in COPY's text format, their BM25 postings
+// (from which the loader's SQL derives the global statistics) and their single-unit postings; then
+// a seed file's postings in COPY's binary format. Pure and synchronous: the rows are encoded on the
+// segment pool's worker threads (segment-worker.ts) for a large load, in the loader's thread for a
+// small one.
 import type { Article } from "../types.js";
 import { dateSortKey } from "./article-store.js";
 import { termFrequency, textColumns } from "./postgres-schema.js";
@@ -216,7 +217,7 @@ function packPostings(terms: ReadonlyMap<string, readonly number[]>): PackedPost
  * binary COPY from here takes 7 s.
  */
 export class FilePostings {
-  private readonly lanes: PackedPostings[][] = [];
+  private readonly lanes: Array<readonly PackedPostings[]> = [];
   private readonly chunks: ChunkUnits[] = [];
   /** Per field, each term's runs in the lanes: [lane, first posting, postings, lane, …]. Nothing is copied until the rows are written. */
   private readonly runs = TEXT_FIELDS.map(() => new Map<string, number[]>());
@@ -225,7 +226,7 @@ export class FilePostings {
 
   /** A lane's postings (TermPostings.pack). */
   addTerms(lane: readonly PackedPostings[]): void {
-    const index = this.lanes.push([...lane]) - 1;
+    const index = this.lanes.push(lane) - 1;
     lane.forEach(({ terms, counts }, i) => {
       if (counts.length === 0) return;
       const runs = this.runs[i]!;

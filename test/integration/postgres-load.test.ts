@@ -11,7 +11,9 @@ import { buildIndex } from "../../src/index/index-writer.js";
 import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
 import { chunkUnits, phraseGrams } from "../../src/index/postgres-rows.js";
 import { articleIndexes, GRAM_INDEX_PARTS, markedTerm, READ_SETTINGS, termFrequency, termFrequencyIn } from "../../src/index/postgres-schema.js";
-import { gramCandidates, phraseMatches, unitCandidates } from "../../src/search/postgres-match.js";
+import { analyzeAtom } from "../../src/search/candidates.js";
+import { gramCandidates, matchInPostgres, phraseMatches, unitCandidates } from "../../src/search/postgres-match.js";
+import { parseQuery } from "../../src/search/query-parser.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
 import { TEXT_FIELDS } from "../../src/index/schema.js";
 import { CliProcess, corpusRecords, removeTempDirs, runBuildCli, SERVE_CLI, tempDir, waitUntil, writeRecords } from "../support/index-fixtures.js";
@@ -114,6 +116,33 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     } finally {
       await client.query("ROLLBACK");
     }
+  });
+
+  it("lets the gram index propose when a query also has one-character words, and a character's postings only where nothing else does", async () => {
+    /** The plan of the statement that finds the query's articles (the first that matchInPostgres sends). */
+    const planOf = async (query: string): Promise<string> => {
+      const sent: Array<{ text: string; values?: unknown[] }> = [];
+      await matchInPostgres({ query: async (text, values) => (sent.push({ text, values }), client.query(text, values)) }, query);
+      const { text, values } = sent.find(({ text }) => text.includes("AS only_expanded"))!;
+      await client.query("BEGIN");
+      try {
+        for (const [name, value] of Object.entries(READ_SETTINGS)) await client.query(`SET LOCAL ${name} = ${value}`);
+        const { rows } = await client.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
+        return JSON.stringify(rows[0]!["QUERY PLAN"]);
+      } finally {
+        await client.query("ROLLBACK");
+      }
+    };
+    // A headline's word of one character (新) beside longer ones: the planner, which guesses that a
+    // character's postings hold 10 articles, would read all of them (74,373 for 新 in the full corpus).
+    const needles = analyzeAtom(parseQuery("缅甸新外国投资法").required[0]![0]!).needles;
+    expect(needles, "the case under test").to.include("新").and.satisfy((all: string[]) => all.some((needle) => needle.length > 1));
+    const headline = await planOf("缅甸新外国投资法");
+    expect(headline).to.include('"Index Name":"articles_grams_0"');
+    expect(headline).not.to.include("unit_postings").and.not.to.include("articles_doc_key");
+    // Words of one character only: one of them is looked up in its postings, the others checked on those articles.
+    const characters = await planOf("新 在 中");
+    expect(characters.match(/unit_postings_unit/g)).to.have.length(1);
   });
 
   it("compresses the long values with lz4, not pglz", async () => {
