@@ -5,7 +5,7 @@
 // small one.
 import type { Article } from "../types.js";
 import { dateSortKey } from "./article-store.js";
-import { termFrequency, textColumns } from "./postgres-schema.js";
+import { textColumns } from "./postgres-schema.js";
 import { COLUMN_KEYWORDS, TEXT_FIELDS, type ColumnKeywordName } from "./schema.js";
 import { analyzeArticle } from "./segment-writer.js";
 
@@ -92,7 +92,7 @@ export class TermPostings {
 
   /**
    * Counts the article's terms of field `i` (one lookup per term: the article's triple is the last
-   * of each of its terms' lists) and returns its term frequencies column (postgres-schema.ts).
+   * of each of its terms' lists) and returns its term frequencies as a JSON object ({term: tf}).
    */
   count(i: number, doc: number, terms: readonly string[]): string {
     const postings = this.fields[i]!;
@@ -108,9 +108,7 @@ export class TermPostings {
         distinctTerms.push(term);
       }
     }
-    let frequencies = "";
-    distinct.forEach((list, t) => (frequencies += termFrequency(distinctTerms[t]!, list[list.length - 2]!)));
-    return frequencies;
+    return `{${distinct.map((list, t) => `${JSON.stringify(distinctTerms[t]!)}:${list[list.length - 2]!}`).join(",")}}`;
   }
 
   pack(): PackedPostings[] {

@@ -5,28 +5,10 @@ import { BuildRefusedError } from "../errors.js";
 import { KEYWORD_FIELDS, keywordField, TEXT_FIELDS, type KeywordFieldName } from "./schema.js";
 
 /** Bump when the tables below change: a database loaded under another version is loaded again in full. */
-export const POSTGRES_SCHEMA_VERSION = 7;
+export const POSTGRES_SCHEMA_VERSION = 8;
 
-/** The text field's display text, its terms with their frequencies (termFrequencies below), and its number of terms (BM25's field length). */
+/** The text field's display text, its terms with their frequencies ({term: tf}), and its number of terms (BM25's field length). */
 export const textColumns = (name: string): { text: string; tf: string; length: string } => ({ text: name, tf: `${name}_tf`, length: `${name}_terms` });
-
-/**
- * A field's term frequencies column: each distinct term as TF_TERM, the term, TF_COUNT, its
- * frequency. Plain text, not jsonb: a load's COPY then parses no JSON (jsonb input was a third of
- * PostgreSQL's time for the articles' COPY, and the loader's JSON a tenth of its encoding), and
- * terms never hold the two marks (folding turns control characters into spaces).
- */
-const TF_TERM = "\u0001";
-const TF_COUNT = "\u0002";
-
-/** One term's entry in a term frequencies column (the column is the entries of its distinct terms, one after the other). */
-export const termFrequency = (term: string, tf: number): string => `${TF_TERM}${term}${TF_COUNT}${tf}`;
-
-/** SQL: the frequency (int, 0 when absent) in the term frequencies `column` of the term whose marked form (markedTerm) is the text parameter `marked`. */
-export const termFrequencyIn = (column: string, marked: string): string => `coalesce(nullif(split_part(split_part(${column}, ${marked}, 2), chr(${TF_TERM.charCodeAt(0)}), 1), '')::int, 0)`;
-
-/** A term as termFrequencyIn looks it up: between its marks, so that no longer term that ends or starts with it is found. */
-export const markedTerm = (term: string): string => `${TF_TERM}${term}${TF_COUNT}`;
 
 /** A column keyword field's SQL type: several values (authors) are an array. */
 export function keywordColumnType(name: KeywordFieldName): "text" | "text[]" {
@@ -63,7 +45,7 @@ function articleColumns(): string[] {
   ];
   for (const field of TEXT_FIELDS) {
     const { text, tf, length } = textColumns(field.name);
-    columns.push(`${text} text NOT NULL`, `${tf} text NOT NULL`, `${length} integer NOT NULL`);
+    columns.push(`${text} text NOT NULL`, `${tf} jsonb NOT NULL`, `${length} integer NOT NULL`);
   }
   for (const field of KEYWORD_FIELDS) {
     const { stored } = field;
@@ -90,7 +72,7 @@ export function schemaStatements(): string[] {
     "CREATE TABLE IF NOT EXISTS field_stats (field text PRIMARY KEY, articles bigint NOT NULL, terms bigint NOT NULL)",
     // BM25's postings, per seed file (replaced with its rows): each field's terms with the articles
     // holding them, their term frequencies and field lengths, side by side. Ranking reads only the
-    // query terms' rows (term frequency columns of 35,003 articles for 中国: 540 ms; these: about 40 ms).
+    // query terms' rows (jsonb tf of 35,003 articles for 中国: 540 ms; these: about 40 ms).
     `CREATE TABLE IF NOT EXISTS postings (
       file text NOT NULL REFERENCES seed_files (file) ON DELETE CASCADE, field text NOT NULL, term text NOT NULL,
       docs integer[] NOT NULL, tfs integer[] NOT NULL, lengths integer[] NOT NULL)`,

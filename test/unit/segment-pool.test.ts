@@ -79,9 +79,7 @@ describe("segment worker pool", function () {
     expect(await pool.postings(0, 3), "asked twice: none the second time").to.deep.equal(new TermPostings(3).pack());
     const lines = new TextDecoder().decode(onWorker.copy).split("\n");
     expect(lines).to.have.length(3); // two lines and the end: tabs and line breaks inside values are escaped
-    // Each entry: \u0001 term \u0002 frequency (postgres-schema.ts termFrequency).
-    const frequencies = (line: string, column: string): Record<string, number> =>
-      Object.fromEntries(copyValue(line.split("\t")[ROW_COLUMNS.indexOf(column)]!).split("\u0001").slice(1).map((entry) => [entry.split("\u0002")[0]!, Number(entry.split("\u0002")[1])]));
+    const frequencies = (line: string, column: string): unknown => JSON.parse(copyValue(line.split("\t")[ROW_COLUMNS.indexOf(column)]!));
     expect(frequencies(lines[1]!, "body_tf"), "a name of the index, not of the article").to.include({ 都镇强: 1 });
     expect(frequencies(lines[1]!, "title_tf")).to.include({ 春耕: 1 });
     const record = await pool.write(0, { dir: path.join(dir, "seg-z"), name: "seg-z", articles }, () => {});
