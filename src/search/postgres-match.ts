@@ -89,17 +89,16 @@ class Sql {
    * a query word with Latin text at an end must stand alone.
    */
   needle(needle: string, field: Field, wholeWord: boolean, checkedOnly = false): string {
-    const short = needle.length <= GRAM_EXACT_UNITS;
-    const candidates = checkedOnly ? "TRUE" : this.candidates(needle);
+    const proposed = checkedOnly ? [] : [this.candidates(needle)];
     const latinStart = wholeWord && LATIN.test(needle.charAt(0));
     const latinEnd = wholeWord && LATIN.test(needle.charAt(needle.length - 1));
     if (latinStart || latinEnd) {
       const pattern = `${latinStart ? "(^|[^a-z0-9])" : ""}${needle.replace(/[\\^$.|?*+()[\]{}]/g, (char) => `\\${char}`)}${latinEnd ? "($|[^a-z0-9])" : ""}`;
-      return `(${candidates} AND ${Sql.fieldText(field)} ~ ${this.param(pattern)})`;
+      return `(${[...proposed, `${Sql.fieldText(field)} ~ ${this.param(pattern)}`].join(" AND ")})`;
     }
     // One or two UTF-16 units anywhere (a character, or two of the BMP): the candidates are exactly the articles that hold them.
-    if (short && field === "any" && !checkedOnly) return candidates;
-    return `(${candidates} AND strpos(${Sql.fieldText(field)}, ${this.param(needle)}) > 0)`;
+    if (needle.length <= GRAM_EXACT_UNITS && field === "any" && proposed.length > 0) return proposed[0]!;
+    return `(${[...proposed, `strpos(${Sql.fieldText(field)}, ${this.param(needle)}) > 0`].join(" AND ")})`;
   }
 
   /**
