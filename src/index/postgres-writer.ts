@@ -20,7 +20,7 @@ import { BuildRefusedError, SearchError, SeedFormatError, SkippedSeedError } fro
 import { INGEST_VERSION, listSeedFiles, readSeedFile, unlistedReason, type SeedFile } from "../ingest/read-seeds.js";
 import type { Article } from "../types.js";
 import { duplicateIdProblem, type BuildProgress } from "./index-writer.js";
-import { encodeRows, FilePostings, firstOfEachId, ROW_COLUMNS, TermPostings, type EncodedRows, type LoadedArticle } from "./postgres-rows.js";
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, encodeRows, FilePostings, firstOfEachId, ROW_COLUMNS, TermPostings, type EncodedRows, type LoadedArticle } from "./postgres-rows.js";
 import { articleIndexes, checkDatabase, POSTGRES_SCHEMA_VERSION, schemaStatements, shardStatements, TABLES, textColumns } from "./postgres-schema.js";
 import { TEXT_FIELDS } from "./schema.js";
 import { poolSizeFor, SegmentWorkerPool } from "./segment-pool.js";
@@ -486,12 +486,14 @@ async function replaceFile(
 
   const postings = new FilePostings();
   const rows = async function* (): AsyncGenerator<Buffer> {
+    yield BINARY_COPY_HEADER;
     for await (const chunk of analyzed(unique, names, pool, postings)) {
       yield Buffer.from(chunk.copy.buffer, chunk.copy.byteOffset, chunk.copy.byteLength);
       advance(chunk.articles);
     }
+    yield BINARY_COPY_TRAILER;
   };
-  await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY articles (${ROW_COLUMNS.map((name) => `"${name}"`).join(", ")}) FROM STDIN`)));
+  await pipeline(Readable.from(rows()), client.query(copyFrom(`COPY articles (${ROW_COLUMNS.map((name) => `"${name}"`).join(", ")}) FROM STDIN (FORMAT binary)`)));
   await pipeline(Readable.from(postings.termRows(seed.file)), client.query(copyFrom("COPY postings (file, field, term, docs, tfs, lengths) FROM STDIN (FORMAT binary)")));
   await pipeline(Readable.from(postings.unitRows(seed.file)), client.query(copyFrom("COPY unit_postings (file, unit, docs) FROM STDIN (FORMAT binary)")));
   await countFile(client, seed.file);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { chunkUnits, pairGrams, phraseGrams } from "../../src/index/postgres-rows.js";
+import { chunkUnits, pairGrams, phraseGrams, TermPostings } from "../../src/index/postgres-rows.js";
 import { ASCII, ASTRAL, CJK, forAll } from "../support/random.js";
 
 /** Does any line of the text hold the phrase (the gram index never joins lines)? */
@@ -45,6 +45,33 @@ describe("postgres-rows: the gram codes and unit postings of the phrase index", 
         if (phrase.length <= 2) expect(proposed, `${JSON.stringify(phrase)} in ${JSON.stringify(text)}`).to.equal(holds(text, phrase));
         else if (holds(text, phrase)) expect(proposed, `${JSON.stringify(phrase)} in ${JSON.stringify(text)}`).to.equal(true);
       }
+    });
+  });
+
+  it("counts each field's terms per article as a JSON object, and packs every term's articles in order with their frequencies and lengths", () => {
+    // More terms than the counters' first size (1,024), and terms that JSON must escape.
+    const vocabulary = [...Array.from({ length: 1_500 }, (_, i) => `词${i}`), '"', "\\", "a\tb"];
+    forAll(20, (random) => {
+      const postings = new TermPostings(1);
+      const expected = new Map<string, Array<[number, number, number]>>();
+      for (let doc = random.int(0, 3); doc < 60; doc += random.int(1, 3)) {
+        const terms = Array.from({ length: random.int(0, 40) }, () => vocabulary[random.int(0, random.int(0, 1) === 0 ? 5 : vocabulary.length - 1)]!);
+        const tf = new Map<string, number>();
+        for (const term of terms) tf.set(term, (tf.get(term) ?? 0) + 1);
+        expect(JSON.parse(postings.count(1, doc, terms))).to.deep.equal(Object.fromEntries(tf));
+        for (const [term, count] of tf) expected.set(term, [...(expected.get(term) ?? []), [doc, count, terms.length]]);
+      }
+      const [title, body] = postings.pack();
+      expect(title!.terms).to.equal("");
+      const packed = new Map<string, Array<[number, number, number]>>();
+      let at = 0;
+      body!.terms.split("\0").forEach((term, t) => {
+        const count = body!.counts[t]!;
+        packed.set(term, Array.from({ length: count }, (_, i) => [body!.docs[at + i]!, body!.tfs[at + i]!, body!.lengths[at + i]!]));
+        at += count;
+      });
+      expect(at).to.equal(body!.docs.length);
+      expect(packed).to.deep.equal(expected);
     });
   });
 });

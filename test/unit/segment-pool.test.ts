@@ -2,12 +2,11 @@ import { expect } from "chai";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { encodeRows, ROW_COLUMNS, TermPostings } from "../../src/index/postgres-rows.js";
+import { dateSortKey } from "../../src/index/article-store.js";
+import { encodeRows, pairGrams, ROW_COLUMNS, TermPostings } from "../../src/index/postgres-rows.js";
 import { SegmentWorkerPool } from "../../src/index/segment-pool.js";
 import type { Article } from "../../src/types.js";
-
-/** A value of a COPY text line as PostgreSQL reads it (its escapes undone). */
-const copyValue = (text: string): string => text.replace(/\\(.)/g, (_, char: string) => ({ n: "\n", r: "\r", t: "\t" })[char] ?? char);
+import { arrayElements, binaryRows } from "../support/binary-copy.js";
 
 const article = (id: string): Article => ({
   id,
@@ -77,11 +76,25 @@ describe("segment worker pool", function () {
     encodeRows(loaded, names, third);
     expect(await pool.postings(0, 3)).to.deep.equal(third.pack());
     expect(await pool.postings(0, 3), "asked twice: none the second time").to.deep.equal(new TermPostings(3).pack());
-    const lines = new TextDecoder().decode(onWorker.copy).split("\n");
-    expect(lines).to.have.length(3); // two lines and the end: tabs and line breaks inside values are escaped
-    const frequencies = (line: string, column: string): unknown => JSON.parse(copyValue(line.split("\t")[ROW_COLUMNS.indexOf(column)]!));
-    expect(frequencies(lines[1]!, "body_tf"), "a name of the index, not of the article").to.include({ 都镇强: 1 });
-    expect(frequencies(lines[1]!, "title_tf")).to.include({ 春耕: 1 });
+    const rows = binaryRows(onWorker.copy);
+    expect(rows).to.have.length(2);
+    const field = (row: number, column: string): Buffer | null => rows[row]![ROW_COLUMNS.indexOf(column)]!;
+    const text = (row: number, column: string): string | undefined => field(row, column)?.toString();
+    // jsonb: its version byte, then the JSON text.
+    const json = (row: number, column: string): unknown => (expect(field(row, column)![0]).to.equal(1), JSON.parse(field(row, column)!.subarray(1).toString()));
+    const texts = (row: number, column: string): string[] => arrayElements(field(row, column)!).elements.map(String);
+    expect(rows[1]).to.have.length(ROW_COLUMNS.length);
+    expect(json(1, "body_tf"), "a name of the index, not of the article").to.include({ 都镇强: 1 });
+    expect(json(1, "title_tf")).to.include({ 春耕: 1 });
+    expect([text(1, "id"), text(1, "title"), text(1, "body")]).to.deep.equal(["r-2", "春耕\t备耕", "引号\"与反斜杠\\，换行\n之后都镇强报道"]);
+    expect(field(1, "doc")!.readInt32BE(0)).to.equal(11);
+    expect(texts(1, "author")).to.deep.equal(["王尚磊"]);
+    expect(texts(0, "author"), "no authors: an empty array").to.deep.equal([]);
+    expect(field(1, "date_key")!.readDoubleBE(0)).to.equal(dateSortKey("2020-03-15"));
+    expect(field(0, "date_key"), "undated: NULL").to.equal(null);
+    expect(json(1, "details")).to.include({ lineStart: 1 });
+    const grams = arrayElements(field(1, "grams")!).elements.map((element) => element.readInt32BE(0));
+    expect(grams).to.deep.equal([...pairGrams(text(1, "folded")!)]);
     const record = await pool.write(0, { dir: path.join(dir, "seg-z"), name: "seg-z", articles }, () => {});
     expect(record).to.include({ name: "seg-z", articles: 2 });
   });
