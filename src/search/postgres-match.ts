@@ -19,7 +19,7 @@ import { sumRows } from "./postgres-shards.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { idf, saturate, type Ranked } from "./rank.js";
 import { expandQuery, type Expansion } from "./query-expansion.js";
-import { EXPANSION_WEIGHT, orderRanked, penaltyFor, proximityBonus, RERANK_DEPTH, rerankHead, type ItemCount, type PhraseCount, type SearchRequest } from "./search.js";
+import { EXPANSION_WEIGHT, orderRanked, penaltyFor, proximityBonusOf, proximityWords, RERANK_DEPTH, rerankHead, type ItemCount, type PhraseCount, type SearchRequest, type WordPlace } from "./search.js";
 
 export interface PostgresMatches {
   query: ParsedQuery;
@@ -181,10 +181,11 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
   const ids = new Map(matches.docs.map((doc, i) => [doc, matches.ids[i]!]));
   const idOf = (doc: number): string => ids.get(doc)!;
   const head = rerankHead(entries, request, idOf);
-  const texts = await articleTexts(client, head.slice(0, RERANK_DEPTH).map(({ doc }) => doc));
+  const words = proximityWords(groups);
+  const places = await wordPlaces(client, head.slice(0, RERANK_DEPTH).map(({ doc }) => doc), words);
   const ranked = orderRanked(entries, head, request, idOf, (doc, base) => {
-    const { folded, title } = texts.get(doc)!;
-    return proximityBonus(folded, title.length, groups, base);
+    const { title, places: found } = places.get(doc)!;
+    return proximityBonusOf(found, title, groups, base);
   });
   return ranked.map(({ doc, score }) => ({ doc, id: idOf(doc), score }));
 }
@@ -290,10 +291,20 @@ function contenders(matches: PostgresMatches, request: Pick<SearchRequest, "page
   return all.filter((i) => tierOf(i) >= cutoff);
 }
 
-/** Folded text and display title (its length in UTF-16 units is where the folded title ends) of the given articles. */
-async function articleTexts(client: Queryable, docs: readonly number[]): Promise<Map<number, { folded: string; title: string }>> {
-  const { rows } = await client.query<{ doc: number; folded: string; title: string }>("SELECT doc, folded, title FROM articles WHERE doc = ANY($1::int[])", [docs]);
-  return new Map(rows.map(({ doc, folded, title }) => [doc, { folded, title }]));
+/**
+ * The folded title of each of the given articles, and where it first holds each of the words
+ * (search.ts proximityBonusOf): strpos counts characters as title_length does. Only these cross
+ * the wire: the 200 re-ranked articles' folded texts were most of a keyword search's bytes.
+ */
+async function wordPlaces(client: Queryable, docs: readonly number[], words: readonly string[]): Promise<Map<number, { title: string; places: WordPlace[] }>> {
+  const { rows } = await client.query<{ doc: number; title: string; title_length: number; positions: number[] }>(
+    `SELECT doc, left(folded, title_length) AS title, title_length,
+            ARRAY(SELECT strpos(folded, word) FROM unnest($2::text[]) WITH ORDINALITY AS words (word, n) ORDER BY n) AS positions
+     FROM articles WHERE doc = ANY($1::int[])`,
+    [docs, words],
+  );
+  const placeOf = (position: number, titleLength: number): WordPlace => (position === 0 ? "none" : position <= titleLength ? "title" : "body");
+  return new Map(rows.map(({ doc, title, title_length, positions }) => [doc, { title, places: positions.map((position) => placeOf(position, title_length)) }]));
 }
 
 /** The query's matching articles and phrase counts, as search.ts matchQuery finds them in the embedded index (with synonyms; without pinyin readings, which need the index's vocabulary). */

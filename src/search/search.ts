@@ -465,14 +465,26 @@ export const penaltyFor = (onlyExpanded: number, groupCount: number): number => 
  * article's folded text, its first `titleEnd` characters the title.
  */
 export function proximityBonus(text: string, titleEnd: number, groups: AnalyzedAtom[][], base: number): number {
+  const places = proximityWords(groups).map((word): WordPlace => {
+    const at = text.indexOf(word);
+    return at < 0 ? "none" : at < titleEnd ? "title" : "body";
+  });
+  return proximityBonusOf(places, text.slice(0, titleEnd), groups, base);
+}
+
+/** Where an article first holds a word. */
+export type WordPlace = "title" | "body" | "none";
+
+/** The words whose first place in an article earns proximityBonus's reward: the items jieba splits into two terms or more, as typed. */
+export const proximityWords = (groups: AnalyzedAtom[][]): string[] =>
+  groups.flat().flatMap((item) => (item.atom.kind === "phrase" || item.terms.length < 2 || item.joined.length === 0 ? [] : [item.joined]));
+
+/** proximityBonus from the first place of each of proximityWords and the folded title (all that the PostgreSQL backend reads for it). */
+export function proximityBonusOf(places: readonly WordPlace[], foldedTitle: string, groups: AnalyzedAtom[][], base: number): number {
   let bonus = 0;
-  for (const item of groups.flat()) {
-    if (item.atom.kind === "phrase" || item.terms.length < 2 || item.joined.length === 0) continue;
-    const at = text.indexOf(item.joined);
-    if (at >= 0) bonus += at < titleEnd ? 0.5 * base : 0.2 * base;
-  }
+  for (const place of places) if (place !== "none") bonus += place === "title" ? 0.5 * base : 0.2 * base;
   const wholeQuery = groups.map((group) => group[0]!.joined).join("");
-  if (wholeQuery.length > 0 && text.slice(0, titleEnd).replace(/\s+/g, "") === wholeQuery) bonus += base;
+  if (wholeQuery.length > 0 && foldedTitle.replace(/\s+/g, "") === wholeQuery) bonus += base;
   return bonus;
 }
 
