@@ -100,7 +100,7 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     }
   });
 
-  it("lets the gram index propose when a query also has one-character words, and a character's postings only where nothing else does", async () => {
+  it("lets the gram index propose when a query also has one-character words, and a character's postings only where nothing else does; words' grams in one containment", async () => {
     /** The plan of the statement that finds the query's articles (the first that matchInPostgres sends). */
     const planOf = async (query: string): Promise<string> => {
       const sent: Array<{ text: string; values?: unknown[] }> = [];
@@ -125,6 +125,9 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     // Words of one character only: one of them is looked up in its postings, the others checked on those articles.
     const characters = await planOf("新 在 中");
     expect(characters.match(/unit_postings_unit/g)).to.have.length(1);
+    // Several words: their grams in one containment per part of the gram index, not one per word.
+    const words = await planOf("防疫 知识 社区");
+    expect(words.match(/grams @>/g), "one containment per part, in the index condition and the recheck").to.have.length(2 * GRAM_INDEX_PARTS);
   });
 
   it("compresses the long values with lz4, not pglz", async () => {
