@@ -169,8 +169,9 @@ const TF_CAPS: Record<TextField["postings"], number> = { headline: TF_SLOTS, com
 
 /**
  * search.ts's search (without expansion and corrections) over the database: the matches, BM25 with
- * the loader's global statistics computed by the database in the embedded engine's order of
- * operations (so that scores and ties are the same), then the same re-ranking, sort and paging.
+ * the loader's global statistics from the database's term frequencies, added up in the embedded
+ * engine's order of operations (so that scores and ties are the same), then the same re-ranking,
+ * sort and paging.
  */
 export async function searchPostgres(client: Queryable, request: SearchRequest, catalog = new Catalog()): Promise<PostgresPage> {
   const matches = await matchInPostgres(client, request.query, catalog);
