@@ -193,13 +193,14 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
   const weights = new Map<string, number>();
   for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + (item.expansion ? EXPANSION_WEIGHT : 1));
   const entries: Ranked[] = contenders(matches, request).map((i) => ({ doc: matches.docs[i]!, tier: matches.tiers.get(matches.ids[i]!) ?? groups.length, score: 0, date: matches.dates[i]! }));
-  const scores = await bm25(client, catalog, weights, entries.map(({ doc }) => doc));
-  for (const entry of entries) entry.score = scores.get(entry.doc) ?? 0;
+  const words = proximityWords(groups);
+  // When every contender is in the re-ranked head, the statement that reads their term frequencies also finds the words (a round trip less).
+  const scored = await bm25(client, catalog, weights, entries.map(({ doc }) => doc), entries.length <= RERANK_DEPTH ? words : undefined);
+  for (const entry of entries) entry.score = scored.scores.get(entry.doc) ?? 0;
   const ids = new Map(matches.docs.map((doc, i) => [doc, matches.ids[i]!]));
   const idOf = (doc: number): string => ids.get(doc)!;
   const head = rerankHead(entries, request, idOf);
-  const words = proximityWords(groups);
-  const places = await wordPlaces(client, head.slice(0, RERANK_DEPTH).map(({ doc }) => doc), words);
+  const places = scored.places ?? (await wordPlaces(client, head.slice(0, RERANK_DEPTH).map(({ doc }) => doc), words));
   const ranked = orderRanked(entries, head, request, idOf, (doc, base) => {
     const { title, places: found } = places.get(doc)!;
     return proximityBonusOf(found, title, groups, base);
@@ -215,8 +216,8 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
  * each article's jsonb of term frequencies, one decompression per field and article; many
  * articles (中国: 35,003), the query terms' postings, added up here (jsonb: 540 ms; postings: 40 ms).
  */
-async function bm25(client: Queryable, catalog: Catalog, weights: ReadonlyMap<string, number>, docs: readonly number[]): Promise<Map<number, number>> {
-  if (docs.length === 0 || weights.size === 0) return new Map();
+async function bm25(client: Queryable, catalog: Catalog, weights: ReadonlyMap<string, number>, docs: readonly number[], words?: readonly string[]): Promise<Scored> {
+  if (docs.length === 0 || weights.size === 0) return { scores: new Map() };
   const terms = [...weights.keys()];
   const stats = await catalog.termStats(client, terms);
   const fields = await catalog.fieldStats(client);
@@ -227,7 +228,13 @@ async function bm25(client: Queryable, catalog: Catalog, weights: ReadonlyMap<st
     return TEXT_FIELDS.map((field) => ({ term, field, termIdf, postings: stats.get(`${field.name} ${term}`) ?? 0, average: Math.max(1, (fields.get(field.name)?.terms ?? 0) / Math.max(1, size)) }));
   });
   const postings = parts.reduce((sum, part) => sum + part.postings, 0);
-  return postings <= POSTINGS_PER_ARTICLE * docs.length ? bm25FromPostings(client, parts, docs) : bm25FromRows(client, parts, docs);
+  return postings <= POSTINGS_PER_ARTICLE * docs.length ? { scores: await bm25FromPostings(client, parts, docs) } : bm25FromRows(client, parts, docs, words);
+}
+
+/** BM25 scores by article; and where the articles hold the proximity words, when asked and read on the way. */
+interface Scored {
+  scores: Map<number, number>;
+  places?: WordPlaces;
 }
 
 /** The postings path is taken while the query terms' postings are at most this many per article to score. */
@@ -279,16 +286,17 @@ const termScore = ({ field, termIdf, average }: Bm25Part, tf: number, length: nu
  * search, where a lookup in plain text (tried, `\x01term\x02tf` per term) scanned the column for
  * each term: 0.3-0.4 ms more per dev query, for 4% off a full load's time.
  */
-async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs: readonly number[]): Promise<Map<number, number>> {
+async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs: readonly number[], words?: readonly string[]): Promise<Scored> {
   const terms = [...new Set(parts.map(({ term }) => term))];
   // Per article: the terms' frequencies field after field, and each field's length.
   const frequencies = (field: string): string =>
     `ARRAY(SELECT coalesce((scored.${textColumns(field).tf} ->> term)::int, 0) FROM unnest($2::text[]) WITH ORDINALITY AS query (term, n) ORDER BY n)`;
-  const { rows } = await client.query<{ doc: number; tfs: number[]; lengths: number[] }>(
+  const { rows } = await client.query<{ doc: number; tfs: number[]; lengths: number[] } & Partial<PlaceRow>>(
     `SELECT doc, ${TEXT_FIELDS.map(({ name }) => frequencies(name)).join(" || ")} AS tfs, ARRAY[${TEXT_FIELDS.map(({ name }) => textColumns(name).length).join(", ")}] AS lengths
-     FROM (SELECT doc, ${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
+            ${words ? `, ${placeColumns("$3")}` : ""}
+     FROM (SELECT doc, ${words ? "folded, title_length, " : ""}${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
            FROM articles WHERE doc = ANY($1::int[]) OFFSET 0) AS scored`,
-    [docs, terms],
+    words ? [docs, terms, words] : [docs, terms],
   );
   const termAt = new Map(terms.map((term, i) => [term, i]));
   const fieldAt = new Map(TEXT_FIELDS.map(({ name }, i) => [name, i]));
@@ -302,7 +310,7 @@ async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs:
     }
     scores.set(doc, score);
   }
-  return scores;
+  return { scores, places: words ? new Map(rows.map((row) => [row.doc, placesOf(row as PlaceRow)])) : undefined };
 }
 
 /**
@@ -320,20 +328,31 @@ function contenders(matches: PostgresMatches, request: Pick<SearchRequest, "page
   return all.filter((i) => tierOf(i) >= cutoff);
 }
 
+/** Per article, its folded title and where it first holds each proximity word (search.ts proximityBonusOf). */
+type WordPlaces = Map<number, { title: string; places: WordPlace[] }>;
+
 /**
- * The folded title of each of the given articles, and where it first holds each of the words
- * (search.ts proximityBonusOf): strpos counts characters as title_length does. Only these cross
+ * The columns of WordPlaces from a row's folded text and title length, for the words of the text[]
+ * parameter `words`: strpos counts characters as title_length does (0: nowhere). Only these cross
  * the wire: the 200 re-ranked articles' folded texts were most of a keyword search's bytes.
  */
-async function wordPlaces(client: Queryable, docs: readonly number[], words: readonly string[]): Promise<Map<number, { title: string; places: WordPlace[] }>> {
-  const { rows } = await client.query<{ doc: number; title: string; title_length: number; positions: number[] }>(
-    `SELECT doc, left(folded, title_length) AS title, title_length,
-            ARRAY(SELECT strpos(folded, word) FROM unnest($2::text[]) WITH ORDINALITY AS words (word, n) ORDER BY n) AS positions
-     FROM articles WHERE doc = ANY($1::int[])`,
-    [docs, words],
-  );
-  const placeOf = (position: number, titleLength: number): WordPlace => (position === 0 ? "none" : position <= titleLength ? "title" : "body");
-  return new Map(rows.map(({ doc, title, title_length, positions }) => [doc, { title, places: positions.map((position) => placeOf(position, title_length)) }]));
+const placeColumns = (words: string): string =>
+  `left(folded, title_length) AS title, title_length, ARRAY(SELECT strpos(folded, word) FROM unnest(${words}::text[]) WITH ORDINALITY AS words (word, n) ORDER BY n) AS positions`;
+
+interface PlaceRow {
+  title: string;
+  title_length: number;
+  positions: number[];
+}
+
+const placesOf = ({ title, title_length, positions }: PlaceRow): { title: string; places: WordPlace[] } => ({
+  title,
+  places: positions.map((position) => (position === 0 ? "none" : position <= title_length ? "title" : "body")),
+});
+
+async function wordPlaces(client: Queryable, docs: readonly number[], words: readonly string[]): Promise<WordPlaces> {
+  const { rows } = await client.query<{ doc: number } & PlaceRow>(`SELECT doc, ${placeColumns("$2")} FROM articles WHERE doc = ANY($1::int[])`, [docs, words]);
+  return new Map(rows.map((row) => [row.doc, placesOf(row)]));
 }
 
 /** The query's matching articles and phrase counts, as search.ts matchQuery finds them in the embedded index (with synonyms; without pinyin readings, which need the index's vocabulary). */

@@ -12,7 +12,8 @@ import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
 import { chunkUnits, phraseGrams } from "../../src/index/postgres-rows.js";
 import { articleIndexes, GRAM_INDEX_PARTS, READ_SETTINGS } from "../../src/index/postgres-schema.js";
 import { analyzeAtom } from "../../src/search/candidates.js";
-import { gramCandidates, matchInPostgres, phraseMatches, unitCandidates } from "../../src/search/postgres-match.js";
+import { gramCandidates, matchInPostgres, phraseMatches, searchPostgres, unitCandidates } from "../../src/search/postgres-match.js";
+import { search } from "../../src/search/search.js";
 import { parseQuery } from "../../src/search/query-parser.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
 import { TEXT_FIELDS } from "../../src/index/schema.js";
@@ -165,6 +166,24 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
 
   it("ranks, sorts and pages as the embedded engine does: the same ids in the same order with the same scores", async () => {
     await expectSameRanking(client, snapshot);
+  });
+
+  it("finds a headline's words in the statement that reads the term frequencies when every match is re-ranked, with the embedded engine's scores", async () => {
+    let merged = 0;
+    for (let doc = 0; doc < 40; doc++) {
+      // A headline's start typed as one word: jieba splits it, so its place in each article earns a bonus.
+      const query = snapshot.folded(doc).slice(0, 6).replace(/[\p{P}\p{S}\s]/gu, "");
+      if (query.length < 4) continue;
+      const request = { query, sort: "relevance" as const, page: 1, size: 10, correct: false };
+      const sent: string[] = [];
+      const page = await searchPostgres({ query: async (text, values) => (sent.push(text), client.query(text, values)) }, request);
+      const embedded = search(snapshot, request);
+      expect(page.pageIds.map((id, at) => `${id} ${page.scores[at]!.toPrecision(12)}`), query).to.deep.equal(embedded.hits.map((hit) => `${hit.article.id} ${hit.score.toPrecision(12)}`));
+      const finding = sent.filter((text) => text.includes("strpos(folded, word)"));
+      expect(finding, "the words are looked up once").to.have.length(1);
+      if (finding[0]!.includes("->> term")) merged++;
+    }
+    expect(merged, "queries whose words came with the term frequencies").to.be.at.least(5);
   });
 
   it("makes a new seed file visible, replaces a changed one's rows and deletes a removed one's, statistics in step", async () => {
