@@ -14,7 +14,7 @@ import { DATE_FILTER, TEXT_FIELDS, VALUE_FILTERS, type TextField, type ValueFilt
 import { MAX_TF } from "../index/word-index.js";
 import { analyzeAtom, type AnalyzedAtom } from "./candidates.js";
 import type { Field } from "./phrase-check.js";
-import type { Queryable } from "./postgres-pools.js";
+import { prepared, type Queryable } from "./postgres-pools.js";
 import { sumRows } from "./postgres-shards.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { idf, saturate, type Ranked } from "./rank.js";
@@ -255,8 +255,8 @@ interface Bm25Part {
 async function bm25FromPostings(client: Queryable, parts: readonly Bm25Part[], docs: readonly number[]): Promise<Map<number, number>> {
   const { rows } = await client.query<{ field: string; term: string; docs: string; tfs: string; lengths: string }>(
     // Text, not arrays: splitting "1,2,3" is many times faster than parsing an array literal.
-    `SELECT field, term, array_to_string(docs, ',') AS docs, array_to_string(tfs, ',') AS tfs, array_to_string(lengths, ',') AS lengths
-     FROM postings WHERE field = ANY($1::text[]) AND term = ANY($2::text[])`,
+    prepared(`SELECT field, term, array_to_string(docs, ',') AS docs, array_to_string(tfs, ',') AS tfs, array_to_string(lengths, ',') AS lengths
+     FROM postings WHERE field = ANY($1::text[]) AND term = ANY($2::text[])`),
     [[...new Set(parts.map(({ field }) => field.name))], [...new Set(parts.map(({ term }) => term))]],
   );
   const wanted = new Set(docs);
@@ -292,10 +292,10 @@ async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs:
   const frequencies = (field: string): string =>
     `ARRAY(SELECT coalesce((scored.${textColumns(field).tf} ->> term)::int, 0) FROM unnest($2::text[]) WITH ORDINALITY AS query (term, n) ORDER BY n)`;
   const { rows } = await client.query<{ doc: number; tfs: number[]; lengths: number[] } & Partial<PlaceRow>>(
-    `SELECT doc, ${TEXT_FIELDS.map(({ name }) => frequencies(name)).join(" || ")} AS tfs, ARRAY[${TEXT_FIELDS.map(({ name }) => textColumns(name).length).join(", ")}] AS lengths
+    prepared(`SELECT doc, ${TEXT_FIELDS.map(({ name }) => frequencies(name)).join(" || ")} AS tfs, ARRAY[${TEXT_FIELDS.map(({ name }) => textColumns(name).length).join(", ")}] AS lengths
             ${words ? `, ${placeColumns("$3")}` : ""}
      FROM (SELECT doc, ${words ? "folded, title_length, " : ""}${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
-           FROM articles WHERE doc = ANY($1::int[]) OFFSET 0) AS scored`,
+           FROM articles WHERE doc = ANY($1::int[]) OFFSET 0) AS scored`),
     words ? [docs, terms, words] : [docs, terms],
   );
   const termAt = new Map(terms.map((term, i) => [term, i]));
@@ -351,7 +351,7 @@ const placesOf = ({ title, title_length, positions }: PlaceRow): { title: string
 });
 
 async function wordPlaces(client: Queryable, docs: readonly number[], words: readonly string[]): Promise<WordPlaces> {
-  const { rows } = await client.query<{ doc: number } & PlaceRow>(`SELECT doc, ${placeColumns("$2")} FROM articles WHERE doc = ANY($1::int[])`, [docs, words]);
+  const { rows } = await client.query<{ doc: number } & PlaceRow>(prepared(`SELECT doc, ${placeColumns("$2")} FROM articles WHERE doc = ANY($1::int[])`), [docs, words]);
   return new Map(rows.map((row) => [row.doc, placesOf(row)]));
 }
 
@@ -559,7 +559,7 @@ export class Catalog {
     const missing = terms.filter((term) => !this.frequencies.has(`${names[0]} ${term}`));
     if (missing.length > 0) {
       // field = ANY as well: the primary key (field, term) then finds each row (term alone scanned the table: 30–70 ms).
-      const { rows } = await client.query<{ field: string; term: string; df: number }>("SELECT field, term, df FROM term_stats WHERE field = ANY($1::text[]) AND term = ANY($2::text[])", [names, missing]);
+      const { rows } = await client.query<{ field: string; term: string; df: number }>(prepared("SELECT field, term, df FROM term_stats WHERE field = ANY($1::text[]) AND term = ANY($2::text[])"), [names, missing]);
       if (this.frequencies.size > MAX_CACHED_TERMS) this.frequencies.clear();
       for (const term of missing) for (const name of names) this.frequencies.set(`${name} ${term}`, 0);
       for (const { field, term, df } of sumRows(rows, ["field", "term"], ["df"])) this.frequencies.set(`${field} ${term}`, df);

@@ -11,9 +11,30 @@ import { readOptions } from "../index/postgres-schema.js";
 import { redactedUrl } from "../index/postgres-writer.js";
 import type { Budget } from "./budget.js";
 
+/**
+ * A statement each connection parses once and, after five runs, plans once (PostgreSQL's plan
+ * cache), for those whose best plan never depends on the values: a lookup by article number. Not
+ * for gram containment, whose plan depends on how common the grams are.
+ */
+export interface PreparedStatement {
+  name: string;
+  text: string;
+}
+
 /** What the backend's SQL needs of a connection: pg's clients and pools have it, and so has the shards' proxy (postgres-shards.ts). */
 export interface Queryable {
-  query<Row extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+  query<Row extends pg.QueryResultRow>(statement: string | PreparedStatement, values?: unknown[]): Promise<{ rows: Row[] }>;
+}
+
+const preparedStatements = new Map<string, PreparedStatement>();
+
+export const textOf = (statement: string | PreparedStatement): string => (typeof statement === "string" ? statement : statement.text);
+
+/** The text as a prepared statement, one name per text (a connection refuses a name given to two texts). */
+export function prepared(text: string): PreparedStatement {
+  let statement = preparedStatements.get(text);
+  if (!statement) preparedStatements.set(text, (statement = { name: `zh_news_${preparedStatements.size}`, text }));
+  return statement;
 }
 
 export interface PoolOptions {
@@ -112,7 +133,7 @@ export class DatabasePools {
         const release = unguard;
         let finished = false;
         return {
-          db: { query: (text, values) => held.query(text, values).catch((error: unknown) => Promise.reject(mapError(error, undefined))) },
+          db: { query: (statement, values) => held.query(statement, values).catch((error: unknown) => Promise.reject(mapError(error, undefined))) },
           done: async () => {
             if (finished) return;
             finished = true;
@@ -164,12 +185,12 @@ export class DatabasePools {
       let timeout = limited ? timeLeft(budget) : 0;
       await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = ${timeout}`);
       const result = await work({
-        query: async (text, values) => {
+        query: async (statement, values) => {
           if (limited) {
             const left = timeLeft(budget);
             if (left < timeout / 2) await client.query(`SET LOCAL statement_timeout = ${(timeout = left)}`);
           }
-          return client.query(text, values);
+          return client.query(statement, values);
         },
       });
       await client.query("COMMIT");

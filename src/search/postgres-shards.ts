@@ -7,7 +7,7 @@ import pg from "pg";
 import { ShardUnavailableError } from "../errors.js";
 import { SHARD_FUNCTION } from "../index/postgres-schema.js";
 import { arrayLiteral } from "../index/postgres-rows.js";
-import type { Queryable } from "./postgres-pools.js";
+import { textOf, type PreparedStatement, type Queryable } from "./postgres-pools.js";
 
 /** A shard as the proxy records it (postgres-proxy.ts shard_map), with what names it in PL/Proxy's errors. */
 export interface ProxyShard {
@@ -40,9 +40,10 @@ export class ProxyDatabase implements Queryable {
     if (shards) this.shardMap = Promise.resolve(shards);
   }
 
-  async query<Row extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<{ rows: Row[] }> {
+  /** A prepared statement is sent as text: each shard's function runs what it is given. */
+  async query<Row extends pg.QueryResultRow>(statement: string | PreparedStatement, values: unknown[] = []): Promise<{ rows: Row[] }> {
     try {
-      const { rows } = await this.proxy.query<{ row: Row }>(`SELECT ${SHARD_FUNCTION}($1) AS row`, [inlineParameters(text, values)]);
+      const { rows } = await this.proxy.query<{ row: Row }>(`SELECT ${SHARD_FUNCTION}($1) AS row`, [inlineParameters(textOf(statement), values)]);
       return { rows: rows.map(({ row }) => row) };
     } catch (error) {
       throw (await this.unavailableShard(error)) ?? error;

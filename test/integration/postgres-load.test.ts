@@ -13,6 +13,7 @@ import { chunkUnits, phraseGrams } from "../../src/index/postgres-rows.js";
 import { articleIndexes, GRAM_INDEX_PARTS, READ_SETTINGS } from "../../src/index/postgres-schema.js";
 import { analyzeAtom } from "../../src/search/candidates.js";
 import { gramCandidates, matchInPostgres, phraseMatches, searchPostgres, unitCandidates } from "../../src/search/postgres-match.js";
+import { textOf } from "../../src/search/postgres-pools.js";
 import { search } from "../../src/search/search.js";
 import { parseQuery } from "../../src/search/query-parser.js";
 import { loadPostgres, type LoadSummary } from "../../src/index/postgres-writer.js";
@@ -105,7 +106,7 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     /** The plan of the statement that finds the query's articles (the first that matchInPostgres sends). */
     const planOf = async (query: string): Promise<string> => {
       const sent: Array<{ text: string; values?: unknown[] }> = [];
-      await matchInPostgres({ query: async (text, values) => (sent.push({ text, values }), client.query(text, values)) }, query);
+      await matchInPostgres({ query: async (statement, values) => (sent.push({ text: textOf(statement), values }), client.query(statement, values)) }, query);
       const { text, values } = sent.find(({ text }) => text.includes("AS only_expanded"))!;
       await client.query("BEGIN");
       try {
@@ -176,7 +177,7 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
       if (query.length < 4) continue;
       const request = { query, sort: "relevance" as const, page: 1, size: 10, correct: false };
       const sent: string[] = [];
-      const page = await searchPostgres({ query: async (text, values) => (sent.push(text), client.query(text, values)) }, request);
+      const page = await searchPostgres({ query: async (statement, values) => (sent.push(textOf(statement)), client.query(statement, values)) }, request);
       const embedded = search(snapshot, request);
       expect(page.pageIds.map((id, at) => `${id} ${page.scores[at]!.toPrecision(12)}`), query).to.deep.equal(embedded.hits.map((hit) => `${hit.article.id} ${hit.score.toPrecision(12)}`));
       const finding = sent.filter((text) => text.includes("strpos(folded, word)"));

@@ -64,6 +64,23 @@ describe("PostgreSQL backend: serving (real cluster, real servers)", function ()
     expect(after.hits.map(({ id }) => id)).to.deep.equal(["late-1"]);
   });
 
+  it("answers as the embedded server after a full reload, whose new tables replace those of the connections' prepared statements", async () => {
+    // Each path asked once (never answered from a cache): by the twelfth, each of the servers' connections has run its statements past the five runs after which PostgreSQL may keep a generic plan.
+    const paths = (round: number): string[] => ["疫情", "防疫知识", "记者 报道"].map((query) => `/api/search?q=${encodeURIComponent(query)}&size=${round}`);
+    const answer = async (server: RunningServer, query: string): Promise<string> => {
+      const { status, text } = await fetchText(server.url, query);
+      expect(status, `${query}: ${text}`).to.equal(200);
+      const { total, hits } = JSON.parse(text) as { total: number; hits: Array<{ id: string; snippet: string }> };
+      return JSON.stringify({ total, hits: hits.map(({ id, snippet }) => [id, snippet]) });
+    };
+    const expectSame = async (round: number): Promise<void> => {
+      for (const query of paths(round)) expect(await answer(database, query), query).to.equal(await answer(embedded, query));
+    };
+    for (let round = 1; round <= 12; round++) await expectSame(round);
+    await loadPostgres({ seeds: [seeds], databaseUrl: url, full: true });
+    await expectSame(13);
+  });
+
   it("stops a search that outlives --query-budget with 503 query_too_expensive", async () => {
     const strict = await startServer({ seedsDir: seeds, extraArgs: ["--backend", "postgres", "--database-url", url, "--query-budget", "1"] });
     try {
