@@ -4,7 +4,8 @@
 // index generation), in-process search (match, BM25, re-rank, page: what searchPostgres answers)
 // against the embedded engine's, every total checked equal; then HTTP on two app servers over the
 // database (`npm start --backend postgres`) at 50 connections in all, with the result cache (the
-// servers' default) and without it (every request reaches the database).
+// servers' default) and without it (every request reaches the database); without it, also at steady
+// rates below the servers' peak (steady-rate.ts), the latency readers see at that rate.
 import autocannon from "autocannon";
 import os from "node:os";
 import pg from "pg";
@@ -22,6 +23,7 @@ import { CONNECTIONS } from "./http.js";
 import { currentGenerationBytes } from "./index-files.js";
 import { firstRelevantRank, queryText, type EvalQuery } from "./known-item.js";
 import { percentile } from "./stats.js";
+import { steadyLoad, type SteadyFigures } from "./steady-rate.js";
 
 /** App servers over the one database: the readers of issue 14's deployment picture. */
 const APP_SERVERS = 2;
@@ -60,7 +62,12 @@ interface HttpFigures {
   requests: number;
   /** Answers that were not 2xx (503 when a query ran out of its budget or found the pool busy), errors and timeouts. */
   failed: number;
+  /** Open-loop runs at fractions of `rps` (STEADY_FRACTIONS), cache off only: what a reader waits at that rate. */
+  steady?: SteadyFigures[];
 }
+
+/** The steady rates tried after a closed-loop run with the cache off, as fractions of its answers per second. */
+const STEADY_FRACTIONS = [0.25, 0.5, 0.75] as const;
 
 const step = (text: string): void => console.log(`· ${text}`);
 
@@ -115,7 +122,7 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
     }
 
     const http = await measureAppServers(url, queries, options.duration, []);
-    const uncached = await measureAppServers(url, queries, options.duration, ["--result-cache", "0"]);
+    const uncached = await measureAppServers(url, queries, options.duration, ["--result-cache", "0"], STEADY_FRACTIONS);
     const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
     const keywords_mrr10 = { embedded: mean(reciprocal.embedded), postgres: mean(reciprocal.postgres) };
     checks.expect(Math.abs(keywords_mrr10.postgres - keywords_mrr10.embedded) <= 0.01, `keywords MRR@10: postgres ${keywords_mrr10.postgres.toFixed(3)}, embedded ${keywords_mrr10.embedded.toFixed(3)} (at most 0.01 apart)`);
@@ -161,7 +168,7 @@ async function latencies(queries: readonly EvalQuery[], rounds: number, ask: (q:
  * Keyword, then phrase queries over HTTP, spread over APP_SERVERS servers (CONNECTIONS in all). The
  * p99 is the worse of the servers' (their latencies are not pooled by autocannon).
  */
-async function measureAppServers(url: string, queries: readonly EvalQuery[], seconds: number, serverOptions: readonly string[]): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
+async function measureAppServers(url: string, queries: readonly EvalQuery[], seconds: number, serverOptions: readonly string[], steadyFractions: readonly number[] = []): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
   step(`HTTP: ${APP_SERVERS} app servers over the database${serverOptions.length > 0 ? ` (${serverOptions.join(" ")})` : ""}, ${CONNECTIONS} connections in all, ${seconds} s per query kind`);
   const servers: ListeningChild[] = [];
   try {
@@ -194,8 +201,11 @@ async function measureAppServers(url: string, queries: readonly EvalQuery[], sec
       const results = await load(seconds);
       const ok = results.reduce((sum, result) => sum + result["2xx"], 0);
       const bad = results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0);
+      const rps = ok / seconds;
+      const steady: SteadyFigures[] = [];
+      for (const fraction of steadyFractions) steady.push(await steadyLoad(servers.map((server) => server.url), list, { rps: Math.max(1, Math.round(rps * fraction)), seconds, connections: CONNECTIONS }));
       // Reported, not fatal: under load the servers answer 503 (budget, busy) rather than late, and the run's other figures stand.
-      return { rps: ok / seconds, p50_ms: Math.max(...results.map((result) => result.latency.p50)), p99_ms: Math.max(...results.map((result) => result.latency.p99)), requests: ok, failed: bad };
+      return { rps, p50_ms: Math.max(...results.map((result) => result.latency.p50)), p99_ms: Math.max(...results.map((result) => result.latency.p99)), requests: ok, failed: bad, ...(steady.length > 0 ? { steady } : {}) };
     };
     return { http: { keyword: await run("keyword"), phrase: await run("phrase") } };
   } finally {
@@ -237,6 +247,15 @@ export function formatPostgres(figures: PostgresFigures): string {
           ? [`${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.${label})`, `${ms(http.p50_ms)} / ${ms(http.p99_ms)}`, `${Math.round(http.rps)} req/s 2xx, ${http.failed} not 2xx`, "", `p99 ≤ 50 ms ${mark(http.p99_ms <= 50 && http.failed === 0)}`]
           : [`${kind} HTTP${label}`, "not measured", figures.http_skipped ?? "", "", "p99 ≤ 50 ms"],
       );
+      for (const run of http?.steady ?? []) {
+        rows.push([
+          `  at a steady ${Math.round(run.offered_rps)} req/s (${Math.round((run.offered_rps / http!.rps) * 100)}%)`,
+          `${ms(run.p50_ms)} / ${ms(run.p99_ms)}`,
+          `${run.answered} 2xx, ${run.failed} not 2xx`,
+          "",
+          `p99 ≤ 50 ms ${mark(run.p99_ms <= 50 && run.failed === 0)}`,
+        ]);
+      }
     }
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
