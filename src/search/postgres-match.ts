@@ -14,7 +14,7 @@ import { DATE_FILTER, TEXT_FIELDS, VALUE_FILTERS, type TextField, type ValueFilt
 import { MAX_TF } from "../index/word-index.js";
 import { analyzeAtom, type AnalyzedAtom } from "./candidates.js";
 import type { Field } from "./phrase-check.js";
-import { prepared, type Queryable } from "./postgres-pools.js";
+import { arrayParameter, prepared, type Queryable } from "./postgres-pools.js";
 import { sumRows } from "./postgres-shards.js";
 import { parseQuery, type ParsedQuery } from "./query-parser.js";
 import { idf, saturate, type Ranked } from "./rank.js";
@@ -256,7 +256,7 @@ async function bm25FromPostings(client: Queryable, parts: readonly Bm25Part[], d
   const { rows } = await client.query<{ field: string; term: string; docs: string; tfs: string; lengths: string }>(
     // Text, not arrays: splitting "1,2,3" is many times faster than parsing an array literal.
     prepared(`SELECT field, term, array_to_string(docs, ',') AS docs, array_to_string(tfs, ',') AS tfs, array_to_string(lengths, ',') AS lengths
-     FROM postings WHERE field = ANY($1::text[]) AND term = ANY($2::text[])`),
+     FROM postings WHERE field = ANY(${arrayParameter("$1", "text")}) AND term = ANY(${arrayParameter("$2", "text")})`),
     [[...new Set(parts.map(({ field }) => field.name))], [...new Set(parts.map(({ term }) => term))]],
   );
   const wanted = new Set(docs);
@@ -290,12 +290,12 @@ async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs:
   const terms = [...new Set(parts.map(({ term }) => term))];
   // Per article: the terms' frequencies field after field, and each field's length.
   const frequencies = (field: string): string =>
-    `ARRAY(SELECT coalesce((scored.${textColumns(field).tf} ->> term)::int, 0) FROM unnest($2::text[]) WITH ORDINALITY AS query (term, n) ORDER BY n)`;
+    `ARRAY(SELECT coalesce((scored.${textColumns(field).tf} ->> term)::int, 0) FROM unnest(${arrayParameter("$2", "text")}) WITH ORDINALITY AS query (term, n) ORDER BY n)`;
   const { rows } = await client.query<{ doc: number; tfs: number[]; lengths: number[] } & Partial<PlaceRow>>(
     prepared(`SELECT doc, ${TEXT_FIELDS.map(({ name }) => frequencies(name)).join(" || ")} AS tfs, ARRAY[${TEXT_FIELDS.map(({ name }) => textColumns(name).length).join(", ")}] AS lengths
-            ${words ? `, ${placeColumns("$3")}` : ""}
+            ${words ? `, ${placeColumns(arrayParameter("$3", "text"))}` : ""}
      FROM (SELECT doc, ${words ? "folded, title_length, " : ""}${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
-           FROM articles WHERE doc = ANY($1::int[]) OFFSET 0) AS scored`),
+           FROM articles WHERE doc = ANY(${arrayParameter("$1", "int")}) OFFSET 0) AS scored`),
     words ? [docs, terms, words] : [docs, terms],
   );
   const termAt = new Map(terms.map((term, i) => [term, i]));
@@ -337,7 +337,7 @@ type WordPlaces = Map<number, { title: string; places: WordPlace[] }>;
  * the wire: the 200 re-ranked articles' folded texts were most of a keyword search's bytes.
  */
 const placeColumns = (words: string): string =>
-  `left(folded, title_length) AS title, title_length, ARRAY(SELECT strpos(folded, word) FROM unnest(${words}::text[]) WITH ORDINALITY AS words (word, n) ORDER BY n) AS positions`;
+  `left(folded, title_length) AS title, title_length, ARRAY(SELECT strpos(folded, word) FROM unnest(${words}) WITH ORDINALITY AS words (word, n) ORDER BY n) AS positions`;
 
 interface PlaceRow {
   title: string;
@@ -351,7 +351,7 @@ const placesOf = ({ title, title_length, positions }: PlaceRow): { title: string
 });
 
 async function wordPlaces(client: Queryable, docs: readonly number[], words: readonly string[]): Promise<WordPlaces> {
-  const { rows } = await client.query<{ doc: number } & PlaceRow>(prepared(`SELECT doc, ${placeColumns("$2")} FROM articles WHERE doc = ANY($1::int[])`), [docs, words]);
+  const { rows } = await client.query<{ doc: number } & PlaceRow>(prepared(`SELECT doc, ${placeColumns(arrayParameter("$2", "text"))} FROM articles WHERE doc = ANY(${arrayParameter("$1", "int")})`), [docs, words]);
   return new Map(rows.map((row) => [row.doc, placesOf(row)]));
 }
 

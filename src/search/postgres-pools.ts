@@ -28,6 +28,14 @@ export interface Queryable {
 
 const preparedStatements = new Map<string, PreparedStatement>();
 
+/**
+ * An array parameter of a prepared statement, sent as text and cast in the statement. The planner
+ * then cannot see the elements: a plan made for the values costs as much as the generic plan plus
+ * the planning, so after five runs PostgreSQL keeps the generic plan and stops planning the
+ * statement. Typed `$1::int[]`, a BM25 statement was planned at every run: 0.2 ms of its 0.4.
+ */
+export const arrayParameter = (placeholder: `$${number}`, element: "int" | "text"): string => `${placeholder}::text::${element}[]`;
+
 export const textOf = (statement: string | PreparedStatement): string => (typeof statement === "string" ? statement : statement.text);
 
 /** The text as a prepared statement, one name per text (a connection refuses a name given to two texts). */

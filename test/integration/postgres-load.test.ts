@@ -10,7 +10,7 @@ import { fold } from "../../src/analysis/fold.js";
 import { buildIndex } from "../../src/index/index-writer.js";
 import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
 import { chunkUnits, phraseGrams } from "../../src/index/postgres-rows.js";
-import { articleIndexes, GRAM_INDEX_PARTS, READ_SETTINGS } from "../../src/index/postgres-schema.js";
+import { articleIndexes, GRAM_INDEX_PARTS, READ_SETTINGS, readOptions } from "../../src/index/postgres-schema.js";
 import { analyzeAtom } from "../../src/search/candidates.js";
 import { gramCandidates, matchInPostgres, phraseMatches, searchPostgres, unitCandidates } from "../../src/search/postgres-match.js";
 import { textOf } from "../../src/search/postgres-pools.js";
@@ -185,6 +185,27 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
       if (finding[0]!.includes("->> term")) merged++;
     }
     expect(merged, "queries whose words came with the term frequencies").to.be.at.least(5);
+  });
+
+  it("plans the statements that look articles up by number once per connection: PostgreSQL keeps their generic plans", async () => {
+    const reader = new pg.Client({ connectionString: url, options: readOptions() });
+    await reader.connect();
+    try {
+      for (let doc = 0; doc < 40; doc++) {
+        const query = snapshot.folded(doc).slice(0, 8).replace(/[\p{P}\p{S}\s]/gu, "");
+        if (query.length >= 4) await searchPostgres(reader, { query, sort: "relevance", page: 1, size: 10, correct: false });
+      }
+      const { rows } = await reader.query<{ statement: string; generic_plans: string; custom_plans: string }>("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements");
+      // Term statistics are read once per term by a server (Catalog), planned each time.
+      const byNumber = rows.filter((row) => row.statement.includes("WHERE doc = ANY") && Number(row.generic_plans) + Number(row.custom_plans) > 10);
+      expect(byNumber.map(({ statement }) => statement).join("\n"), "the BM25 statement").to.include("->> term");
+      for (const row of byNumber) {
+        expect(Number(row.generic_plans), row.statement).to.be.above(0);
+        expect(Number(row.custom_plans), row.statement).to.be.at.most(5);
+      }
+    } finally {
+      await reader.end();
+    }
   });
 
   it("makes a new seed file visible, replaces a changed one's rows and deletes a removed one's, statistics in step", async () => {
