@@ -12,9 +12,10 @@ import { redactedUrl } from "../index/postgres-writer.js";
 import type { Budget } from "./budget.js";
 
 /**
- * A statement each connection parses once and, after five runs, plans once (PostgreSQL's plan
- * cache), for those whose best plan never depends on the values: a lookup by article number. Not
- * for gram containment, whose plan depends on how common the grams are.
+ * A statement each connection parses once. PostgreSQL plans it for the values at its first five
+ * runs, then may keep a generic plan (see arrayParameter): only for statements whose plan is the
+ * same for any values, such as lookups by article number (a plan for filters, for one, depends on
+ * how many articles they keep).
  */
 export interface PreparedStatement {
   name: string;
@@ -26,8 +27,6 @@ export interface Queryable {
   query<Row extends pg.QueryResultRow>(statement: string | PreparedStatement, values?: unknown[]): Promise<{ rows: Row[] }>;
 }
 
-const preparedStatements = new Map<string, PreparedStatement>();
-
 /**
  * An array parameter of a prepared statement, sent as text and cast in the statement. The planner
  * then cannot see the elements: a plan made for the values costs as much as the generic plan plus
@@ -38,10 +37,21 @@ export const arrayParameter = (placeholder: `$${number}`, element: "int" | "text
 
 export const textOf = (statement: string | PreparedStatement): string => (typeof statement === "string" ? statement : statement.text);
 
-/** The text as a prepared statement, one name per text (a connection refuses a name given to two texts). */
-export function prepared(text: string): PreparedStatement {
+const preparedStatements = new Map<string, PreparedStatement>();
+
+/**
+ * Texts prepared at most: each connection keeps every statement it prepared, and the statements
+ * that find a query's articles have a text per query shape (26 for the 200 dev keyword queries).
+ */
+const MAX_PREPARED = 500;
+
+/** The text as a prepared statement, one name per text (a connection refuses a name given to two texts); past MAX_PREPARED texts, the text. */
+export function prepared(text: string): PreparedStatement | string {
   let statement = preparedStatements.get(text);
-  if (!statement) preparedStatements.set(text, (statement = { name: `zh_news_${preparedStatements.size}`, text }));
+  if (!statement) {
+    if (preparedStatements.size >= MAX_PREPARED) return text;
+    preparedStatements.set(text, (statement = { name: `zh_news_${preparedStatements.size}`, text }));
+  }
   return statement;
 }
 
