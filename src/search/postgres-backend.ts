@@ -33,7 +33,10 @@ import { Vocabulary } from "./vocabulary.js";
 const BATCH = 500;
 
 /** The columns of an article's display, as ArticleMeta needs them. */
-const META_COLUMNS = `id, title, author, source, date, file, details`;
+const META_COLUMNS = ["id", "title", "author", "source", "date", "file", "details"] as const;
+/** An article's display and the text its snippet and marks are made from, as a hit needs it. */
+const PAGE_COLUMNS = [...META_COLUMNS, "body", "folded", "title_length"] as const;
+type PageRow = MetaRow & { doc: number; body: string; folded: string; title_length: number };
 
 interface MetaRow {
   id: string;
@@ -70,10 +73,10 @@ function titleEnd(folded: string, characters: number): number {
 }
 
 /** The given articles' rows, by doc, read BATCH at a time. */
-async function articlesByDoc<Row extends { doc: number }>(db: Queryable, columns: string, docs: readonly number[]): Promise<Map<number, Row>> {
+async function articlesByDoc<Row extends { doc: number }>(db: Queryable, columns: readonly string[], docs: readonly number[]): Promise<Map<number, Row>> {
   const found = new Map<number, Row>();
   for (let from = 0; from < docs.length; from += BATCH) {
-    const { rows } = await db.query<Row>(prepared(`SELECT doc, ${columns} FROM articles WHERE doc = ANY(${arrayParameter("$1", "int")})`), [docs.slice(from, from + BATCH)]);
+    const { rows } = await db.query<Row>(prepared(`SELECT doc, ${columns.join(", ")} FROM articles WHERE doc = ANY(${arrayParameter("$1", "int")})`), [docs.slice(from, from + BATCH)]);
     for (const row of rows) found.set(row.doc, row);
   }
   return found;
@@ -126,11 +129,13 @@ export class PostgresReader implements SearchReader {
 
   private async searchAsTyped(db: Queryable, queryText: string, request: SearchRequest): Promise<SearchResult> {
     const matches = await matchInPostgres(db, queryText, this.catalog);
-    const ranked = await rankInPostgres(db, matches, request, this.catalog);
+    const ranked = await rankInPostgres<PageRow>(db, matches, request, this.catalog, PAGE_COLUMNS);
     const page = ranked.slice((request.page - 1) * request.size, request.page * request.size);
-    const rows = await articlesByDoc<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(db, `${META_COLUMNS}, body, folded, title_length`, page.map(({ doc }) => doc));
-    const hits: SearchHit[] = page.map(({ doc, score }) => {
-      const row = rows.get(doc)!;
+    // The ranking statement read the page's rows when every match is on it; the others are read here.
+    const read = await articlesByDoc<PageRow>(db, PAGE_COLUMNS, page.filter((entry) => !entry.row).map(({ doc }) => doc));
+    const hits: SearchHit[] = page.map((entry) => {
+      const { doc, score } = entry;
+      const row = entry.row ?? read.get(doc)!;
       return { doc, score, article: metaOf(row), body: row.body, ...matchesInText(row.folded, titleEnd(row.folded, row.title_length), matches.groups) };
     });
     const result: SearchResult = {
@@ -158,7 +163,7 @@ export class PostgresReader implements SearchReader {
       let seen = 0;
       for (let at = 0; at < ranked.length && page.length < request.size; at += BATCH) {
         const docs = ranked.slice(at, at + BATCH).map(({ doc }) => doc);
-        const rows = await articlesByDoc<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(db, `${META_COLUMNS}, body, folded, title_length`, docs);
+        const rows = await articlesByDoc<PageRow>(db, PAGE_COLUMNS, docs);
         for (const doc of docs) {
           const row = rows.get(doc)!;
           for (const { field, range } of fieldOccurrencesInText(row.folded, titleEnd(row.folded, row.title_length), matches.groups)) {
@@ -197,7 +202,7 @@ export class PostgresReader implements SearchReader {
 
   async article(id: string): Promise<ArticleRecord | undefined> {
     const found = await this.read(undefined, async (db) => {
-      const { rows } = await db.query<MetaRow & { doc: number; body: string; folded: string; title_length: number }>(`SELECT doc, ${META_COLUMNS}, body, folded, title_length FROM articles WHERE id = $1`, [id]);
+      const { rows } = await db.query<PageRow>(`SELECT doc, ${PAGE_COLUMNS.join(", ")} FROM articles WHERE id = $1`, [id]);
       // On two shards for a moment (a load moving it): the first in loading order, as the matches count it.
       const row = rows.sort((a, b) => a.doc - b.doc)[0];
       return row && { row, names: await this.catalog.bylineNames(db) };
@@ -253,7 +258,7 @@ export class PostgresReader implements SearchReader {
       const db = await this.through(session.db);
       const matches = await matchInPostgres(db, queryText, this.catalog);
       const ranked = await rankInPostgres(db, matches, { sort, page: 1, size: matches.total }, this.catalog);
-      const columns = `${META_COLUMNS}${withText ? ", body, folded, title_length" : ""}`;
+      const columns = withText ? PAGE_COLUMNS : META_COLUMNS;
       return streamBatches(db, session.done, columns, ranked.map(({ doc }) => doc), (row) => rowsOf(row, matches.groups));
     } catch (error) {
       await session.done();
@@ -280,7 +285,7 @@ export class PostgresReader implements SearchReader {
 
 type ExportRow = MetaRow & { body?: string; folded?: string; title_length?: number };
 
-async function* streamBatches<Row>(db: Queryable, done: () => Promise<void>, columns: string, docs: readonly number[], rowsOf: (row: ExportRow) => Iterable<Row>): AsyncGenerator<Row> {
+async function* streamBatches<Row>(db: Queryable, done: () => Promise<void>, columns: readonly string[], docs: readonly number[], rowsOf: (row: ExportRow) => Iterable<Row>): AsyncGenerator<Row> {
   try {
     for (let from = 0; from < docs.length; from += BATCH) {
       const batch = docs.slice(from, from + BATCH);

@@ -190,15 +190,26 @@ export interface RankedArticle {
   score: number;
 }
 
-/** The matches up to the end of the requested page, in the requested order, as search.ts ranks them. */
-export async function rankInPostgres(client: Queryable, matches: PostgresMatches, request: Pick<SearchRequest, "page" | "size" | "sort">, catalog = new Catalog()): Promise<RankedArticle[]> {
+/**
+ * The matches up to the end of the requested page, in the requested order, as search.ts ranks them.
+ * `display`: columns of the page's articles, read by the ranking statement itself when it reads
+ * every match's row (all on the first page: a round trip less); `row` holds them then.
+ */
+export async function rankInPostgres<Row extends object = never>(
+  client: Queryable,
+  matches: PostgresMatches,
+  request: Pick<SearchRequest, "page" | "size" | "sort">,
+  catalog = new Catalog(),
+  display?: readonly string[],
+): Promise<Array<RankedArticle & { row?: Row }>> {
   const groups = matches.groups;
   const weights = new Map<string, number>();
   for (const item of groups.flat()) for (const term of item.terms) weights.set(term, (weights.get(term) ?? 0) + (item.expansion ? EXPANSION_WEIGHT : 1));
   const entries: Ranked[] = contenders(matches, request).map((i) => ({ doc: matches.docs[i]!, tier: matches.tiers.get(matches.ids[i]!) ?? groups.length, score: 0, date: matches.dates[i]! }));
   const words = proximityWords(groups);
   // When every contender is in the re-ranked head, the statement that reads their term frequencies also finds the words (a round trip less).
-  const scored = await bm25(client, catalog, weights, entries.map(({ doc }) => doc), entries.length <= RERANK_DEPTH ? words : undefined);
+  const onePage = request.page === 1 && entries.length <= request.size;
+  const scored = await bm25(client, catalog, weights, entries.map(({ doc }) => doc), { words: entries.length <= RERANK_DEPTH ? words : undefined, display: onePage ? display : undefined });
   for (const entry of entries) entry.score = scored.scores.get(entry.doc) ?? 0;
   const ids = new Map(matches.docs.map((doc, i) => [doc, matches.ids[i]!]));
   const idOf = (doc: number): string => ids.get(doc)!;
@@ -208,7 +219,10 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
     const { title, places: found } = places.get(doc)!;
     return proximityBonusOf(found, title, groups, base);
   });
-  return ranked.map(({ doc, score }) => ({ doc, id: idOf(doc), score }));
+  return ranked.map(({ doc, score }) => {
+    const row = scored.rows?.get(doc) as Row | undefined;
+    return { doc, id: idOf(doc), score, ...(row ? { row } : {}) };
+  });
 }
 
 /**
@@ -219,7 +233,7 @@ export async function rankInPostgres(client: Queryable, matches: PostgresMatches
  * each article's jsonb of term frequencies, one decompression per field and article; many
  * articles (中国: 35,003), the query terms' postings, added up here (jsonb: 540 ms; postings: 40 ms).
  */
-async function bm25(client: Queryable, catalog: Catalog, weights: ReadonlyMap<string, number>, docs: readonly number[], words?: readonly string[]): Promise<Scored> {
+async function bm25(client: Queryable, catalog: Catalog, weights: ReadonlyMap<string, number>, docs: readonly number[], alongside: RowsAlongside): Promise<Scored> {
   if (docs.length === 0 || weights.size === 0) return { scores: new Map() };
   const terms = [...weights.keys()];
   const stats = await catalog.termStats(client, terms);
@@ -231,13 +245,20 @@ async function bm25(client: Queryable, catalog: Catalog, weights: ReadonlyMap<st
     return TEXT_FIELDS.map((field) => ({ term, field, termIdf, postings: stats.get(`${field.name} ${term}`) ?? 0, average: Math.max(1, (fields.get(field.name)?.terms ?? 0) / Math.max(1, size)) }));
   });
   const postings = parts.reduce((sum, part) => sum + part.postings, 0);
-  return postings <= POSTINGS_PER_ARTICLE * docs.length ? { scores: await bm25FromPostings(client, parts, docs) } : bm25FromRows(client, parts, docs, words);
+  return postings <= POSTINGS_PER_ARTICLE * docs.length ? { scores: await bm25FromPostings(client, parts, docs) } : bm25FromRows(client, parts, docs, alongside);
 }
 
-/** BM25 scores by article; and where the articles hold the proximity words, when asked and read on the way. */
+/** What else the BM25 statement reads of each article's row, when it reads the rows: where it holds the proximity words, and display columns. */
+interface RowsAlongside {
+  words?: readonly string[];
+  display?: readonly string[];
+}
+
+/** BM25 scores by article; and what was asked alongside, when read on the way. */
 interface Scored {
   scores: Map<number, number>;
   places?: WordPlaces;
+  rows?: Map<number, Record<string, unknown>>;
 }
 
 /** The postings path is taken while the query terms' postings are at most this many per article to score. */
@@ -289,15 +310,17 @@ const termScore = ({ field, termIdf, average }: Bm25Part, tf: number, length: nu
  * search, where a lookup in plain text (tried, `\x01term\x02tf` per term) scanned the column for
  * each term: 0.3-0.4 ms more per dev query, for 4% off a full load's time.
  */
-async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs: readonly number[], words?: readonly string[]): Promise<Scored> {
+async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs: readonly number[], { words, display = [] }: RowsAlongside): Promise<Scored> {
   const terms = [...new Set(parts.map(({ term }) => term))];
+  const read = [...new Set([...(words ? ["folded", "title_length"] : []), ...display])];
+  const shown = words ? display.filter((column) => column !== "title_length") : display; // placeColumns gives title_length already
   // Per article: the terms' frequencies field after field, and each field's length.
   const frequencies = (field: string): string =>
     `ARRAY(SELECT coalesce((scored.${textColumns(field).tf} ->> term)::int, 0) FROM unnest(${arrayParameter("$2", "text")}) WITH ORDINALITY AS query (term, n) ORDER BY n)`;
   const { rows } = await client.query<{ doc: number; tfs: number[]; lengths: number[] } & Partial<PlaceRow>>(
     prepared(`SELECT doc, ${TEXT_FIELDS.map(({ name }) => frequencies(name)).join(" || ")} AS tfs, ARRAY[${TEXT_FIELDS.map(({ name }) => textColumns(name).length).join(", ")}] AS lengths
-            ${words ? `, ${placeColumns(arrayParameter("$3", "text"))}` : ""}
-     FROM (SELECT doc, ${words ? "folded, title_length, " : ""}${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
+            ${words ? `, ${placeColumns(arrayParameter("$3", "text"))}` : ""} ${shown.map((column) => `, ${column}`).join("")}
+     FROM (SELECT doc, ${read.map((column) => `${column}, `).join("")}${TEXT_FIELDS.map(({ name }) => `${textColumns(name).tf} || '{}' AS ${textColumns(name).tf}, ${textColumns(name).length}`).join(", ")}
            FROM articles WHERE doc = ANY(${arrayParameter("$1", "int")}) OFFSET 0) AS scored`),
     words ? [docs, terms, words] : [docs, terms],
   );
@@ -313,7 +336,11 @@ async function bm25FromRows(client: Queryable, parts: readonly Bm25Part[], docs:
     }
     scores.set(doc, score);
   }
-  return { scores, places: words ? new Map(rows.map((row) => [row.doc, placesOf(row as PlaceRow)])) : undefined };
+  return {
+    scores,
+    places: words ? new Map(rows.map((row) => [row.doc, placesOf(row as PlaceRow)])) : undefined,
+    rows: display.length > 0 ? new Map(rows.map((row) => [row.doc, row])) : undefined,
+  };
 }
 
 /**
@@ -340,16 +367,16 @@ type WordPlaces = Map<number, { title: string; places: WordPlace[] }>;
  * the wire: the 200 re-ranked articles' folded texts were most of a keyword search's bytes.
  */
 const placeColumns = (words: string): string =>
-  `left(folded, title_length) AS title, title_length, ARRAY(SELECT strpos(folded, word) FROM unnest(${words}) WITH ORDINALITY AS words (word, n) ORDER BY n) AS positions`;
+  `left(folded, title_length) AS folded_title, title_length, ARRAY(SELECT strpos(folded, word) FROM unnest(${words}) WITH ORDINALITY AS words (word, n) ORDER BY n) AS positions`;
 
 interface PlaceRow {
-  title: string;
+  folded_title: string;
   title_length: number;
   positions: number[];
 }
 
-const placesOf = ({ title, title_length, positions }: PlaceRow): { title: string; places: WordPlace[] } => ({
-  title,
+const placesOf = ({ folded_title, title_length, positions }: PlaceRow): { title: string; places: WordPlace[] } => ({
+  title: folded_title,
   places: positions.map((position) => (position === 0 ? "none" : position <= title_length ? "title" : "body")),
 });
 

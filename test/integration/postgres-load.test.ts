@@ -12,7 +12,7 @@ import { openIndex, type IndexSnapshot } from "../../src/index/index-reader.js";
 import { chunkUnits, phraseGrams } from "../../src/index/postgres-rows.js";
 import { articleIndexes, GRAM_INDEX_PARTS, READ_SETTINGS, readOptions } from "../../src/index/postgres-schema.js";
 import { analyzeAtom } from "../../src/search/candidates.js";
-import { gramCandidates, matchInPostgres, phraseMatches, searchPostgres, unitCandidates } from "../../src/search/postgres-match.js";
+import { gramCandidates, matchInPostgres, phraseMatches, rankInPostgres, searchPostgres, unitCandidates } from "../../src/search/postgres-match.js";
 import { textOf } from "../../src/search/postgres-pools.js";
 import { search } from "../../src/search/search.js";
 import { parseQuery } from "../../src/search/query-parser.js";
@@ -185,6 +185,29 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
       if (finding[0]!.includes("->> term")) merged++;
     }
     expect(merged, "queries whose words came with the term frequencies").to.be.at.least(5);
+  });
+
+  it("reads a one-page result's display columns in the ranking statement, the rows of the ranked articles", async () => {
+    const embeddedDoc = new Map(Array.from({ length: snapshot.size }, (_, doc) => [snapshot.id(doc), doc]));
+    let withRows = 0;
+    for (let doc = 0; doc < 40; doc++) {
+      const query = snapshot.folded(doc).slice(0, 8).replace(/[\p{P}\p{S}\s]/gu, "");
+      if (query.length < 4) continue;
+      const matches = await matchInPostgres(client, query);
+      const sent: string[] = [];
+      const request = { sort: "relevance" as const, page: 1, size: 10 };
+      const ranked = await rankInPostgres<{ id: string; body: string }>({ query: async (statement, values) => (sent.push(textOf(statement)), client.query(statement, values)) }, matches, request, undefined, ["id", "body"]);
+      const plain = await rankInPostgres(client, matches, request);
+      expect(ranked.map(({ doc, id, score }) => ({ doc, id, score })), query).to.deep.equal(plain);
+      if (ranked.some(({ row }) => row === undefined)) {
+        expect(ranked.every(({ row }) => row === undefined), `${query}: rows for some articles only`).to.equal(true);
+        continue;
+      }
+      withRows++;
+      expect(sent.filter((text) => text.includes("FROM articles")), `${query}: one statement reads the articles`).to.have.length(1);
+      for (const { id, row } of ranked) expect(row, id).to.deep.include({ id, body: snapshot.body(embeddedDoc.get(id)!) });
+    }
+    expect(withRows, "queries whose rows came with the ranking").to.be.at.least(5);
   });
 
   it("plans the statements that look articles up by number once per connection: PostgreSQL keeps their generic plans", async () => {
