@@ -210,7 +210,7 @@ describe("PostgreSQL backend: loading and phrase conformance (real cluster)", fu
     expect(withRows, "queries whose rows came with the ranking").to.be.at.least(5);
   });
 
-  it("plans the statements that look articles up by number once per connection: PostgreSQL keeps their generic plans", async () => {
+  it("prepares the statements that look articles up by number once per connection, and PostgreSQL keeps their generic plans after five runs", async () => {
     const reader = new pg.Client({ connectionString: url, options: readOptions() });
     await reader.connect();
     try {

@@ -65,7 +65,7 @@ describe("PostgreSQL backend: serving (real cluster, real servers)", function ()
   });
 
   it("answers as the embedded server after a full reload, whose new tables replace those of the connections' prepared statements", async () => {
-    // Each path asked once (never answered from a cache): by the twelfth, each of the servers' connections has run its statements past the five runs after which PostgreSQL may keep a generic plan.
+    // Each path asked once (never answered from a cache), in twelve rounds: the servers' connections prepare their statements, and some run them past the five runs after which PostgreSQL may keep a generic plan.
     const paths = (round: number): string[] => ["疫情", "防疫知识", "记者 报道"].map((query) => `/api/search?q=${encodeURIComponent(query)}&size=${round}`);
     const answer = async (server: RunningServer, query: string): Promise<string> => {
       const { status, text } = await fetchText(server.url, query);
