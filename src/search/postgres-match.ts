@@ -57,19 +57,18 @@ const LATIN = /[a-z0-9]/;
 export const gramCandidates = (codes: string): string =>
   `(${Array.from({ length: GRAM_INDEX_PARTS }, (_, part) => `(gram_part = ${part} AND grams @> ${codes}::int[])`).join(" OR ")})`;
 
-/** The table of each UTF-16 unit's articles (postgres-schema.ts). */
-const UNIT_POSTINGS = "unit_postings";
-
 /**
  * Articles holding the UTF-16 unit of the int parameter `unit`, from its postings: an array the
  * planner computes once (an InitPlan), then looks up in the doc index, so that the condition
  * combines with the others' indexes (AND, OR) like the gram index does.
  */
-export const unitCandidates = (unit: string): string => `doc = ANY(ARRAY(SELECT unnest(docs) FROM ${UNIT_POSTINGS} WHERE unit = ${unit}::int))`;
+export const unitCandidates = (unit: string): string => `doc = ANY(ARRAY(SELECT unnest(docs) FROM unit_postings WHERE unit = ${unit}::int))`;
 
 /** The SQL of one query, with its parameters. */
 class Sql {
   readonly values: unknown[] = [];
+  /** Whether a condition asks a unit's postings (unitCandidates), whose size the planner cannot know. */
+  usesUnitPostings = false;
 
   param(value: unknown): string {
     this.values.push(value);
@@ -83,7 +82,9 @@ class Sql {
 
   /** Articles the unit postings or the gram index propose for the needle: every one that holds it, and some that do not when it is longer than GRAM_EXACT_UNITS. */
   candidates(needle: string): string {
-    return needle.length === 1 ? unitCandidates(this.param(needle.charCodeAt(0))) : gramCandidates(this.param(phraseGrams(needle)));
+    if (needle.length > 1) return gramCandidates(this.param(phraseGrams(needle)));
+    this.usesUnitPostings = true;
+    return unitCandidates(this.param(needle.charCodeAt(0)));
   }
 
   /**
@@ -413,7 +414,7 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
   const strict = `SELECT doc, id, date_key, ${onlyExpanded.length > 0 ? onlyExpanded.join(" + ") : "0"} AS only_expanded
      FROM articles WHERE ${every} AND ${filters} AND ${notExcluded}`;
   const { rows: strictRows } = await client.query<{ doc: number; id: string; date_key: number | null; only_expanded: number }>(
-    isPreparable(query, excluded, strict) ? prepared(strict) : strict,
+    isPreparable(query, excluded, sql) ? prepared(strict) : strict,
     sql.values,
   );
   // Filters and exclusions narrow a full match; they never turn an empty result into a relaxed one.
@@ -448,8 +449,7 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
  * generic plan instead: only where that is the same plan, without filters and exclusions and
  * without a unit's postings, where the gram index is the statement's only index.
  */
-const isPreparable = (query: ParsedQuery, excluded: readonly AnalyzedAtom[], statement: string): boolean =>
-  !hasFilters(query) && excluded.length === 0 && !statement.includes(UNIT_POSTINGS);
+const isPreparable = (query: ParsedQuery, excluded: readonly AnalyzedAtom[], sql: Sql): boolean => !hasFilters(query) && excluded.length === 0 && !sql.usesUnitPostings;
 
 /** Does any article hold every group (whatever the filters and exclusions)? */
 async function anyHoldsAll(client: Queryable, groups: readonly AnalyzedAtom[][]): Promise<boolean> {
