@@ -5,7 +5,9 @@
 // against the embedded engine's, every total checked equal; then HTTP on two app servers over the
 // database (`npm start --backend postgres`) at 50 connections in all, with the result cache (the
 // servers' default) and without it (every request reaches the database); without it, also at steady
-// rates below the servers' peak (steady-rate.ts), the latency readers see at that rate.
+// rates below the servers' peak (steady-rate.ts), the latency readers see at that rate. Two embedded
+// servers over the same corpus are loaded the same way in the same run: the baseline the machine
+// allows, so a missed target reads as the backend's cost or the machine's.
 import autocannon from "autocannon";
 import os from "node:os";
 import pg from "pg";
@@ -46,6 +48,9 @@ export interface PostgresFigures {
   /** The same with `--result-cache 0`: every request searches the database. */
   http_uncached: { keyword: HttpFigures; phrase: HttpFigures } | null;
   http_skipped?: string;
+  /** Two embedded servers over the built index, loaded the same way (cache on, then off). */
+  embedded_http: { keyword: HttpFigures; phrase: HttpFigures } | null;
+  embedded_http_uncached: { keyword: HttpFigures; phrase: HttpFigures } | null;
 }
 
 interface LatencyFigures {
@@ -121,8 +126,12 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
       await pool.end();
     }
 
-    const http = await measureAppServers(url, queries, options.duration, []);
-    const uncached = await measureAppServers(url, queries, options.duration, ["--result-cache", "0"], STEADY_FRACTIONS);
+    const overDatabase = { name: "over the database", args: ["--backend", "postgres", "--database-url", url], warmsUp: false };
+    const http = await measureAppServers(overDatabase, queries, options.duration, []);
+    const uncached = await measureAppServers(overDatabase, queries, options.duration, ["--result-cache", "0"], STEADY_FRACTIONS);
+    const overIndex = { name: "embedded, over index/", args: ["--seeds", seedsDir, "--index", indexDir], warmsUp: true };
+    const embeddedHttp = await measureAppServers(overIndex, queries, options.duration, []);
+    const embeddedUncached = await measureAppServers(overIndex, queries, options.duration, ["--result-cache", "0"], STEADY_FRACTIONS);
     const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
     const keywords_mrr10 = { embedded: mean(reciprocal.embedded), postgres: mean(reciprocal.postgres) };
     checks.expect(Math.abs(keywords_mrr10.postgres - keywords_mrr10.embedded) <= 0.01, `keywords MRR@10: postgres ${keywords_mrr10.postgres.toFixed(3)}, embedded ${keywords_mrr10.embedded.toFixed(3)} (at most 0.01 apart)`);
@@ -139,6 +148,8 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
       http: http.http,
       http_uncached: uncached.http,
       ...(http.http_skipped === undefined ? {} : { http_skipped: http.http_skipped }),
+      embedded_http: embeddedHttp.http,
+      embedded_http_uncached: embeddedUncached.http,
     };
   } finally {
     cluster.stop();
@@ -164,19 +175,27 @@ async function latencies(queries: readonly EvalQuery[], rounds: number, ask: (q:
   };
 }
 
+/** Which app servers to start: `npm start` with these arguments. */
+interface AppServers {
+  name: string;
+  args: readonly string[];
+  /** An embedded server listens before its warm-up, whose work would be timed as its answers: wait for it. */
+  warmsUp: boolean;
+}
+
 /**
  * Keyword, then phrase queries over HTTP, spread over APP_SERVERS servers (CONNECTIONS in all). The
  * p99 is the worse of the servers' (their latencies are not pooled by autocannon).
  */
-async function measureAppServers(url: string, queries: readonly EvalQuery[], seconds: number, serverOptions: readonly string[], steadyFractions: readonly number[] = []): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
-  step(`HTTP: ${APP_SERVERS} app servers over the database${serverOptions.length > 0 ? ` (${serverOptions.join(" ")})` : ""}, ${CONNECTIONS} connections in all, ${seconds} s per query kind`);
+async function measureAppServers(target: AppServers, queries: readonly EvalQuery[], seconds: number, serverOptions: readonly string[], steadyFractions: readonly number[] = []): Promise<Pick<PostgresFigures, "http" | "http_skipped">> {
+  step(`HTTP: ${APP_SERVERS} app servers ${target.name}${serverOptions.length > 0 ? ` (${serverOptions.join(" ")})` : ""}, ${CONNECTIONS} connections in all, ${seconds} s per query kind`);
   const servers: ListeningChild[] = [];
   try {
-    for (let i = 0; i < APP_SERVERS; i++) servers.push(await spawnListening("dist/src/cli/serve.js", ["--backend", "postgres", "--database-url", url, "--port", "0", ...serverOptions]));
+    for (let i = 0; i < APP_SERVERS; i++) servers.push(await spawnListening("dist/src/cli/serve.js", [...target.args, "--port", "0", ...serverOptions], { untilWarm: target.warmsUp }));
   } catch (error) {
     await Promise.all(servers.map((server) => server.stop()));
     const reason = (error as Error).message.split("\n").slice(0, 3).join(" ");
-    console.log(`  not measured: the app server did not start over the database (${reason})`);
+    console.log(`  not measured: the app server did not start ${target.name} (${reason})`);
     return { http: null, http_skipped: reason };
   }
   try {
@@ -239,23 +258,37 @@ export function formatPostgres(figures: PostgresFigures): string {
       "",
     ]);
   }
-  for (const [runs, label] of [[figures.http, ""], [figures.http_uncached, ", cache off"]] as const) {
+  const latency = (figure: { p50_ms: number; p99_ms: number }): string => `${ms(figure.p50_ms)} / ${ms(figure.p99_ms)}`;
+  const runsOf = [
+    [figures.http, figures.embedded_http, ""],
+    [figures.http_uncached, figures.embedded_http_uncached, ", cache off"],
+  ] as const;
+  for (const [runs, embeddedRuns, label] of runsOf) {
     for (const kind of ["keyword", "phrase"] as const) {
       const http = runs?.[kind];
+      const baseline = embeddedRuns?.[kind];
       rows.push(
         http
-          ? [`${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.${label})`, `${ms(http.p50_ms)} / ${ms(http.p99_ms)}`, `${Math.round(http.rps)} req/s 2xx, ${http.failed} not 2xx`, "", `p99 ≤ 50 ms ${mark(http.p99_ms <= 50 && http.failed === 0)}`]
+          ? [
+              `${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.${label})`,
+              latency(http),
+              `${Math.round(http.rps)} req/s 2xx, ${http.failed} not 2xx`,
+              baseline ? `embedded ${latency(baseline)}, ${Math.round(baseline.rps)} req/s` : "",
+              `p99 ≤ 50 ms ${mark(http.p99_ms <= 50 && http.failed === 0)}`,
+            ]
           : [`${kind} HTTP${label}`, "not measured", figures.http_skipped ?? "", "", "p99 ≤ 50 ms"],
       );
-      for (const run of http?.steady ?? []) {
+      const steadyBaseline = baseline?.steady ?? [];
+      (http?.steady ?? []).forEach((run, i) => {
+        const beside = steadyBaseline[i];
         rows.push([
           `  at a steady ${Math.round(run.offered_rps)} req/s (${Math.round((run.offered_rps / http!.rps) * 100)}%)`,
-          `${ms(run.p50_ms)} / ${ms(run.p99_ms)}`,
+          latency(run),
           `${run.answered} 2xx, ${run.failed} not 2xx`,
-          "",
+          beside ? `embedded at ${Math.round(beside.offered_rps)} req/s ${latency(beside)}` : "",
           `p99 ≤ 50 ms ${mark(run.p99_ms <= 50 && run.failed === 0)}`,
         ]);
-      }
+      });
     }
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
