@@ -396,7 +396,7 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
   const sql = new Sql();
   const filters = await filterCondition(client, catalog, sql, query);
   const notExcluded = excluded.length > 0 ? `NOT ${sql.heldBy(excluded)}` : "TRUE";
-  const every = groups.length > 0 ? sql.every(groups) : "TRUE";
+  const solo = soloPhrase(groups, query, excluded);
 
   // Groups with synonyms: an article that has one only through a synonym ranks below literal matches.
   const onlyExpanded = groups
@@ -411,9 +411,11 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
   // and only the articles kept are read. Only when no article holds every group (the relaxed
   // fallback) are the groups' articles read one group at a time and counted per article. The gram
   // arrays themselves are never read.
-  const strict = `SELECT doc, id, date_key, ${onlyExpanded.length > 0 ? onlyExpanded.join(" + ") : "0"} AS only_expanded
-     FROM articles WHERE ${every} AND ${filters} AND ${notExcluded}`;
-  const { rows: strictRows } = await client.query<{ doc: number; id: string; date_key: number | null; only_expanded: number }>(
+  const strict = solo
+    ? soloPhraseStatement(sql, solo)
+    : `SELECT doc, id, date_key, ${onlyExpanded.length > 0 ? onlyExpanded.join(" + ") : "0"} AS only_expanded
+     FROM articles WHERE ${groups.length > 0 ? sql.every(groups) : "TRUE"} AND ${filters} AND ${notExcluded}`;
+  const { rows: strictRows } = await client.query<{ doc: number; id: string; date_key: number | null; only_expanded: number; occurrences?: number }>(
     isPreparable(query, excluded, sql) ? prepared(strict) : strict,
     sql.values,
   );
@@ -427,7 +429,9 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
   const tiers = new Map(
     relaxed || onlyExpanded.length > 0 ? matched.map((row) => [row.id, (relaxed ? row.groups : groups.length) - penaltyFor(row.only_expanded, groups.length)] as const) : [],
   );
-  const phrases = await countPhrases(client, catalog, groups, query);
+  const phrases = solo
+    ? [{ phrase: solo.needles[0]!, field: solo.atom.field, articles: strictRows.length, occurrences: strictRows.reduce((sum, row) => sum + row.occurrences!, 0) }]
+    : await countPhrases(client, catalog, groups, query);
   return {
     query,
     groups,
@@ -441,6 +445,30 @@ export async function matchInPostgres(client: Queryable, queryText: string, cata
     phrases,
     expansions,
   };
+}
+
+/**
+ * The query's quoted phrase when it is all the query asks (no other item, synonym, filter or
+ * exclusion), as reporters look one up: then the articles that match are the phrase count's, and one
+ * statement finds them and counts the occurrences, reading each proposed article's text once, not
+ * once to match and again to count (soloPhraseStatement).
+ */
+function soloPhrase(groups: readonly AnalyzedAtom[][], query: ParsedQuery, excluded: readonly AnalyzedAtom[]): AnalyzedAtom | undefined {
+  const item = groups.length === 1 && groups[0]!.length === 1 ? groups[0]![0]! : undefined;
+  const alone = item?.atom.kind === "phrase" && !item.expansion && !item.wholeWords && item.needles.length === 1 && item.needles[0]!.length > 0;
+  return alone && !hasFilters(query) && excluded.length === 0 ? item : undefined;
+}
+
+/**
+ * The phrase's articles with its non-overlapping occurrences in each (`occurrences`), as
+ * countPhrases counts them. `OFFSET 0` keeps the count in its subquery: pulled up, it would be
+ * computed (and the text decompressed) once for `n > 0` and again for the select list.
+ */
+function soloPhraseStatement(sql: Sql, item: AnalyzedAtom): string {
+  const phrase = item.needles[0]!;
+  return `SELECT doc, id, date_key, 0 AS only_expanded, n AS occurrences
+     FROM (SELECT doc, id, date_key, ${occurrencesIn(Sql.fieldText(item.atom.field), sql.param(phrase))}::int AS n FROM articles WHERE ${sql.candidates(phrase)} OFFSET 0) AS proposed
+     WHERE n > 0`;
 }
 
 /**
@@ -497,14 +525,15 @@ async function countPhrases(client: Queryable, catalog: Catalog, groups: Analyze
     const phrase = item.needles[0]!;
     const sql = new Sql();
     const text = Sql.fieldText(item.atom.field);
-    // The gram index proposes; the count decides (n > 0), so each article's text is read once, not once more by strpos.
+    // The gram index proposes; the count decides (n > 0), so each article's text is read once, not
+    // once more by strpos; OFFSET 0 keeps n in the subquery, or it is computed again for the sums.
     const candidates = sql.candidates(phrase);
     const filters = await filterCondition(client, catalog, sql, query);
     const { rows } = await client.query<{ articles: number; occurrences: number; kept_articles: number; kept_occurrences: number }>(
       `SELECT count(*)::int AS articles, coalesce(sum(n), 0)::int AS occurrences,
               (count(*) FILTER (WHERE kept))::int AS kept_articles, (coalesce(sum(n) FILTER (WHERE kept), 0))::int AS kept_occurrences
        FROM (SELECT ${occurrencesIn(text, sql.param(phrase))} AS n, ${filters} AS kept
-             FROM articles WHERE ${candidates}) AS proposed WHERE n > 0`,
+             FROM articles WHERE ${candidates} OFFSET 0) AS proposed WHERE n > 0`,
       sql.values,
     );
     const row = sumRows(rows, [], ["articles", "occurrences", "kept_articles", "kept_occurrences"])[0]!;

@@ -13,7 +13,11 @@ import { search } from "../../src/search/search.js";
 import { QUERIES } from "./index-fixtures.js";
 import { Random } from "./random.js";
 
-/** At least 200 sampled phrases give the embedded engine's article sets and occurrence counts. */
+/**
+ * At least 200 sampled phrases give the embedded engine's article sets and occurrence counts, both
+ * the phrase lookup's (phraseMatches) and a search for the quoted phrase alone (one statement
+ * matches and counts).
+ */
 export async function expectSamePhrases(client: Queryable, snapshot: IndexSnapshot): Promise<void> {
   const phrases = samplePhrases(snapshot, 240);
   const kinds = { short: 0, punctuation: 0, latin: 0, title: 0 };
@@ -23,7 +27,8 @@ export async function expectSamePhrases(client: Queryable, snapshot: IndexSnapsh
     if (/[\p{P}\p{S}]/u.test(phrase)) kinds.punctuation++;
     if (/[a-z0-9]/.test(phrase)) kinds.latin++;
     if (field === "title") kinds.title++;
-    const result = search(snapshot, { query: `${field === "title" ? "title:" : ""}"${phrase}"`, page: 1, size: snapshot.size, sort: "relevance" });
+    const query = `${field === "title" ? "title:" : ""}"${phrase}"`;
+    const result = search(snapshot, { query, page: 1, size: snapshot.size, sort: "relevance" });
     const count = result.phrases[0]!;
     const embedded = result.hits.map((hit) => hit.article.id).sort();
     const database = await phraseMatches(client, phrase, field);
@@ -31,6 +36,11 @@ export async function expectSamePhrases(client: Queryable, snapshot: IndexSnapsh
     const ids = database.map(({ id }) => id).sort();
     if (JSON.stringify(ids) !== JSON.stringify(embedded) || result.total !== ids.length || count.articles !== ids.length || count.occurrences !== occurrences) {
       differences.push(`${field}:"${phrase}": embedded ${result.total} articles / ${count.occurrences} occurrences, postgres ${ids.length} / ${occurrences}`);
+    }
+    const searched = await matchInPostgres(client, query);
+    const searchedCount = searched.phrases[0];
+    if (JSON.stringify([...searched.ids].sort()) !== JSON.stringify(embedded) || searchedCount?.articles !== count.articles || searchedCount.occurrences !== count.occurrences) {
+      differences.push(`${query} searched: embedded ${result.total} articles / ${count.occurrences} occurrences, postgres ${searched.total} / ${searchedCount?.occurrences}`);
     }
   }
   expect(differences).to.deep.equal([]);
