@@ -554,23 +554,6 @@ async function countPhrases(client: Queryable, catalog: Catalog, groups: Analyze
  */
 export const occurrencesIn = (text: string, phrase: string): string => `((octet_length(${text}) - octet_length(replace(${text}, ${phrase}, ''))) / octet_length(${phrase}))`;
 
-export interface PhraseMatch {
-  id: string;
-  occurrences: number;
-}
-
-/** The articles whose field holds the folded `phrase`, in loading order, with its occurrences in each. */
-export async function phraseMatches(client: Queryable, phrase: string, field: Field): Promise<PhraseMatch[]> {
-  if (phrase.length === 0) return [];
-  const sql = new Sql();
-  const condition = sql.needle(phrase, field, false);
-  const { rows } = await client.query<PhraseMatch & { doc: number }>(
-    `SELECT doc, id, ${occurrencesIn(Sql.fieldText(field), sql.param(phrase))}::int AS occurrences FROM articles WHERE ${condition}`,
-    sql.values,
-  );
-  return rows.sort((a, b) => a.doc - b.doc).map(({ id, occurrences }) => ({ id, occurrences }));
-}
-
 function hasFilters(query: ParsedQuery): boolean {
   return query.filters.date !== undefined || VALUE_FILTERS.some((name) => query.filters[name].length > 0);
 }
