@@ -108,8 +108,12 @@ export function articleIndexes(): Array<{ name: string; create: string }> {
  * any operator, so for a common gram it prefers reading every row to the gram index, and every
  * row's gram array is then decompressed (`中国 -北京` on the full corpus: 2.2 s instead of 70 ms).
  * No JIT: compiling a large statement costs 50–200 ms, more than any statement of a search runs.
+ * Generic plans for the prepared statements (postgres-pools.ts prepared(); unnamed statements are
+ * still planned for their values): only statements with one good plan for any values are prepared,
+ * and PostgreSQL kept planning some for their values at every run (a match 0.29 ms a bind, 0.17
+ * generic; the same time to run).
  */
-export const READ_SETTINGS: Readonly<Record<string, string>> = { enable_seqscan: "off", jit: "off" };
+export const READ_SETTINGS: Readonly<Record<string, string>> = { enable_seqscan: "off", jit: "off", plan_cache_mode: "force_generic_plan" };
 
 /** READ_SETTINGS as a connection's startup options (libpq `options`). */
 export const readOptions = (): string => Object.entries(READ_SETTINGS).map(([name, value]) => `-c ${name}=${value}`).join(" ");

@@ -20,7 +20,7 @@ import type { AnalyzedAtom } from "./candidates.js";
 import { bylineSuggestions, dateSuggestions } from "./did-you-mean.js";
 import { facetList, topFacetValues, type Facets } from "./facets.js";
 import { Catalog, matchInPostgres, occurrencesIn, rankInPostgres, type PostgresMatches } from "./postgres-match.js";
-import { arrayParameter, DatabasePools, prepared, type PoolOptions, type Queryable } from "./postgres-pools.js";
+import { DatabasePools, prepared, type PoolOptions, type Queryable } from "./postgres-pools.js";
 import { ProxyDatabase, readProxyShards, sumRows, type ProxyShard } from "./postgres-shards.js";
 import type { ParsedQuery } from "./query-parser.js";
 import type { SortOrder } from "./rank.js";
@@ -76,7 +76,7 @@ function titleEnd(folded: string, characters: number): number {
 async function articlesByDoc<Row extends { doc: number }>(db: Queryable, columns: readonly string[], docs: readonly number[]): Promise<Map<number, Row>> {
   const found = new Map<number, Row>();
   for (let from = 0; from < docs.length; from += BATCH) {
-    const { rows } = await db.query<Row>(prepared(`SELECT doc, ${columns.join(", ")} FROM articles WHERE doc = ANY(${arrayParameter("$1", "int")})`), [docs.slice(from, from + BATCH)]);
+    const { rows } = await db.query<Row>(prepared(`SELECT doc, ${columns.join(", ")} FROM articles WHERE doc = ANY($1::int[])`), [docs.slice(from, from + BATCH)]);
     for (const row of rows) found.set(row.doc, row);
   }
   return found;
