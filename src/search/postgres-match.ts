@@ -88,6 +88,17 @@ class Sql {
   }
 
   /**
+   * A FROM item: the articles whose field holds the phrase, with `columns` and its non-overlapping
+   * occurrences as `n`. The gram index proposes and the count decides (n > 0), so each text is read
+   * once, not once more by strpos. `OFFSET 0` keeps n in its subquery: pulled up, PostgreSQL would
+   * compute it (and decompress the text) again for every use of n.
+   */
+  phraseOccurrences(phrase: string, field: Field, columns: string): string {
+    const candidates = this.candidates(phrase);
+    return `(SELECT ${columns}, ${occurrencesIn(Sql.fieldText(field), this.param(phrase))}::int AS n FROM articles WHERE ${candidates} OFFSET 0) AS proposed WHERE n > 0`;
+  }
+
+  /**
    * Articles whose field holds the needle exactly, as phrase-check.ts decides: the needle's own
    * candidates propose (`proposal` "own"), or the statement already requires its grams ("merged"),
    * or another condition proposes ("other"); strpos decides where the candidates are not exact. A
@@ -459,16 +470,9 @@ function soloPhrase(groups: readonly AnalyzedAtom[][], query: ParsedQuery, exclu
   return alone && !hasFilters(query) && excluded.length === 0 ? item : undefined;
 }
 
-/**
- * The phrase's articles with its non-overlapping occurrences in each (`occurrences`), as
- * countPhrases counts them. `OFFSET 0` keeps the count in its subquery: pulled up, it would be
- * computed (and the text decompressed) once for `n > 0` and again for the select list.
- */
+/** The phrase's articles with its non-overlapping occurrences in each (`occurrences`), as countPhrases counts them. */
 function soloPhraseStatement(sql: Sql, item: AnalyzedAtom): string {
-  const phrase = item.needles[0]!;
-  return `SELECT doc, id, date_key, 0 AS only_expanded, n AS occurrences
-     FROM (SELECT doc, id, date_key, ${occurrencesIn(Sql.fieldText(item.atom.field), sql.param(phrase))}::int AS n FROM articles WHERE ${sql.candidates(phrase)} OFFSET 0) AS proposed
-     WHERE n > 0`;
+  return `SELECT doc, id, date_key, 0 AS only_expanded, n AS occurrences FROM ${sql.phraseOccurrences(item.needles[0]!, item.atom.field, "doc, id, date_key")}`;
 }
 
 /**
@@ -524,16 +528,11 @@ async function countPhrases(client: Queryable, catalog: Catalog, groups: Analyze
     if (item.atom.kind !== "phrase" || item.needles.length === 0 || item.expansion) continue;
     const phrase = item.needles[0]!;
     const sql = new Sql();
-    const text = Sql.fieldText(item.atom.field);
-    // The gram index proposes; the count decides (n > 0), so each article's text is read once, not
-    // once more by strpos; OFFSET 0 keeps n in the subquery, or it is computed again for the sums.
-    const candidates = sql.candidates(phrase);
     const filters = await filterCondition(client, catalog, sql, query);
     const { rows } = await client.query<{ articles: number; occurrences: number; kept_articles: number; kept_occurrences: number }>(
       `SELECT count(*)::int AS articles, coalesce(sum(n), 0)::int AS occurrences,
               (count(*) FILTER (WHERE kept))::int AS kept_articles, (coalesce(sum(n) FILTER (WHERE kept), 0))::int AS kept_occurrences
-       FROM (SELECT ${occurrencesIn(text, sql.param(phrase))} AS n, ${filters} AS kept
-             FROM articles WHERE ${candidates} OFFSET 0) AS proposed WHERE n > 0`,
+       FROM ${sql.phraseOccurrences(phrase, item.atom.field, `${filters} AS kept`)}`,
       sql.values,
     );
     const row = sumRows(rows, [], ["articles", "occurrences", "kept_articles", "kept_occurrences"])[0]!;
