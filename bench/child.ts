@@ -1,7 +1,7 @@
 // Child processes the bench starts: servers (ours and the Express floor) that announce
 // `listening on http://localhost:<port>`, and a few facts about them.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -99,4 +99,30 @@ export function rssMegabytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(match[1]) / 1024;
+}
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** The fields of /proc/<pid>/stat after the command name; undefined once the process is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds the process has used (user + system, all its threads), from /proc/<pid>/stat; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S : 0; // utime, stime (fields 14 and 15)
+}
+
+/** The process and its children (a PostgreSQL server: the postmaster and its backends), from /proc. */
+export function processFamily(pid: number): number[] {
+  const children = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((child) => statFields(child)?.[1] === String(pid)); // ppid (field 4)
+  return [pid, ...children];
 }

@@ -2,10 +2,9 @@
 // characters, deep pages) to a server with its result cache off, while one client asks a cheap query:
 // the cheap query's latency, and how long the server stays busy after the expensive load stops.
 import autocannon from "autocannon";
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Checks } from "./checks.js";
-import { spawnListening } from "./child.js";
+import { cpuSeconds, spawnListening } from "./child.js";
 
 export const WORST_CLIENTS = 8;
 const CHEAP_PATH = `/api/search?q=${encodeURIComponent("北京")}`;
@@ -18,7 +17,6 @@ const WORST_PATHS = [
 /** The server counts as idle once a window this long used less than IDLE_SHARE of a core. */
 const IDLE_WINDOW_MS = 200;
 const IDLE_SHARE = 0.1;
-const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
 
 export interface OverloadFigures {
   overload_cheap_p50_ms: number;
@@ -29,12 +27,6 @@ export interface OverloadFigures {
   overload_worst_503: number;
   /** From the end of the expensive load to the start of the first idle window. */
   overload_idle_s: number;
-}
-
-/** CPU seconds the process has used (user + system), from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S; // utime, stime (fields 14 and 15)
 }
 
 async function secondsUntilIdle(pid: number, since: number): Promise<number> {

@@ -5,11 +5,14 @@
 // against the embedded engine's, every total checked equal; then HTTP on two app servers over the
 // database (`npm start --backend postgres`) at 50 connections in all, with the result cache (the
 // servers' default) and without it (every request reaches the database); without it, also at steady
-// rates below the servers' peak (steady-rate.ts), the latency readers see at that rate. Two embedded
+// rates below the servers' peak (steady-rate.ts), the latency readers see at that rate; and the CPU
+// each party spent per answer (app servers, database, load generator; from /proc). Two embedded
 // servers over the same corpus are loaded the same way in the same run: the baseline the machine
 // allows, so a missed target reads as the backend's cost or the machine's.
 import autocannon from "autocannon";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { buildIndex } from "../src/index/index-writer.js";
 import { openIndex } from "../src/index/index-reader.js";
@@ -19,7 +22,7 @@ import { Catalog, searchPostgres } from "../src/search/postgres-match.js";
 import { search } from "../src/search/search.js";
 import { startCluster } from "../test/support/postgres-cluster.js";
 import type { Checks } from "./checks.js";
-import { spawnListening, type ListeningChild } from "./child.js";
+import { cpuSeconds, processFamily, spawnListening, type ListeningChild } from "./child.js";
 import type { Corpus } from "./corpus.js";
 import { CONNECTIONS } from "./http.js";
 import { currentGenerationBytes } from "./index-files.js";
@@ -69,6 +72,19 @@ interface HttpFigures {
   failed: number;
   /** Open-loop runs at fractions of `rps` (STEADY_FRACTIONS), cache off only: what a reader waits at that rate. */
   steady?: SteadyFigures[];
+  /**
+   * CPU per 2xx answer in the closed-loop run, by who spent it (/proc; none elsewhere): on one
+   * machine the parties share its cores, apart each needs its own, the deployment picture's sizes.
+   */
+  cpu_ms_per_answer?: CpuShares;
+}
+
+interface CpuShares {
+  app_servers: number;
+  /** The PostgreSQL server's processes (0 for embedded servers). */
+  database: number;
+  /** autocannon, in this process. */
+  load_generator: number;
 }
 
 /** The steady rates tried after a closed-loop run with the cache off, as fractions of its answers per second. */
@@ -126,7 +142,8 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
       await pool.end();
     }
 
-    const overDatabase = { name: "over the database", args: ["--backend", "postgres", "--database-url", url], warmsUp: false };
+    const postmaster = Number(readFileSync(path.join(cluster.root, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    const overDatabase = { name: "over the database", args: ["--backend", "postgres", "--database-url", url], warmsUp: false, database: () => processFamily(postmaster) };
     const http = await measureAppServers(overDatabase, queries, options.duration, []);
     const uncached = await measureAppServers(overDatabase, queries, options.duration, ["--result-cache", "0"], STEADY_FRACTIONS);
     const overIndex = { name: "embedded, over index/", args: ["--seeds", seedsDir, "--index", indexDir], warmsUp: true };
@@ -181,6 +198,8 @@ interface AppServers {
   args: readonly string[];
   /** An embedded server listens before its warm-up, whose work would be timed as its answers: wait for it. */
   warmsUp: boolean;
+  /** The database server's processes, whose CPU the answers cost too. */
+  database?: () => number[];
 }
 
 /**
@@ -217,19 +236,50 @@ async function measureAppServers(target: AppServers, queries: readonly EvalQuery
         for (const path of list) await (await fetch(`${server.url}${path}`)).arrayBuffer();
       }));
       await load(1);
+      const spent = cpuMeter(servers.map((server) => server.pid), target.database);
       const results = await load(seconds);
       const ok = results.reduce((sum, result) => sum + result["2xx"], 0);
+      const cpu = spent(ok);
       const bad = results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0);
       const rps = ok / seconds;
       const steady: SteadyFigures[] = [];
       for (const fraction of steadyFractions) steady.push(await steadyLoad(servers.map((server) => server.url), list, { rps: Math.max(1, Math.round(rps * fraction)), seconds, connections: CONNECTIONS }));
       // Reported, not fatal: under load the servers answer 503 (budget, busy) rather than late, and the run's other figures stand.
-      return { rps, p50_ms: Math.max(...results.map((result) => result.latency.p50)), p99_ms: Math.max(...results.map((result) => result.latency.p99)), requests: ok, failed: bad, ...(steady.length > 0 ? { steady } : {}) };
+      return {
+        rps,
+        p50_ms: Math.max(...results.map((result) => result.latency.p50)),
+        p99_ms: Math.max(...results.map((result) => result.latency.p99)),
+        requests: ok,
+        failed: bad,
+        ...(steady.length > 0 ? { steady } : {}),
+        ...(cpu ? { cpu_ms_per_answer: cpu } : {}),
+      };
     };
     return { http: { keyword: await run("keyword"), phrase: await run("phrase") } };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }
+}
+
+/**
+ * Starts counting the CPU that the app servers, the database's processes (read again at the end:
+ * a backend that connects meanwhile counts from zero) and this process spend; the returned function
+ * gives it per answer. Undefined where /proc cannot be read.
+ */
+function cpuMeter(servers: readonly number[], database: (() => number[]) | undefined): (answers: number) => CpuShares | undefined {
+  const total = (pids: readonly number[], since?: ReadonlyMap<number, number>): Map<number, number> => new Map(pids.map((pid) => [pid, cpuSeconds(pid) - (since?.get(pid) ?? 0)]));
+  const sum = (spent: ReadonlyMap<number, number>): number => [...spent.values()].reduce((all, seconds) => all + seconds, 0);
+  if (!existsSync(`/proc/${process.pid}/stat`)) return () => undefined;
+  const start = { servers: total(servers), database: total(database?.() ?? []), self: process.cpuUsage() };
+  return (answers) => {
+    const self = process.cpuUsage(start.self);
+    const perAnswer = (seconds: number): number => (seconds * 1000) / Math.max(1, answers);
+    return {
+      app_servers: perAnswer(sum(total(servers, start.servers))),
+      database: perAnswer(sum(total(database?.() ?? [], start.database))),
+      load_generator: perAnswer((self.user + self.system) / 1e6),
+    };
+  };
 }
 
 /** The figures with issue 14's targets (load ≤ 3× the embedded build, HTTP p99 ≤ 50 ms). */
@@ -278,6 +328,17 @@ export function formatPostgres(figures: PostgresFigures): string {
             ]
           : [`${kind} HTTP${label}`, "not measured", figures.http_skipped ?? "", "", "p99 ≤ 50 ms"],
       );
+      const cpu = http?.cpu_ms_per_answer;
+      if (cpu) {
+        const embeddedCpu = baseline?.cpu_ms_per_answer;
+        rows.push([
+          "  CPU per answer",
+          `app servers ${ms(cpu.app_servers)}, database ${ms(cpu.database)}`,
+          `load generator ${ms(cpu.load_generator)}`,
+          embeddedCpu ? `embedded app servers ${ms(embeddedCpu.app_servers)}` : "",
+          "",
+        ]);
+      }
       const steadyBaseline = baseline?.steady ?? [];
       (http?.steady ?? []).forEach((run, i) => {
         const beside = steadyBaseline[i];
