@@ -331,12 +331,14 @@ export function formatPostgres(figures: PostgresFigures): string {
       const cpu = http?.cpu_ms_per_answer;
       if (cpu) {
         const embeddedCpu = baseline?.cpu_ms_per_answer;
+        // What the machine's cores allow at that CPU per answer, and the mean wait it means for CONNECTIONS clients.
+        const ceiling = (os.cpus().length * 1000) / (cpu.app_servers + cpu.database + cpu.load_generator);
         rows.push([
           "  CPU per answer",
           `app servers ${ms(cpu.app_servers)}, database ${ms(cpu.database)}`,
           `load generator ${ms(cpu.load_generator)}`,
           embeddedCpu ? `embedded app servers ${ms(embeddedCpu.app_servers)}` : "",
-          "",
+          `${os.cpus().length} cores: ≤ ${Math.round(ceiling)} req/s, mean ≥ ${ms((CONNECTIONS / ceiling) * 1000)}`,
         ]);
       }
       const steadyBaseline = baseline?.steady ?? [];
