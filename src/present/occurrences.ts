@@ -3,12 +3,11 @@
 import type { ArticleMeta } from "../index/article-store.js";
 import type { OccurrencePage } from "../search/backend.js";
 import type { SortOrder } from "../search/rank.js";
-import type { ItemCount, PhraseCount } from "../search/search.js";
 import type { SafeHtml } from "../types.js";
 import { highlightFragments } from "./highlight.js";
 import { citation, sentenceAround } from "./citation.js";
 import { articleUrl } from "./links.js";
-import { noteViews, type NoteView } from "./results.js";
+import { answerSummary, type AnswerSummary } from "./results.js";
 
 /** Characters of context shown on each side of an occurrence. */
 export const CONTEXT = 30;
@@ -28,18 +27,9 @@ export interface OccurrenceView {
   url: string;
 }
 
-export interface OccurrencesView {
-  query: string;
+export interface OccurrencesView extends AnswerSummary {
+  /** How many articles hold the occurrences (`total` counts the occurrences). */
   articles: number;
-  total: number;
-  page: number;
-  size: number;
-  sort: SortOrder;
-  took_ms: number;
-  relaxed: boolean;
-  notes: NoteView[];
-  item_counts: ItemCount[];
-  phrases: PhraseCount[];
   occurrences: OccurrenceView[];
 }
 
@@ -62,15 +52,7 @@ export function occurrencesView(result: OccurrencePage, params: { q: string; pag
   return {
     query: params.q,
     articles: result.articles,
-    total: result.total,
-    page: params.page,
-    size: params.size,
-    sort: params.sort,
-    took_ms: Math.round(tookMs * 100) / 100,
-    relaxed: result.relaxed,
-    notes: noteViews(result.query.notes),
-    item_counts: result.itemCounts,
-    phrases: result.phrases,
+    ...answerSummary(result, params, tookMs),
     occurrences: result.occurrences.map(({ doc, article, field, range }) => {
       const text = field === "title" ? article.title : bodyOf(doc);
       const start = Math.max(0, range.start - CONTEXT);

@@ -2,7 +2,7 @@
 // snippets as safe HTML (escaped text, <mark> around matches).
 import type { Suggestion } from "../search/did-you-mean.js";
 import type { Expansion } from "../search/query-expansion.js";
-import type { QueryNote } from "../search/query-parser.js";
+import type { ParsedQuery, QueryNote } from "../search/query-parser.js";
 import type { SortOrder } from "../search/rank.js";
 import type { Facets } from "../search/facets.js";
 import type { ItemCount, PhraseCount, SearchResult } from "../search/search.js";
@@ -27,7 +27,8 @@ export interface HitView {
   url: string;
 }
 
-export interface SearchView {
+/** What every answer to a query says besides its rows (search results and the concordance alike): the query, the page, how much matched, and how the query was read. */
+export interface AnswerSummary {
   query: string;
   total: number;
   page: number;
@@ -40,6 +41,9 @@ export interface SearchView {
   /** Relaxed or empty results only: each required item as typed and how many articles have it. */
   item_counts: ItemCount[];
   phrases: PhraseCount[];
+}
+
+export interface SearchView extends AnswerSummary {
   /** Queries worth offering instead (did you mean): `{query, reason}`. */
   suggestions: Suggestion[];
   /** Set when the hits are those of a correction of this typed query. */
@@ -53,8 +57,23 @@ export interface SearchView {
 
 export type NoteView = Pick<QueryNote, "code" | "message">;
 
-export function noteViews(notes: QueryNote[]): NoteView[] {
-  return notes.map(({ code, message }) => ({ code, message }));
+/** An answer's summary but its query (which the caller places first), from the result and the request's page, size and sort. */
+export function answerSummary(
+  result: Pick<SearchResult, "total" | "relaxed" | "itemCounts" | "phrases"> & { query: Pick<ParsedQuery, "notes"> },
+  { page, size, sort }: { page: number; size: number; sort: SortOrder },
+  tookMs: number,
+): Omit<AnswerSummary, "query"> {
+  return {
+    total: result.total,
+    page,
+    size,
+    sort,
+    took_ms: Math.round(tookMs * 100) / 100,
+    relaxed: result.relaxed,
+    notes: result.query.notes.map(({ code, message }) => ({ code, message })),
+    item_counts: result.itemCounts,
+    phrases: result.phrases,
+  };
 }
 
 export function searchView(
@@ -67,15 +86,7 @@ export function searchView(
   return {
     query,
     ...(result.corrected ? { corrected_from: result.corrected.from } : {}),
-    total: result.total,
-    page: params.page,
-    size: params.size,
-    sort: params.sort,
-    took_ms: Math.round(tookMs * 100) / 100,
-    relaxed: result.relaxed,
-    notes: noteViews(result.query.notes),
-    item_counts: result.itemCounts,
-    phrases: result.phrases,
+    ...answerSummary(result, params, tookMs),
     suggestions: result.suggestions,
     expansions: result.expansions,
     ...(result.facets ? { facets: result.facets } : {}),
