@@ -12,6 +12,8 @@ export interface CorpusRecord {
   id: string;
   title: string;
   body: string;
+  /** As the record gives it (the shards' date ranges are cut from these). */
+  date?: string;
 }
 
 export interface Corpus {
@@ -39,7 +41,7 @@ export async function readCorpus(file: string, limit: number | undefined): Promi
     if (typeof record.id !== "string" || typeof record.title !== "string" || typeof record.body !== "string") {
       throw new UsageError(`${file}:${lineNumber}: expected {id, title, body}`);
     }
-    records.push({ id: record.id, title: record.title, body: record.body });
+    records.push({ id: record.id, title: record.title, body: record.body, ...(typeof record.date === "string" ? { date: record.date } : {}) });
     rawBytes += Buffer.byteLength(line) + 1;
     if (limit !== undefined) lines.push(line);
   }

@@ -8,7 +8,9 @@
 // rates below the servers' peak (steady-rate.ts), the latency readers see at that rate; and the CPU
 // each party spent per answer (app servers, database, load generator; from /proc). Two embedded
 // servers over the same corpus are loaded the same way in the same run: the baseline the machine
-// allows, so a missed target reads as the backend's cost or the machine's.
+// allows, so a missed target reads as the backend's cost or the machine's. With `--shards N`, the
+// corpus is also loaded into N date-range shards behind a PL/Proxy proxy (a cluster each, on this
+// machine) and searched through it the same way, beside the one database.
 import autocannon from "autocannon";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -17,11 +19,16 @@ import pg from "pg";
 import { buildIndex } from "../src/index/index-writer.js";
 import { openIndex } from "../src/index/index-reader.js";
 import { readOptions } from "../src/index/postgres-schema.js";
+import { setUpProxy } from "../src/index/postgres-proxy.js";
 import { loadPostgres } from "../src/index/postgres-writer.js";
+import { dayAfter, parseShardMap } from "../src/index/shard-map.js";
+import type { IndexSnapshot } from "../src/index/index-reader.js";
 import { Catalog, searchPostgres } from "../src/search/postgres-match.js";
+import type { Queryable } from "../src/search/postgres-pools.js";
+import { ProxyDatabase } from "../src/search/postgres-shards.js";
 import { search } from "../src/search/search.js";
-import { startCluster } from "../test/support/postgres-cluster.js";
-import type { Checks } from "./checks.js";
+import { startCluster, startShardedClusters, type PostgresCluster } from "../test/support/postgres-cluster.js";
+import { UsageError, type Checks } from "./checks.js";
 import { cpuSeconds, processFamily, spawnListening, type ListeningChild } from "./child.js";
 import type { Corpus } from "./corpus.js";
 import { CONNECTIONS } from "./http.js";
@@ -54,6 +61,20 @@ export interface PostgresFigures {
   /** Two embedded servers over the built index, loaded the same way (cache on, then off). */
   embedded_http: { keyword: HttpFigures; phrase: HttpFigures } | null;
   embedded_http_uncached: { keyword: HttpFigures; phrase: HttpFigures } | null;
+  /** With `--shards N`: the same corpus in N date-range shards, searched through their proxy. */
+  sharded?: ShardedFigures;
+}
+
+/** The corpus loaded into date-range shards and searched through the PL/Proxy proxy over them. */
+export interface ShardedFigures {
+  /** The loads into every shard and the proxy's set-up, one after the other as `npm run index` runs them. */
+  load_s: number;
+  shards: Array<{ name: string; dates: string; articles: number; bytes: number }>;
+  pages: { compared: number; differing: string[] };
+  latency: LatencyFigures;
+  http: { keyword: HttpFigures; phrase: HttpFigures } | null;
+  http_uncached: { keyword: HttpFigures; phrase: HttpFigures } | null;
+  http_skipped?: string;
 }
 
 interface LatencyFigures {
@@ -92,7 +113,14 @@ const STEADY_FRACTIONS = [0.25, 0.5, 0.75] as const;
 
 const step = (text: string): void => console.log(`· ${text}`);
 
-export async function measurePostgres(seedsDir: string, indexDir: string, corpus: Corpus, queries: readonly EvalQuery[], options: { rounds: number; duration: number }, checks: Checks): Promise<PostgresFigures> {
+export async function measurePostgres(
+  seedsDir: string,
+  indexDir: string,
+  corpus: Corpus,
+  queries: readonly EvalQuery[],
+  options: { rounds: number; duration: number; shards?: number },
+  checks: Checks,
+): Promise<PostgresFigures> {
   step("embedded: full build");
   let started = performance.now();
   const built = await buildIndex({ seeds: [seedsDir], indexDir, full: true });
@@ -110,45 +138,16 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
 
     step(`in-process search, both backends: 1 untimed + ${options.rounds} timed passes`);
     const snapshot = await openIndex(indexDir);
-    const pool = new pg.Pool({ connectionString: url, max: 2, options: readOptions() });
-    // What a server keeps per state of the data (filter values, byline names): read once, not per query.
-    const catalog = new Catalog();
-    let embedded: LatencyFigures;
-    let postgres: LatencyFigures;
-    const pages = { compared: 0, differing: [] as string[] };
-    const reciprocal = { embedded: [] as number[], postgres: [] as number[] };
-    try {
-      embedded = await latencies(queries, options.rounds, async (q) => search(snapshot, { query: q, ...PAGE }).total);
-      postgres = await latencies(queries, options.rounds, async (q) => (await searchPostgres(pool, { query: q, ...PAGE }, catalog)).total);
-      for (const query of queries) {
-        const q = queryText(query);
-        const want = search(snapshot, { query: q, ...PAGE });
-        if (want.expansions.some(({ reason }) => reason === "pinyin")) continue; // pinyin readings: the embedded engine's only
-        const got = await searchPostgres(pool, { query: q, ...PAGE }, catalog);
-        checks.expect(got.total === want.total, `${query.qid} ${q}: postgres ${got.total} hits, embedded ${want.total}`);
-        if (query.type === "keywords") {
-          const reciprocalRank = (ids: readonly string[]): number => {
-            const rank = firstRelevantRank(ids, query.relevant);
-            return rank > 0 ? 1 / rank : 0;
-          };
-          reciprocal.embedded.push(reciprocalRank(want.hits.map((hit) => hit.article.id)));
-          reciprocal.postgres.push(reciprocalRank(got.pageIds));
-        }
-        // The first page is reported, not enforced: a difference shows which query to look at.
-        pages.compared++;
-        if (got.pageIds.join() !== want.hits.map((hit) => hit.article.id).join()) pages.differing.push(query.qid);
-      }
-    } finally {
-      await pool.end();
-    }
+    const embedded = await latencies(queries, options.rounds, async (q) => search(snapshot, { query: q, ...PAGE }).total);
+    const { latency: postgres, pages, reciprocal } = await compareInProcess(url, (pool) => pool, snapshot, queries, options.rounds, checks, "postgres");
 
-    const postmaster = Number(readFileSync(path.join(cluster.root, "data", "postmaster.pid"), "utf8").split("\n")[0]);
-    const overDatabase = { name: "over the database", args: ["--backend", "postgres", "--database-url", url], warmsUp: false, database: () => processFamily(postmaster) };
+    const overDatabase = { name: "over the database", args: ["--backend", "postgres", "--database-url", url], warmsUp: false, database: () => databaseProcesses([cluster]) };
     const http = await measureAppServers(overDatabase, queries, options.duration, []);
     const uncached = await measureAppServers(overDatabase, queries, options.duration, ["--result-cache", "0"], STEADY_FRACTIONS);
     const overIndex = { name: "embedded, over index/", args: ["--seeds", seedsDir, "--index", indexDir], warmsUp: true };
     const embeddedHttp = await measureAppServers(overIndex, queries, options.duration, []);
     const embeddedUncached = await measureAppServers(overIndex, queries, options.duration, ["--result-cache", "0"], STEADY_FRACTIONS);
+    const sharded = options.shards ? await measureShards(options.shards, seedsDir, corpus, snapshot, queries, options, checks) : undefined;
     const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
     const keywords_mrr10 = { embedded: mean(reciprocal.embedded), postgres: mean(reciprocal.postgres) };
     checks.expect(Math.abs(keywords_mrr10.postgres - keywords_mrr10.embedded) <= 0.01, `keywords MRR@10: postgres ${keywords_mrr10.postgres.toFixed(3)}, embedded ${keywords_mrr10.embedded.toFixed(3)} (at most 0.01 apart)`);
@@ -167,10 +166,113 @@ export async function measurePostgres(seedsDir: string, indexDir: string, corpus
       ...(http.http_skipped === undefined ? {} : { http_skipped: http.http_skipped }),
       embedded_http: embeddedHttp.http,
       embedded_http_uncached: embeddedUncached.http,
+      ...(sharded ? { sharded } : {}),
     };
   } finally {
     cluster.stop();
   }
+}
+
+/**
+ * The database at `url` (or the proxy over it: `reader` wraps the pool) searched in-process as the
+ * embedded engine is: p50/p99, every total checked equal to the embedded engine's, the first pages
+ * compared, and the keyword queries' reciprocal ranks on both.
+ */
+async function compareInProcess(
+  url: string,
+  reader: (pool: pg.Pool) => Queryable,
+  snapshot: IndexSnapshot,
+  queries: readonly EvalQuery[],
+  rounds: number,
+  checks: Checks,
+  name: string,
+): Promise<{ latency: LatencyFigures; pages: ShardedFigures["pages"]; reciprocal: { embedded: number[]; postgres: number[] } }> {
+  const pool = new pg.Pool({ connectionString: url, max: 2, options: readOptions() });
+  const db = reader(pool);
+  // What a server keeps per state of the data (filter values, byline names): read once, not per query.
+  const catalog = new Catalog();
+  const pages = { compared: 0, differing: [] as string[] };
+  const reciprocal = { embedded: [] as number[], postgres: [] as number[] };
+  try {
+    const latency = await latencies(queries, rounds, async (q) => (await searchPostgres(db, { query: q, ...PAGE }, catalog)).total);
+    for (const query of queries) {
+      const q = queryText(query);
+      const want = search(snapshot, { query: q, ...PAGE });
+      if (want.expansions.some(({ reason }) => reason === "pinyin")) continue; // pinyin readings: the embedded engine's only
+      const got = await searchPostgres(db, { query: q, ...PAGE }, catalog);
+      checks.expect(got.total === want.total, `${query.qid} ${q}: ${name} ${got.total} hits, embedded ${want.total}`);
+      if (query.type === "keywords") {
+        const reciprocalRank = (ids: readonly string[]): number => {
+          const rank = firstRelevantRank(ids, query.relevant);
+          return rank > 0 ? 1 / rank : 0;
+        };
+        reciprocal.embedded.push(reciprocalRank(want.hits.map((hit) => hit.article.id)));
+        reciprocal.postgres.push(reciprocalRank(got.pageIds));
+      }
+      // The first page is reported, not enforced: a difference shows which query to look at.
+      pages.compared++;
+      if (got.pageIds.join() !== want.hits.map((hit) => hit.article.id).join()) pages.differing.push(query.qid);
+    }
+    return { latency, pages, reciprocal };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The processes of these clusters' PostgreSQL servers (postmaster and backends), whose CPU the answers cost too. */
+function databaseProcesses(clusters: readonly PostgresCluster[]): number[] {
+  return clusters.flatMap((cluster) => processFamily(Number(readFileSync(path.join(cluster.root, "data", "postmaster.pid"), "utf8").split("\n")[0])));
+}
+
+/**
+ * The corpus in `count` date-range shards (a cluster each) behind a proxy (a cluster too), loaded
+ * as `npm run index -- --shard … --proxy-url …` does, then searched through the proxy in-process and
+ * over HTTP (cache on, then off; no steady rates) like the one database.
+ */
+async function measureShards(count: number, seedsDir: string, corpus: Corpus, snapshot: IndexSnapshot, queries: readonly EvalQuery[], options: { rounds: number; duration: number }, checks: Checks): Promise<ShardedFigures> {
+  const ranges = evenDateRanges(corpus.records.map((record) => record.date), count);
+  step(`PostgreSQL: ${count} date-range shards (${ranges.join(", ")}) and a PL/Proxy proxy, each a fresh cluster, then the full load`);
+  const clusters = await startShardedClusters(count);
+  try {
+    const map = parseShardMap(clusters.shards.map(({ url }, i) => `${url}=${ranges[i]}`));
+    const started = performance.now();
+    const loaded = await loadPostgres({ seeds: [seedsDir], shards: map, full: true });
+    await setUpProxy(clusters.proxy.url, map);
+    const load_s = (performance.now() - started) / 1000;
+    checks.expect(loaded.articles === corpus.records.length && loaded.problems.length === 0, `sharded load: ${loaded.articles} articles and ${loaded.problems.length} problems, expected ${corpus.records.length} and 0`);
+
+    step(`in-process search through the proxy: 1 untimed + ${options.rounds} timed passes`);
+    const { latency, pages } = await compareInProcess(clusters.proxy.url, (pool) => new ProxyDatabase(pool), snapshot, queries, options.rounds, checks, "proxy");
+    const all = [...clusters.shards.map(({ cluster }) => cluster), clusters.proxy.cluster];
+    const overProxy = { name: "through the proxy", args: ["--backend", "postgres", "--database-url", clusters.proxy.url], warmsUp: false, database: () => databaseProcesses(all) };
+    const http = await measureAppServers(overProxy, queries, options.duration, []);
+    const uncached = await measureAppServers(overProxy, queries, options.duration, ["--result-cache", "0"]);
+    return {
+      load_s,
+      shards: loaded.shards,
+      pages,
+      latency,
+      http: http.http,
+      http_uncached: uncached.http,
+      ...(http.http_skipped === undefined ? {} : { http_skipped: http.http_skipped }),
+    };
+  } finally {
+    clusters.stop();
+  }
+}
+
+/**
+ * `count` shard ranges (shard-map.ts DATES) that split the records into parts of about equal size
+ * by day, each starting the day after the previous ends, the first and last open (undated records
+ * go to the first shard, as the loader routes them). A day is never split between two shards.
+ */
+export function evenDateRanges(dates: ReadonlyArray<string | undefined>, count: number): string[] {
+  const days = dates.flatMap((date) => (date ? [date.slice(0, 10)] : [])).sort();
+  const ends = Array.from({ length: count - 1 }, (_, part) => days[Math.floor(((part + 1) * days.length) / count) - 1]);
+  if (ends.some((end, i) => end === undefined || end >= days[days.length - 1]! || (i > 0 && end <= ends[i - 1]!))) {
+    throw new UsageError(`--shards ${count}: the corpus's dates (${days.length} dated records) cannot be split into ${count} date ranges; use fewer shards or more records`);
+  }
+  return Array.from({ length: count }, (_, part) => `${part === 0 ? "" : dayAfter(ends[part - 1]!)}..${part === count - 1 ? "" : ends[part]!}`);
 }
 
 /** p50/p99 of title and keyword queries apart from phrases, over `rounds` passes after one untimed pass. */
@@ -309,35 +411,33 @@ export function formatPostgres(figures: PostgresFigures): string {
     ]);
   }
   const latency = (figure: { p50_ms: number; p99_ms: number }): string => `${ms(figure.p50_ms)} / ${ms(figure.p99_ms)}`;
-  const runsOf = [
-    [figures.http, figures.embedded_http, ""],
-    [figures.http_uncached, figures.embedded_http_uncached, ", cache off"],
-  ] as const;
-  for (const [runs, embeddedRuns, label] of runsOf) {
+  type Runs = PostgresFigures["http"];
+  /** The rows of HTTP runs, beside the same runs of `baselineName` (its servers' latency, CPU and steady rates). */
+  const httpRows = (runs: Runs, baselineRuns: Runs, label: string, baselineName: string, skipped: string | undefined): void => {
     for (const kind of ["keyword", "phrase"] as const) {
       const http = runs?.[kind];
-      const baseline = embeddedRuns?.[kind];
+      const baseline = baselineRuns?.[kind];
       rows.push(
         http
           ? [
               `${kind} HTTP p50 / p99 (${APP_SERVERS} servers, ${CONNECTIONS} conn.${label})`,
               latency(http),
               `${Math.round(http.rps)} req/s 2xx, ${http.failed} not 2xx`,
-              baseline ? `embedded ${latency(baseline)}, ${Math.round(baseline.rps)} req/s` : "",
+              baseline ? `${baselineName} ${latency(baseline)}, ${Math.round(baseline.rps)} req/s` : "",
               `p99 ≤ 50 ms ${mark(http.p99_ms <= 50 && http.failed === 0)}`,
             ]
-          : [`${kind} HTTP${label}`, "not measured", figures.http_skipped ?? "", "", "p99 ≤ 50 ms"],
+          : [`${kind} HTTP${label}`, "not measured", skipped ?? "", "", "p99 ≤ 50 ms"],
       );
       const cpu = http?.cpu_ms_per_answer;
       if (cpu) {
-        const embeddedCpu = baseline?.cpu_ms_per_answer;
+        const baselineCpu = baseline?.cpu_ms_per_answer;
         // What the machine's cores allow at that CPU per answer, and the mean wait it means for CONNECTIONS clients.
         const ceiling = (os.cpus().length * 1000) / (cpu.app_servers + cpu.database + cpu.load_generator);
         rows.push([
           "  CPU per answer",
           `app servers ${ms(cpu.app_servers)}, database ${ms(cpu.database)}`,
           `load generator ${ms(cpu.load_generator)}`,
-          embeddedCpu ? `embedded app servers ${ms(embeddedCpu.app_servers)}` : "",
+          baselineCpu ? `${baselineName} app servers ${ms(baselineCpu.app_servers)}${baselineCpu.database > 0 ? `, database ${ms(baselineCpu.database)}` : ""}` : "",
           `${os.cpus().length} cores: ≤ ${Math.round(ceiling)} req/s, mean ≥ ${ms((CONNECTIONS / ceiling) * 1000)}`,
         ]);
       }
@@ -348,11 +448,30 @@ export function formatPostgres(figures: PostgresFigures): string {
           `  at a steady ${Math.round(run.offered_rps)} req/s (${Math.round((run.offered_rps / http!.rps) * 100)}%)`,
           latency(run),
           `${run.answered} 2xx, ${run.failed} not 2xx`,
-          beside ? `embedded at ${Math.round(beside.offered_rps)} req/s ${latency(beside)}` : "",
+          beside ? `${baselineName} at ${Math.round(beside.offered_rps)} req/s ${latency(beside)}` : "",
           `p99 ≤ 50 ms ${mark(run.p99_ms <= 50 && run.failed === 0)}`,
         ]);
       });
     }
+  };
+  httpRows(figures.http, figures.embedded_http, "", "embedded", figures.http_skipped);
+  httpRows(figures.http_uncached, figures.embedded_http_uncached, ", cache off", "embedded", figures.http_skipped);
+  const sharded = figures.sharded;
+  if (sharded) {
+    rows.push([`load into ${sharded.shards.length} shards and the proxy`, `${sharded.load_s.toFixed(1)} s`, `one database ${figures.load_s.toFixed(1)} s`, `${(sharded.load_s / figures.build_s).toFixed(2)}× the embedded build`, ""]);
+    for (const shard of sharded.shards) rows.push([`  shard ${shard.name} (${shard.dates})`, `${shard.articles} articles`, mib(shard.bytes), "", ""]);
+    rows.push(["same first page as embedded, through the proxy", `${sharded.pages.compared - sharded.pages.differing.length} / ${sharded.pages.compared}`, sharded.pages.differing.slice(0, 5).join(" "), "", ""]);
+    for (const kind of ["keyword", "phrase"] as const) {
+      rows.push([
+        `${kind} in-process p50 / p99, through the proxy`,
+        `${ms(sharded.latency[`${kind}_p50_ms`])} / ${ms(sharded.latency[`${kind}_p99_ms`])}`,
+        `one database ${ms(figures.postgres[`${kind}_p50_ms`])} / ${ms(figures.postgres[`${kind}_p99_ms`])}`,
+        "",
+        "",
+      ]);
+    }
+    httpRows(sharded.http, figures.http, ", proxy", "one database", sharded.http_skipped);
+    httpRows(sharded.http_uncached, figures.http_uncached, ", proxy, cache off", "one database", sharded.http_skipped);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return [`PostgreSQL backend beside the embedded engine (${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)} now)`, ...rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "))].join("\n");

@@ -38,11 +38,19 @@ interface Options {
   starts: number;
   only?: Step[];
   backend: "embedded" | "postgres";
+  shards?: number;
 }
 
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
+  return number;
+}
+
+/** PL/Proxy spreads a cluster's rows over 2, 4, 8… partitions. */
+function shardCount(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 2 || (number & (number - 1)) !== 0) throw new InvalidArgumentError(`expected 2, 4, 8… shards (PL/Proxy's partitions are a power of two), got "${value}"`);
   return number;
 }
 
@@ -95,6 +103,7 @@ async function main(): Promise<void> {
     .option("--rounds <n>", `timed passes over the queries (after ${WARM_PASSES} untimed ones)`, positiveInteger, 5)
     .option("--starts <n>", "server starts (each after a floor run); medians are reported", positiveInteger, 3)
     .addOption(new Option("--backend <name>", "postgres: the PostgreSQL backend beside the embedded engine instead (load, disk, search in-process and over HTTP)").choices(["embedded", "postgres"]).default("embedded"))
+    .option("--shards <n>", "with --backend postgres: also load the corpus into n date-range shards behind a PL/Proxy proxy (2, 4, 8…; a cluster each, on this machine) and search through it", shardCount)
     .addHelpText("after", HELP)
     .showHelpAfterError()
     .parse();
@@ -105,6 +114,7 @@ async function main(): Promise<void> {
     const folder = path.dirname(path.resolve(options.json));
     await mkdir(folder, { recursive: true }).catch((error: Error) => command.error(`error: cannot create ${folder} for --json: ${error.message}`));
   }
+  if (options.shards !== undefined && options.backend !== "postgres") command.error("error: --shards only applies with --backend postgres");
   if (options.build && !options.index) command.error("error: --build only applies with --index (without --index every run builds)");
   if (options.only && !options.only.includes("build") && !options.index) command.error("error: --only without build needs --index <dir> holding an index of this corpus");
   if (options.only?.includes("build") && options.index && !options.build) command.error("error: --only build with --index needs --build too (it rebuilds the index there)");

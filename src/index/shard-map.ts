@@ -92,7 +92,8 @@ function bound(text: string, end: "first" | "last", where: string): string | und
 
 const lastDayOf = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
-function dayAfter(day: string): string {
+/** The calendar day after a YYYY-MM-DD day. */
+export function dayAfter(day: string): string {
   const next = new Date(`${day}T00:00:00Z`);
   next.setUTCDate(next.getUTCDate() + 1);
   return next.toISOString().slice(0, 10);
