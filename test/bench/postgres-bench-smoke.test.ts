@@ -4,28 +4,20 @@
 // are not asserted (on a shared machine they are noise).
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { PostgresFigures } from "../../bench/postgres.js";
-import { CORPUS_SAMPLE as CORPUS, CORPUS_SAMPLE_QUERIES as QUERIES } from "../support/index-fixtures.js";
+import { CORPUS_SAMPLE as CORPUS, CORPUS_SAMPLE_QUERIES as QUERIES, removeTempDirs, tempDir } from "../support/index-fixtures.js";
 
 const run = promisify(execFile);
 
 describe("bench --backend postgres --shards 2 (smoke, real clusters)", function () {
   this.timeout(300_000);
-  let dir: string;
-
-  before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "zh-news-bench-pg-"));
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(removeTempDirs);
 
   it("loads and searches one database and two shards beside the embedded engine, every answer checked", async () => {
-    const json = path.join(dir, "postgres.json");
+    const json = path.join(tempDir("bench-pg"), "postgres.json");
     const args = ["dist/bench/run.js", "--backend", "postgres", "--shards", "2", "--corpus", CORPUS, "--queries", QUERIES, "--duration", "1", "--rounds", "1", "--json", json];
     const { stdout } = await run(process.execPath, args, { cwd: process.cwd() }).catch((error: Error & { stdout?: string; stderr?: string }) => {
       throw new Error(`bench failed: ${error.message}\n${error.stdout ?? ""}\n${error.stderr ?? ""}`);
