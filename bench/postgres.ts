@@ -69,7 +69,7 @@ export interface ShardedFigures {
   /** The loads into every shard and the proxy's set-up, one after the other as `npm run index` runs them. */
   load_s: number;
   shards: Array<{ name: string; dates: string; articles: number; bytes: number }>;
-  pages: { compared: number; differing: string[] };
+  pages: PostgresFigures["pages"];
   latency: LatencyFigures;
   http: { keyword: HttpFigures; phrase: HttpFigures } | null;
   http_uncached: { keyword: HttpFigures; phrase: HttpFigures } | null;
@@ -185,7 +185,7 @@ async function compareInProcess(
   rounds: number,
   checks: Checks,
   name: string,
-): Promise<{ latency: LatencyFigures; pages: ShardedFigures["pages"]; reciprocal: { embedded: number[]; postgres: number[] } }> {
+): Promise<{ latency: LatencyFigures; pages: PostgresFigures["pages"]; reciprocal: { embedded: number[]; postgres: number[] } }> {
   const pool = new pg.Pool({ connectionString: url, max: 2, options: readOptions() });
   const db = reader(pool);
   // What a server keeps per state of the data (filter values, byline names): read once, not per query.
